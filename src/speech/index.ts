@@ -1,0 +1,21 @@
+// voicebox speech: prompts and dynamic values into audio FreeSWITCH can play. See README.md.
+export {
+  sayNumber,
+  sayOrdinal,
+  sayYear,
+  sayDate,
+  sayTime,
+  sayDateTime,
+  sayDuration,
+  sayCount,
+  sayPhoneNumber,
+  phoneNumberGroups,
+  numberToAnnounce,
+  MAX_SAYABLE,
+  type CountForms,
+  type DateWordingOptions,
+  type NumberAnnouncement,
+  type Site,
+} from './say.js';
+export { LANGUAGES, isLanguage, type Language } from './wording/index.js';
+export type { OrdinalCase } from './wording/types.js';

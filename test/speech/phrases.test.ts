@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  numberToAnnounce,
+  phoneNumberGroups,
+  sayCount,
+  sayDuration,
+  sayPhoneNumber,
+  type CountForms,
+} from '../../src/speech/index.js';
+
+describe('sayDuration', () => {
+  it.each([
+    [0, 'zero seconds', 'null Sekunden'],
+    [0.4, 'zero seconds', 'null Sekunden'],
+    [1, 'one second', 'eine Sekunde'],
+    [2, 'two seconds', 'zwei Sekunden'],
+    [21, 'twenty-one seconds', 'einundzwanzig Sekunden'],
+    [59.6, 'one minute', 'eine Minute'],
+    [60, 'one minute', 'eine Minute'],
+    [61, 'one minute and one second', 'eine Minute und eine Sekunde'],
+    [65, 'one minute and five seconds', 'eine Minute und fünf Sekunden'],
+    [125, 'two minutes and five seconds', 'zwei Minuten und fünf Sekunden'],
+    [3600, 'one hour', 'eine Stunde'],
+    [3605, 'one hour and five seconds', 'eine Stunde und fünf Sekunden'],
+    [3660, 'one hour and one minute', 'eine Stunde und eine Minute'],
+    [3661, 'one hour, one minute and one second', 'eine Stunde, eine Minute und eine Sekunde'],
+    [7322, 'two hours, two minutes and two seconds', 'zwei Stunden, zwei Minuten und zwei Sekunden'],
+    [90_000, 'twenty-five hours', 'fünfundzwanzig Stunden'],
+  ])('%d s is "%s" / "%s"', (seconds, en, de) => {
+    expect(sayDuration(seconds, 'en')).toBe(en);
+    expect(sayDuration(seconds, 'de')).toBe(de);
+  });
+
+  it('refuses negative and endless durations', () => {
+    expect(() => sayDuration(-1, 'en')).toThrow(RangeError);
+    expect(() => sayDuration(Number.POSITIVE_INFINITY, 'de')).toThrow(RangeError);
+  });
+});
+
+describe('sayPhoneNumber', () => {
+  it.each([
+    [
+      '+49 8142 4799',
+      'plus four nine, eight one four two, four seven nine nine',
+      'plus vier neun, acht eins vier zwei, vier sieben neun neun',
+    ],
+    [
+      '+4981424799555',
+      'plus four nine, eight one four, two four seven nine, nine five five five',
+      'plus vier neun, acht eins vier, zwei vier sieben neun, neun fünf fünf fünf',
+    ],
+    [
+      '+1 (212) 555-0100',
+      'plus one, two one two, five five five, zero one zero zero',
+      'plus eins, zwei eins zwei, fünf fünf fünf, null eins null null',
+    ],
+    [
+      '+12125550100',
+      'plus one, two one two, five five five, zero one zero zero',
+      'plus eins, zwei eins zwei, fünf fünf fünf, null eins null null',
+    ],
+    ['0815/4711', 'zero eight one five, four seven one one', 'null acht eins fünf, vier sieben eins eins'],
+    ['555', 'five five five', 'fünf fünf fünf'],
+    ['5551234', 'five five five, one two three four', 'fünf fünf fünf, eins zwei drei vier'],
+    ['47995550', 'four seven nine nine, five five five zero', 'vier sieben neun neun, fünf fünf fünf null'],
+    ['*98#', 'star nine eight pound', 'Stern neun acht Raute'],
+  ])('%s', (number, en, de) => {
+    expect(sayPhoneNumber(number, 'en')).toBe(en);
+    expect(sayPhoneNumber(number, 'de')).toBe(de);
+  });
+
+  it('groups a number without separators after the E.164 country code, then in threes and fours', () => {
+    expect(phoneNumberGroups('+358401234567')).toEqual(['+358', '401', '234', '567']);
+    expect(phoneNumberGroups('+74951234567')).toEqual(['+7', '495', '123', '4567']);
+    expect(phoneNumberGroups('08142479955')).toEqual(['081', '4247', '9955']);
+    expect(phoneNumberGroups('12345')).toEqual(['12', '345']);
+  });
+
+  it('keeps the groups the writer made', () => {
+    expect(phoneNumberGroups(' +49 (0)8142 47 99-555 ')).toEqual(['+49', '0', '8142', '47', '99', '555']);
+  });
+
+  it('refuses what is not a phone number', () => {
+    expect(() => sayPhoneNumber('call me', 'en')).toThrow(/not a phone number/);
+    expect(() => sayPhoneNumber('+', 'en')).toThrow(RangeError);
+    expect(() => sayPhoneNumber('49+1', 'en')).toThrow(RangeError);
+  });
+});
+
+describe('numberToAnnounce (ixi-UMS §4.4 location)', () => {
+  const site = { country: '49', area: '8142', subscriber: '4799' };
+  it('says only the extension of an own number when announcing extensions', () => {
+    expect(numberToAnnounce('+49 8142 4799-555', 'extension', site)).toBe('555');
+  });
+  it('says the whole number of another site, or when announcing canonically', () => {
+    expect(numberToAnnounce('+49 8151 36856-12', 'extension', site)).toBe('+49815136856' + '12');
+    expect(numberToAnnounce('+4981424799555', 'canonical', site)).toBe('+4981424799555');
+    expect(numberToAnnounce('+4981424799', 'extension', site)).toBe('+4981424799');
+  });
+});
+
+describe('sayCount', () => {
+  const en: CountForms = { one: 'one new voice message', other: '{count} new voice messages' };
+  const de: CountForms = { one: 'eine neue Sprachnachricht', other: '{count} neue Sprachnachrichten' };
+
+  it.each([
+    [1, 'one new voice message', 'eine neue Sprachnachricht'],
+    [2, 'two new voice messages', 'zwei neue Sprachnachrichten'],
+    [3, 'three new voice messages', 'drei neue Sprachnachrichten'],
+    [21, 'twenty-one new voice messages', 'einundzwanzig neue Sprachnachrichten'],
+    [0, 'zero new voice messages', 'null neue Sprachnachrichten'],
+  ])('%d: "%s" / "%s"', (n, enText, deText) => {
+    expect(sayCount(n, en, 'en')).toBe(enText);
+    expect(sayCount(n, de, 'de')).toBe(deText);
+  });
+
+  it('uses the zero form when there is one', () => {
+    expect(sayCount(0, { ...de, zero: 'keine neuen Sprachnachrichten' }, 'de')).toBe(
+      'keine neuen Sprachnachrichten',
+    );
+    expect(sayCount(0, { ...en, zero: 'no new voice messages' }, 'en')).toBe('no new voice messages');
+  });
+
+  it('lets the singular carry the number where the grammar allows it', () => {
+    const saved: CountForms = { one: '{count} saved message', other: '{count} saved messages' };
+    expect(sayCount(1, saved, 'en')).toBe('one saved message');
+  });
+
+  it('insists that the plural says the number', () => {
+    expect(() => sayCount(2, { one: 'a message', other: 'messages' }, 'en')).toThrow(
+      /must contain \{count\}/,
+    );
+  });
+});
