@@ -19,3 +19,21 @@ export {
 } from './say.js';
 export { LANGUAGES, isLanguage, type Language } from './wording/index.js';
 export type { OrdinalCase } from './wording/types.js';
+export { sameMediaRoot, toFreeSwitchPath, ttsCacheDir, type MediaRoot } from './media.js';
+export {
+  createRenderer,
+  checkSpeechEngines,
+  DEFAULT_VOICES,
+  SAMPLE_RATES,
+  type RenderedAudio,
+  type Renderer,
+  type RendererOptions,
+  type SampleRate,
+} from './render.js';
+export {
+  SpeechEngineMissing,
+  SpeechRenderFailed,
+  PromptCatalogError,
+  UnknownPrompt,
+  MissingPlaceholderValue,
+} from './errors.js';
