@@ -31,6 +31,23 @@ export {
   type SampleRate,
 } from './render.js';
 export {
+  loadCatalog,
+  loadCatalogs,
+  parseCatalog,
+  placeholdersOf,
+  fillPlaceholders,
+  type PlaceholderValue,
+  type PromptCatalog,
+} from './catalog.js';
+export {
+  buildPrompts,
+  type BuildPromptsOptions,
+  type BuildProgress,
+  type BuildResult,
+  type LanguageCounts,
+} from './build.js';
+export { createSpeech, type Speech } from './speech.js';
+export {
   SpeechEngineMissing,
   SpeechRenderFailed,
   PromptCatalogError,
