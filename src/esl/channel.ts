@@ -1,0 +1,591 @@
+import { randomUUID } from 'node:crypto';
+import * as cmd from './codec/commands.js';
+import type { EslEvent } from './codec/message.js';
+import type { EslMessage } from './codec/message.js';
+import type { EslConnection } from './connection.js';
+import { EslCommandError, EslConnectionError, EslTimeoutError, HangupError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** What the outbound `connect` reply told us about the call. */
+export interface ChannelData {
+  readonly uuid: string;
+  /** `Caller-Caller-ID-Number`, e.g. `+4930123456`. */
+  readonly callerNumber: string;
+  /** `Caller-Caller-ID-Name` (decoded; Latin-1 names survive). */
+  readonly callerName: string;
+  /** `Caller-Destination-Number`: the number that was dialled. */
+  readonly calledNumber: string;
+  readonly channelName: string;
+  readonly answered: boolean;
+  /** All channel variables at connect time (`variable_*` without the prefix). */
+  readonly variables: ReadonlyMap<string, string>;
+  /** Every header of the CHANNEL_DATA reply, decoded. */
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+export interface ChannelTimeouts {
+  /** Wait for the reply to a command (`+OK` of a sendmsg, ...). */
+  readonly commandTimeoutMs: number;
+  /** Default wait for an application's CHANNEL_EXECUTE_COMPLETE. */
+  readonly executeTimeoutMs: number;
+  /** After the hang-up, how long to wait for CHANNEL_HANGUP_COMPLETE before sending `exit`. */
+  readonly lingerGraceMs: number;
+  /** After `exit` (or a goodbye notice), how long to wait for FreeSWITCH to close before we do. */
+  readonly exitTimeoutMs: number;
+}
+
+export const DEFAULT_CHANNEL_TIMEOUTS: ChannelTimeouts = {
+  commandTimeoutMs: 10_000,
+  executeTimeoutMs: 30 * 60_000,
+  lingerGraceMs: 5_000,
+  exitTimeoutMs: 2_000,
+};
+
+export interface ExecuteOptions {
+  /** Overrides the default completion timeout for this application. */
+  readonly timeoutMs?: number;
+}
+
+export interface ExecuteResult {
+  readonly app: string;
+  /** `Application-Response` (`FILE PLAYED`, `FILE NOT FOUND`, `_none_`, ...). */
+  readonly response: string;
+  /** Channel variables as they were when the application completed. */
+  readonly variables: ReadonlyMap<string, string>;
+  readonly event: EslEvent;
+}
+
+export interface PlaybackResult {
+  /** `FILE PLAYED`, `FILE NOT FOUND`, `PLAYBACK ERROR`. */
+  readonly response: string;
+  /** The terminator digit that stopped the prompt, if one did. */
+  readonly terminator?: string;
+}
+
+export interface PlayAndGetDigitsOptions {
+  readonly min: number;
+  readonly max: number;
+  readonly tries: number;
+  /** Wait for the first digit after the prompt, ms. */
+  readonly timeoutMs: number;
+  /** Digits that end input, e.g. `#`. */
+  readonly terminators: string;
+  readonly file: string;
+  /** Played after a wrong or missing input. Default `silence_stream://250`. */
+  readonly invalidFile?: string;
+  /** Channel variable that receives the digits. Default `vb_digits`. */
+  readonly varName?: string;
+  /** Accepted input; default any digits. */
+  readonly regex?: string;
+  /** Wait between digits, ms. Default: `timeoutMs`. */
+  readonly digitTimeoutMs?: number;
+}
+
+export interface ReadOptions {
+  readonly min: number;
+  readonly max: number;
+  readonly file: string;
+  readonly timeoutMs: number;
+  readonly terminators: string;
+  readonly varName?: string;
+  readonly digitTimeoutMs?: number;
+}
+
+export interface ReadResult {
+  readonly digits: string;
+  /** `success`, `timeout` or `failure` (`read_result`). */
+  readonly result: string;
+  readonly terminator?: string;
+}
+
+export interface RecordOptions {
+  /** Time limit in seconds. */
+  readonly maxSeconds: number;
+  /** Energy threshold for silence detection (0 = off). Default 200. */
+  readonly silenceThreshold?: number;
+  /** Seconds of silence that end the recording. Default 3. */
+  readonly silenceHits?: number;
+  /** Digits that stop the recording (`playback_terminators`); default `#`. `none` for none. */
+  readonly terminators?: string;
+}
+
+export interface RecordResult {
+  /** The path as given (FreeSWITCH's view of it). */
+  readonly file: string;
+  /** Recorded length from `record_ms`, when FreeSWITCH reported it. */
+  readonly recordMs?: number;
+  /** The terminator digit that stopped it. */
+  readonly terminator?: string;
+  /** Stopped because the caller stayed silent. */
+  readonly silence: boolean;
+  /** The caller hung up while (or just after) recording: the file is still there — keep it. */
+  readonly hungUp: boolean;
+}
+
+export type BridgeOutcome = 'answered' | 'busy' | 'no-answer' | 'failed';
+
+export interface BridgeResult {
+  readonly outcome: BridgeOutcome;
+  /** `originate_disposition` (`SUCCESS`, `USER_BUSY`, `NO_ANSWER`, `CALL_REJECTED`, ...). */
+  readonly disposition?: string;
+  /** `DIALSTATUS` (`SUCCESS`, `BUSY`, `NOANSWER`, ..., or a cause name). */
+  readonly dialStatus?: string;
+  /** How the bridged call ended (`bridge_hangup_cause`) when it was answered. */
+  readonly hangupCause?: string;
+}
+
+type ChannelState = 'up' | 'hungup' | 'closed';
+
+interface PendingExecute {
+  readonly app: string;
+  resolve(result: ExecuteResult): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  /** `record` keeps waiting after the hang-up: its completion (with record_ms) still comes while lingering. */
+  readonly survivesHangup: boolean;
+}
+
+/**
+ * One call, controlled over its outbound event socket. Created by {@link OutboundServer}.
+ *
+ * Every wait ends: on its completion, on its timeout, or — at once — when the call hangs
+ * up (CHANNEL_HANGUP, a disconnect notice or the socket closing), with a {@link HangupError}.
+ * FreeSWITCH never completes an application on a dead channel, so nothing waits for that.
+ */
+export class Channel {
+  readonly uuid: string;
+  readonly data: ChannelData;
+
+  private state: ChannelState = 'up';
+  private cause: string | undefined;
+  private transferred = false;
+  private readonly pending = new Map<string, PendingExecute>();
+  private readonly hangupWaiters = new Set<() => void>();
+  private readonly listeners = new Set<(event: EslEvent) => void>();
+  private readonly recordStops = new Map<string, EslEvent>();
+  private terminators: string | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private exitTimer: NodeJS.Timeout | undefined;
+  private exitSent = false;
+  private resolveClosed!: () => void;
+  /** Resolves once the session is over and the socket is closed. */
+  readonly closed: Promise<void>;
+
+  /** @internal — built by OutboundServer once `connect` has been answered. */
+  constructor(
+    private readonly conn: EslConnection,
+    connectReply: EslMessage,
+    private readonly lingering: boolean,
+    private readonly timeouts: ChannelTimeouts,
+    private readonly logger: Logger,
+  ) {
+    this.data = channelDataOf(connectReply);
+    this.uuid = this.data.uuid;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const initialTerminators = this.data.variables.get('playback_terminators');
+    if (initialTerminators !== undefined) this.terminators = initialTerminators;
+  }
+
+  get callerNumber(): string {
+    return this.data.callerNumber;
+  }
+  get callerName(): string {
+    return this.data.callerName;
+  }
+  get calledNumber(): string {
+    return this.data.calledNumber;
+  }
+  /** False once the call hung up, was transferred away, or the socket closed. */
+  get isUp(): boolean {
+    return this.state === 'up' && !this.transferred;
+  }
+  /** Hang-up cause once known (`NORMAL_CLEARING`, ...). */
+  get hangupCause(): string | undefined {
+    return this.cause;
+  }
+
+  /** Every event FreeSWITCH sends for this call (DTMF, CHANNEL_*, RECORD_*). Returns an unsubscribe function. */
+  onEvent(listener: (event: EslEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs a dialplan application and resolves on the CHANNEL_EXECUTE_COMPLETE whose
+   * `Application-UUID` is the `Event-UUID` we sent.
+   */
+  execute(app: string, arg = '', options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    return this.run(app, arg, options.timeoutMs ?? this.timeouts.executeTimeoutMs, false);
+  }
+
+  async answer(): Promise<void> {
+    await this.execute('answer');
+  }
+
+  /** Plays a file; a digit in `terminators` (default `#`) stops it and is returned. */
+  async playback(
+    file: string,
+    options: { terminators?: string; timeoutMs?: number } = {},
+  ): Promise<PlaybackResult> {
+    await this.setTerminators(options.terminators ?? '#');
+    const r = await this.execute('playback', file, options);
+    const terminator = r.variables.get('playback_terminator_used');
+    return terminator ? { response: r.response, terminator } : { response: r.response };
+  }
+
+  /** TTS through FreeSWITCH's `speak` (`engine|voice|text`); terminators as for playback. */
+  async speak(
+    text: string,
+    options: { engine?: string; voice?: string; terminators?: string; timeoutMs?: number } = {},
+  ): Promise<PlaybackResult> {
+    await this.setTerminators(options.terminators ?? '#');
+    const r = await this.execute(
+      'speak',
+      `${options.engine ?? 'flite'}|${options.voice ?? 'kal'}|${text}`,
+      options,
+    );
+    const terminator = r.variables.get('playback_terminator_used');
+    return terminator ? { response: r.response, terminator } : { response: r.response };
+  }
+
+  /** `play_and_get_digits`; resolves with the accepted digits, `''` when all tries failed. */
+  async playAndGetDigits(o: PlayAndGetDigitsOptions): Promise<string> {
+    const varName = o.varName ?? 'vb_digits';
+    const args = [
+      int(o.min),
+      int(o.max),
+      int(o.tries),
+      int(o.timeoutMs),
+      o.terminators || '#',
+      o.file,
+      o.invalidFile ?? 'silence_stream://250',
+      varName,
+      o.regex ?? '^[0-9*#]*$',
+      int(o.digitTimeoutMs ?? o.timeoutMs),
+    ].map(token);
+    const budget =
+      (o.timeoutMs + (o.digitTimeoutMs ?? o.timeoutMs) * Math.max(1, o.max)) * Math.max(1, o.tries);
+    const r = await this.execute('play_and_get_digits', args.join(' '), {
+      timeoutMs: Math.max(this.timeouts.executeTimeoutMs, budget),
+    });
+    return r.variables.get(varName) ?? '';
+  }
+
+  /** `read`: collects digits after a prompt. */
+  async read(o: ReadOptions): Promise<ReadResult> {
+    const varName = o.varName ?? 'vb_read_digits';
+    const args = [int(o.min), int(o.max), o.file, varName, int(o.timeoutMs), o.terminators || '#'];
+    if (o.digitTimeoutMs !== undefined) args.push(int(o.digitTimeoutMs));
+    const r = await this.execute('read', args.map(token).join(' '));
+    const terminator = r.variables.get('read_terminator_used');
+    const result = {
+      digits: r.variables.get(varName) ?? '',
+      result: r.variables.get('read_result') ?? 'failure',
+    };
+    return terminator ? { ...result, terminator } : result;
+  }
+
+  /**
+   * `record`. Unlike other operations, a hang-up during the recording does not reject:
+   * the file is FreeSWITCH's and complete, so the result says `hungUp: true`.
+   */
+  async record(file: string, o: RecordOptions): Promise<RecordResult> {
+    await this.setTerminators(o.terminators ?? '#');
+    const arg = [file, int(o.maxSeconds), int(o.silenceThreshold ?? 200), int(o.silenceHits ?? 3)].map(token);
+    const limitMs = (o.maxSeconds + 5) * 1000;
+    try {
+      const r = await this.run(
+        'record',
+        arg.join(' '),
+        Math.max(limitMs, this.timeouts.commandTimeoutMs),
+        true,
+      );
+      const v = r.variables;
+      const terminator = v.get('playback_terminator_used');
+      return {
+        file,
+        ...msOf(v),
+        ...(terminator ? { terminator } : {}),
+        silence: v.get('silence_hits_exhausted') === 'true',
+        hungUp: this.state !== 'up',
+      };
+    } catch (err) {
+      if (!(err instanceof HangupError) || err.transferred) throw err;
+      const stop = this.recordStops.get(file);
+      const v = stop?.variables() ?? new Map<string, string>();
+      return { file, ...msOf(v), silence: false, hungUp: true };
+    }
+  }
+
+  /** `bridge`; the outcome comes from `originate_disposition` / `DIALSTATUS`. */
+  async bridge(target: string, options: ExecuteOptions = {}): Promise<BridgeResult> {
+    const r = await this.execute('bridge', target, options);
+    const disposition = r.variables.get('originate_disposition');
+    const dialStatus = r.variables.get('DIALSTATUS');
+    const hangupCause = r.variables.get('bridge_hangup_cause');
+    const outcome = bridgeOutcome(disposition, dialStatus);
+    return {
+      outcome,
+      ...(disposition ? { disposition } : {}),
+      ...(dialStatus ? { dialStatus } : {}),
+      ...(hangupCause && outcome === 'answered' ? { hangupCause } : {}),
+    };
+  }
+
+  /** Hands the call to another extension; afterwards this Channel is done (the session ends). */
+  async transfer(extension: string, dialplan?: string, context?: string): Promise<void> {
+    const arg = [extension, dialplan, context].filter((x): x is string => x !== undefined).map(token);
+    await this.execute('transfer', arg.join(' '));
+    this.transferred = true;
+    this.rejectAll(new HangupError('TRANSFERRED', true), true);
+    this.sendExit(true);
+  }
+
+  /** Hangs the call up; resolves once FreeSWITCH reports the hang-up (at once if already down). */
+  async hangup(cause = 'NORMAL_CLEARING'): Promise<void> {
+    if (this.state !== 'up' || this.transferred) return;
+    const down = new Promise<void>((resolve) => this.hangupWaiters.add(resolve));
+    this.run('hangup', token(cause), this.timeouts.commandTimeoutMs, false).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn({ uuid: this.uuid }, 'no CHANNEL_HANGUP after hangup; closing the socket');
+        this.conn.destroy();
+        resolve();
+      }, this.timeouts.commandTimeoutMs);
+    });
+    await Promise.race([down, timeout]);
+    clearTimeout(timer);
+  }
+
+  /** `set name=value` on the channel. */
+  async set(name: string, value: string): Promise<void> {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) throw new TypeError(`bad variable name ${JSON.stringify(name)}`);
+    await this.execute('set', `${name}=${value}`);
+    if (name === 'playback_terminators') this.terminators = value;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await this.execute('sleep', int(ms), { timeoutMs: ms + this.timeouts.executeTimeoutMs });
+  }
+
+  /**
+   * Ends the session: hangs up if the call is still ours, sends `exit` when lingering,
+   * and resolves once the socket is closed. Safe to call more than once.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'up' && !this.transferred) await this.hangup().catch(() => undefined);
+    if (this.state !== 'closed') this.sendExit(true);
+    await this.closed;
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async setTerminators(value: string): Promise<void> {
+    if (this.terminators !== value) await this.set('playback_terminators', value);
+  }
+
+  private run(app: string, arg: string, timeoutMs: number, survivesHangup: boolean): Promise<ExecuteResult> {
+    if (!this.isUp) return Promise.reject(this.goneError());
+    const eventUuid = randomUUID();
+    const result = new Promise<ExecuteResult>((resolve, reject) => {
+      const entry: PendingExecute = { app, resolve, reject, timer: undefined, survivesHangup };
+      entry.timer = setTimeout(() => {
+        this.pending.delete(eventUuid);
+        reject(new EslTimeoutError(`${app} ${arg}`.trim(), timeoutMs));
+      }, timeoutMs);
+      this.pending.set(eventUuid, entry);
+    });
+    const bytes = cmd.execute({ app, arg, eventUuid });
+    this.conn.request(bytes, `sendmsg ${app}`, this.timeouts.commandTimeoutMs).then(
+      (reply) => {
+        const text = reply.replyText ?? '';
+        if (!text.startsWith('-ERR')) return;
+        this.settle(eventUuid, (p) => p.reject(new EslCommandError(`sendmsg ${app}`, text)));
+      },
+      (err: Error) => {
+        this.settle(eventUuid, (p) => p.reject(err instanceof EslConnectionError ? this.goneError() : err));
+      },
+    );
+    return result;
+  }
+
+  private settle(eventUuid: string, how: (p: PendingExecute) => void): void {
+    const p = this.pending.get(eventUuid);
+    if (!p) return;
+    this.pending.delete(eventUuid);
+    if (p.timer) clearTimeout(p.timer);
+    how(p);
+  }
+
+  private goneError(): HangupError {
+    return new HangupError(this.cause ?? 'UNKNOWN', this.transferred);
+  }
+
+  /** @internal */
+  handleEvent(event: EslEvent): void {
+    const uuid = event.get('Unique-ID');
+    if (uuid !== undefined && uuid !== this.uuid) return; // another call (an `event` subscription without myevents)
+    switch (event.name) {
+      case 'CHANNEL_EXECUTE_COMPLETE': {
+        const appUuid = event.get('Application-UUID');
+        if (appUuid !== undefined) {
+          this.settle(appUuid, (p) =>
+            p.resolve({
+              app: event.get('Application') ?? p.app,
+              response: event.get('Application-Response') ?? '_none_',
+              variables: event.variables(),
+              event,
+            }),
+          );
+        }
+        break;
+      }
+      case 'RECORD_STOP': {
+        const path = event.get('Record-File-Path');
+        if (path !== undefined) this.recordStops.set(path, event);
+        break;
+      }
+      case 'CHANNEL_HANGUP':
+        this.markHungUp(event.get('Hangup-Cause'));
+        break;
+      case 'CHANNEL_HANGUP_COMPLETE':
+        this.markHungUp(event.get('Hangup-Cause'));
+        this.sendExit();
+        break;
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ uuid: this.uuid, err: (err as Error).message }, 'channel event listener threw');
+      }
+    }
+  }
+
+  /** @internal */
+  handleDisconnectNotice(message: EslMessage): void {
+    const disposition = message.header('Content-Disposition');
+    this.markHungUp(undefined);
+    if (disposition === 'linger') return; // events still come; exit after HANGUP_COMPLETE or the grace time
+    // Goodbye: FreeSWITCH closes the socket now; make sure we do if it does not.
+    this.armExitTimer();
+  }
+
+  /** @internal */
+  handleClose(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'up') this.cause ??= 'UNKNOWN';
+    this.state = 'closed';
+    this.rejectAll(this.goneError(), true);
+    this.releaseHangupWaiters();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.exitTimer) clearTimeout(this.exitTimer);
+    this.graceTimer = this.exitTimer = undefined;
+    this.listeners.clear();
+    this.recordStops.clear();
+    this.resolveClosed();
+  }
+
+  private markHungUp(cause: string | undefined): void {
+    if (cause && !this.cause) this.cause = cause;
+    if (this.state !== 'up') return;
+    this.state = 'hungup';
+    this.cause ??= 'UNKNOWN';
+    this.rejectAll(this.goneError(), false);
+    this.releaseHangupWaiters();
+    if (this.lingering && !this.exitSent) {
+      this.graceTimer = setTimeout(() => {
+        this.graceTimer = undefined;
+        this.sendExit();
+      }, this.timeouts.lingerGraceMs);
+    } else {
+      this.armExitTimer();
+    }
+  }
+
+  private rejectAll(err: HangupError, includingSurvivors: boolean): void {
+    for (const [id, p] of this.pending) {
+      if (p.survivesHangup && !includingSurvivors) continue;
+      this.pending.delete(id);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+
+  private releaseHangupWaiters(): void {
+    for (const w of this.hangupWaiters) w();
+    this.hangupWaiters.clear();
+  }
+
+  /**
+   * Lingering (or after a transfer) FreeSWITCH keeps the session until we send `exit`;
+   * otherwise it closes the socket by itself after the hang-up.
+   */
+  private sendExit(force = false): void {
+    if (this.exitSent || this.state === 'closed') return;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    if (this.lingering || force) {
+      this.exitSent = true;
+      this.conn.request(cmd.exit(), 'exit', this.timeouts.exitTimeoutMs).catch(() => undefined);
+    }
+    this.armExitTimer();
+  }
+
+  private armExitTimer(): void {
+    if (this.exitTimer || this.state === 'closed') return;
+    this.exitTimer = setTimeout(() => {
+      this.exitTimer = undefined;
+      this.conn.destroy();
+    }, this.timeouts.exitTimeoutMs);
+  }
+}
+
+function channelDataOf(reply: EslMessage): ChannelData {
+  const ev = reply.event();
+  const headers = ev?.headers() ?? new Map<string, string>();
+  const get = (k: string): string => headers.get(k) ?? '';
+  return {
+    uuid: get('Unique-ID') || get('Channel-Unique-ID') || get('Caller-Unique-ID'),
+    callerNumber: get('Caller-Caller-ID-Number') || get('Channel-Caller-ID-Number'),
+    callerName: get('Caller-Caller-ID-Name') || get('Channel-Caller-ID-Name'),
+    calledNumber: get('Caller-Destination-Number') || get('Channel-Destination-Number'),
+    channelName: get('Channel-Name'),
+    answered: get('Answer-State') === 'answered',
+    variables: ev?.variables() ?? new Map(),
+    headers,
+  };
+}
+
+function bridgeOutcome(disposition: string | undefined, dialStatus: string | undefined): BridgeOutcome {
+  const d = (disposition ?? '').toUpperCase();
+  const s = (dialStatus ?? '').toUpperCase();
+  if (d === 'SUCCESS' || s === 'SUCCESS' || d === 'ANSWER') return 'answered';
+  if (s === 'BUSY' || d === 'USER_BUSY') return 'busy';
+  if (
+    s === 'NOANSWER' ||
+    d === 'NO_ANSWER' ||
+    d === 'NO_USER_RESPONSE' ||
+    d === 'ALLOTTED_TIMEOUT' ||
+    d === 'RECOVERY_ON_TIMER_EXPIRE'
+  )
+    return 'no-answer';
+  return 'failed';
+}
+
+function msOf(v: ReadonlyMap<string, string>): { recordMs?: number } {
+  const ms = Number(v.get('record_ms'));
+  return Number.isFinite(ms) && v.has('record_ms') ? { recordMs: ms } : {};
+}
+
+function int(n: number): string {
+  if (!Number.isFinite(n)) throw new TypeError(`not a number: ${n}`);
+  return String(Math.trunc(n));
+}
+
+/** FreeSWITCH splits application arguments at spaces; refuse what would be split wrongly. */
+function token(s: string): string {
+  if (s.length === 0 || /\s/.test(s)) throw new TypeError(`argument must be one word: ${JSON.stringify(s)}`);
+  return s;
+}

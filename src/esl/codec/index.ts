@@ -1,0 +1,10 @@
+export { FrameParser, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES } from './frame-parser.js';
+export type { Frame, FrameParserOptions } from './frame-parser.js';
+export { HeaderBlock } from './headers.js';
+export { EslMessage, parseJsonEvent, parsePlainEvent } from './message.js';
+export type { ContentType, EslEvent } from './message.js';
+export { decodeBytes, percentDecode, urlEncode } from './percent.js';
+export * as commands from './commands.js';
+export type { EventFormat, ExecuteMessage, CommandHeaders } from './commands.js';
+export * as replies from './replies.js';
+export type { EventHeaders, DisconnectNotice } from './replies.js';

@@ -1,0 +1,163 @@
+import type { Socket } from 'node:net';
+import { FrameParser } from './codec/frame-parser.js';
+import type { EslEvent } from './codec/message.js';
+import { EslMessage } from './codec/message.js';
+import { EslConnectionError, EslProtocolError, EslTimeoutError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface ConnectionOptions {
+  readonly logger: Logger;
+  readonly maxHeaderBytes?: number;
+  readonly maxBodyBytes?: number;
+  /** Describes the connection in log lines (peer address, call uuid, ...). */
+  readonly label: string;
+}
+
+export interface ConnectionHandlers {
+  onEvent(event: EslEvent): void;
+  onDisconnectNotice(message: EslMessage): void;
+  onAuthRequest?(): void;
+  onClose(reason: Error | undefined): void;
+}
+
+interface ReplyWaiter {
+  readonly what: string;
+  resolve(message: EslMessage): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  /** Timed out: its reply, when it comes, is swallowed so that later replies stay matched. */
+  abandoned: boolean;
+}
+
+/**
+ * One event-socket connection seen from the client side: framing, the FIFO of replies
+ * (FreeSWITCH answers commands strictly in order, `command/reply` or `api/response`), and
+ * dispatch of events and notices. Shared by the outbound Channel and the InboundClient.
+ */
+export class EslConnection {
+  private readonly parser: FrameParser;
+  private readonly waiting: ReplyWaiter[] = [];
+  private closedWith: Error | undefined | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.parser = new FrameParser({
+      maxHeaderBytes: options.maxHeaderBytes,
+      maxBodyBytes: options.maxBodyBytes,
+    });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.on('data', this.onData);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
+  }
+
+  get isClosed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  /** Sends one command (one write) and resolves with its reply. */
+  request(bytes: Buffer, what: string, timeoutMs: number): Promise<EslMessage> {
+    if (this.closedWith !== null) {
+      return Promise.reject(new EslConnectionError(`${what}: event-socket connection is closed`));
+    }
+    return new Promise<EslMessage>((resolve, reject) => {
+      const waiter: ReplyWaiter = { what, resolve, reject, timer: undefined, abandoned: false };
+      waiter.timer = setTimeout(() => {
+        waiter.abandoned = true;
+        waiter.timer = undefined;
+        reject(new EslTimeoutError(what, timeoutMs));
+      }, timeoutMs);
+      this.waiting.push(waiter);
+      this.socket.write(bytes);
+    });
+  }
+
+  /** Sends without waiting for a reply (the reply, if any, is expected by nobody). */
+  send(bytes: Buffer): void {
+    if (this.closedWith === null) this.socket.write(bytes);
+  }
+
+  /** Closes the socket now; pending replies reject with `reason` (or EslConnectionError). */
+  destroy(reason?: Error): void {
+    if (this.closedWith === null) this.finish(reason);
+    this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closedWith !== null) return;
+    try {
+      this.parser.push(chunk, (frame) => this.dispatch(new EslMessage(frame)));
+    } catch (err) {
+      if (!(err instanceof EslProtocolError)) throw err;
+      // One line, then the connection goes; nothing else is affected.
+      this.options.logger.warn(
+        { conn: this.options.label, err: err.message },
+        'closing event-socket connection: protocol error',
+      );
+      this.destroy(err);
+    }
+  };
+
+  private dispatch(message: EslMessage): void {
+    if (this.closedWith !== null) return;
+    switch (message.contentType) {
+      case 'command/reply':
+      case 'api/response': {
+        const waiter = this.waiting.shift();
+        if (!waiter) {
+          this.options.logger.debug({ conn: this.options.label }, 'reply without a pending command');
+          return;
+        }
+        if (waiter.timer) clearTimeout(waiter.timer);
+        if (!waiter.abandoned) waiter.resolve(message);
+        return;
+      }
+      case 'text/event-plain':
+      case 'text/event-json': {
+        const event = message.event(); // throws EslProtocolError on a garbled body
+        if (event) this.handlers.onEvent(event);
+        return;
+      }
+      case 'text/disconnect-notice':
+        this.handlers.onDisconnectNotice(message);
+        return;
+      case 'auth/request':
+        this.handlers.onAuthRequest?.();
+        return;
+      case 'text/rude-rejection':
+        this.options.logger.warn(
+          { conn: this.options.label, text: message.bodyText?.trim() },
+          'FreeSWITCH refused the connection (ACL)',
+        );
+        this.destroy(
+          new EslConnectionError(`FreeSWITCH refused the connection: ${message.bodyText?.trim()}`),
+        );
+        return;
+      default:
+        this.options.logger.debug({ conn: this.options.label, type: message.contentType }, 'ignored message');
+    }
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.options.logger.debug({ conn: this.options.label, err: err.message }, 'socket error');
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (this.closedWith === null) this.finish(undefined);
+  };
+
+  private finish(reason: Error | undefined): void {
+    this.closedWith = reason;
+    const err = reason ?? new EslConnectionError('event-socket connection closed');
+    for (const w of this.waiting.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      if (!w.abandoned) w.reject(new EslConnectionError(`${w.what}: ${err.message}`));
+    }
+    this.socket.off('data', this.onData);
+    this.handlers.onClose(reason);
+  }
+}
