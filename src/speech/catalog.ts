@@ -126,3 +126,41 @@ export function fillPlaceholders(
     return typeof value === 'number' ? sayNumber(value, lang) : value;
   });
 }
+
+/** A difference between the catalogs of two languages that would make one of them fail during a call. */
+export interface CatalogMismatch {
+  promptId: string;
+  language: string;
+  problem: string;
+}
+
+/**
+ * Compares the catalogs with each other: a prompt missing in one language, or with other
+ * placeholders than in the rest, would only show up when a caller of that language hears it.
+ */
+export function compareCatalogs(catalogs: ReadonlyMap<string, PromptCatalog>): CatalogMismatch[] {
+  const languages = [...catalogs.values()].sort((a, b) => a.language.localeCompare(b.language));
+  const ids = [...new Set(languages.flatMap((c) => [...c.prompts.keys()]))].sort();
+  const placeholderSet = (text: string): string => placeholdersOf(text).sort().join(', ');
+  const mismatches: CatalogMismatch[] = [];
+  for (const promptId of ids) {
+    const having = languages.filter((c) => c.prompts.has(promptId));
+    const reference = having[0];
+    if (!reference) continue;
+    const expected = placeholderSet(reference.prompts.get(promptId) ?? '');
+    for (const catalog of languages) {
+      const text = catalog.prompts.get(promptId);
+      if (text === undefined) {
+        const where = having.map((c) => c.language).join(', ');
+        mismatches.push({ promptId, language: catalog.language, problem: `missing (defined in ${where})` });
+      } else if (placeholderSet(text) !== expected) {
+        mismatches.push({
+          promptId,
+          language: catalog.language,
+          problem: `placeholders {${placeholderSet(text)}} differ from ${reference.language}'s {${expected}}`,
+        });
+      }
+    }
+  }
+  return mismatches;
+}

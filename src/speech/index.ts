@@ -36,6 +36,8 @@ export {
   parseCatalog,
   placeholdersOf,
   fillPlaceholders,
+  compareCatalogs,
+  type CatalogMismatch,
   type PlaceholderValue,
   type PromptCatalog,
 } from './catalog.js';

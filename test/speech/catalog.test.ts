@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildPrompts,
+  compareCatalogs,
   createRenderer,
   createSpeech,
   fillPlaceholders,
@@ -125,6 +126,24 @@ describe('placeholders', () => {
   it('refuses to leave a placeholder unfilled', () => {
     expect(() => fillPlaceholders('From {caller}.', {}, 'en')).toThrow(MissingPlaceholderValue);
     expect(() => fillPlaceholders('From {toString}.', {}, 'en')).toThrow(/no value for \{toString\}/);
+  });
+});
+
+describe('compareCatalogs', () => {
+  it('finds prompts missing in a language and placeholders that differ', async () => {
+    writeFileSync(join(catalogDir, 'en.yaml'), EN);
+    writeFileSync(join(catalogDir, 'de.yaml'), DE.replace('{count}', '{anzahl}'));
+    expect(compareCatalogs(await loadCatalogs(catalogDir))).toEqual([
+      { promptId: 'from_caller', language: 'de', problem: 'missing (defined in en)' },
+      { promptId: 'new_messages', language: 'en', problem: "placeholders {count} differ from de's {anzahl}" },
+      { promptId: 'press_one', language: 'en', problem: 'missing (defined in de)' },
+    ]);
+  });
+
+  it('is content with catalogs that match', async () => {
+    writeFileSync(join(catalogDir, 'en.yaml'), 'a: "A {x}."\nb: "B."\n');
+    writeFileSync(join(catalogDir, 'de.yaml'), 'b: "Be."\na: "{x} Ah."\n');
+    expect(compareCatalogs(await loadCatalogs(catalogDir))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,28 @@ describe('createRenderer().render (espeak-ng + sox)', () => {
     const wav = readWav(results[0]?.localPath ?? '');
     expect(wav.intact).toBe(true);
     expect(wav.durationSeconds).toBeGreaterThan(0.3);
+  });
+
+  it('never lets a reader see half a file', async () => {
+    const renderer = createRenderer({ mediaRoot });
+    const { localPath } = renderer.locate(sentence, 'en');
+    let done = false;
+    const rendering = renderer.render(sentence, 'en').finally(() => (done = true));
+    while (!done) {
+      if (existsSync(localPath)) {
+        expect(readWav(localPath).intact).toBe(true);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await rendering;
+    expect(readWav(localPath).intact).toBe(true);
+  });
+
+  it('kills a render that takes too long and leaves nothing behind', async () => {
+    const renderer = createRenderer({ mediaRoot, timeoutMs: 1 });
+    const long = Array.from({ length: 300 }, () => sentence).join(' ');
+    await expect(renderer.render(long, 'en')).rejects.toThrow(/took longer than 1 ms/);
+    expect(readdirSync(join(dir, 'tts', 'en'))).toEqual([]);
   });
 
   it('renders many different prompts through the concurrency limit', async () => {
