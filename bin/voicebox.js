@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write('voicebox: not built yet — run `npm ci` (or `npm run build`) in the voicebox folder first.\n');
+  process.stderr.write(
+    'voicebox: not built yet — run `npm ci` (or `npm run build`) in the voicebox folder first.\n',
+  );
   process.exit(2);
 }
 const { run } = await import(main.href);

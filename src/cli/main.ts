@@ -1,8 +1,34 @@
+// The voicebox command line: one entry, one sub-command per task.
 import { Command } from 'commander';
+import { menuCommands, type Io } from './menus.js';
+import { promptsCommand } from './prompts.js';
 
-export async function run(argv: string[]): Promise<number> {
-  const program = new Command('voicebox');
-  program.description('voice-mail server with remote inquiry for FreeSWITCH');
-  await program.parseAsync(argv);
-  return 0;
+export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
+  const out: Io = {
+    out: io?.out ?? ((s) => process.stdout.write(s)),
+    err: io?.err ?? ((s) => process.stderr.write(s)),
+    color: io?.color ?? (process.stderr.isTTY === true && !process.env.NO_COLOR),
+  };
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('voicebox')
+    .description('voice-mail server with remote inquiry for FreeSWITCH')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: out.out, writeErr: out.err })
+    .addHelpText('after', '\nExample:\n  $ voicebox validate menus/');
+  for (const command of menuCommands(out, setExit)) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: out.out, writeErr: out.err }));
+  }
+  program.addCommand(promptsCommand());
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    if (typeof code === 'number') return code;
+    throw e;
+  }
+  return exitCode;
 }

@@ -1,0 +1,413 @@
+// The one table of what the language knows about the world: the types of the call
+// context, the records actions return, and every builtin action's signature. The
+// checker reads it; the runtime registers one implementation per action named here.
+import type { TypeName } from './types.js';
+
+export interface EnumType {
+  /** where the members come from: fixed here, or the declarations of the menus */
+  members: readonly string[] | 'declared profiles' | 'declared languages';
+  description: string;
+}
+
+export const enumTypes: Record<string, EnumType> = {
+  profile: { members: 'declared profiles', description: 'a profile from the `profiles` declaration' },
+  language: { members: 'declared languages', description: 'a language from the `languages` declaration' },
+  caller_class: {
+    members: ['internal', 'external'],
+    description: 'whether the caller is inside the company',
+  },
+  greeting_type: {
+    members: ['individual', 'personalized'],
+    description: 'individual: the user recorded all of it; personalized: system text and her recorded name',
+  },
+  global_greeting: {
+    members: ['never', 'when_missing', 'always'],
+    description: 'when the company greeting replaces the user greeting',
+  },
+  transfer_announcement: {
+    members: ['user', 'user_and_system'],
+    description: 'who announces "press 2 to be connected": the user greeting alone, or the system after it',
+  },
+  language_choice: {
+    members: ['default', 'by_caller', 'ask'],
+    description: 'how the caller language is chosen',
+  },
+  number_announcement: {
+    members: ['extension', 'canonical'],
+    description: 'how the default greeting says the mailbox number',
+  },
+  message_kind: {
+    members: ['voice', 'email', 'fax', 'sms'],
+    description: 'what a message in the mailbox is',
+  },
+  message_order: { members: ['newest_first', 'oldest_first'], description: 'order of remote inquiry' },
+  message_format: {
+    members: ['date_sender_content', 'content_date_sender', 'date_content_sender'],
+    description: 'what is said after "Message 1", in which order (admin setting)',
+  },
+  access: {
+    members: ['settings', 'messages'],
+    description: 'what a logged-in owner may do by phone: profile settings only, or settings and messages',
+  },
+};
+
+export interface Field {
+  type: TypeName;
+  description: string;
+  /** fields the flow may assign to, e.g. `call.language = en` */
+  writable?: boolean;
+}
+
+export const recordTypes: Record<string, Record<string, Field>> = {
+  call: {
+    caller: { type: 'phone', description: 'the calling number, canonical' },
+    caller_name: { type: 'string', description: 'the caller name the network sent, may be empty' },
+    called: { type: 'phone', description: 'the number the caller dialled' },
+    caller_class: { type: 'caller_class', description: 'internal or external caller' },
+    language: { type: 'language', description: 'the language prompts are played in', writable: true },
+    time: { type: 'datetime', description: 'when the call started' },
+    id: { type: 'string', description: 'the call uuid' },
+  },
+  config: {
+    language_choice: { type: 'language_choice', description: 'default / by caller country code / ask' },
+    global_greeting: { type: 'global_greeting', description: 'company greeting use' },
+    announce_number_as: { type: 'number_announcement', description: 'extension or canonical' },
+    message_order: { type: 'message_order', description: 'default order of remote inquiry' },
+    message_format: { type: 'message_format', description: 'order of date, sender, content' },
+    options_after_message: { type: 'bool', description: 'play the options menu after each message' },
+    allow_reply: { type: 'bool', description: 'menu switch: reply to a message' },
+    allow_forward_voice: { type: 'bool', description: 'menu switch: forward voice messages as voice mail' },
+    allow_forward_fax: { type: 'bool', description: 'menu switch: forward faxes and e-mails as fax' },
+    allow_call_back: { type: 'bool', description: 'menu switch: call the sender back' },
+    allow_greeting_type: { type: 'bool', description: 'menu switch: the user may set her greeting type' },
+    allow_delete_greetings: { type: 'bool', description: 'menu switch: delete greetings of one profile' },
+    allow_delete_all_greetings: { type: 'bool', description: 'menu switch: delete all greetings' },
+    allow_transfer_setup: { type: 'bool', description: 'menu switch: set up call transfer' },
+    max_message: { type: 'duration', description: 'longest voice message' },
+  },
+  user: {
+    name: { type: 'string', description: 'display name' },
+    mailbox: { type: 'phone', description: 'the mailbox number, canonical' },
+    extension: { type: 'digits', description: 'the mailbox number inside the company' },
+    email: { type: 'string', description: 'where voice messages go' },
+    enabled: { type: 'bool', description: 'voice mail enabled (C2)' },
+    language: { type: 'language', description: 'the owner language' },
+    greeting_type: { type: 'greeting_type', description: 'individual or personalized' },
+    transfer_announcement: {
+      type: 'transfer_announcement',
+      description: 'who announces the transfer option',
+    },
+    profile: { type: 'profile', description: 'the profile the user chose' },
+  },
+  profile_settings: {
+    transfer_to: { type: 'phone', description: 'call-transfer target of the profile, may be empty' },
+    can_transfer: { type: 'bool', description: 'a transfer target is set and enabled' },
+    messages_allowed: { type: 'bool', description: 'callers may leave a message' },
+  },
+  login: {
+    pin_required: { type: 'bool', description: 'false when calling from a trusted number' },
+    access: { type: 'access', description: 'settings only, or settings and messages' },
+  },
+  summary: {
+    new_voice: { type: 'number', description: 'new voice messages' },
+    old_voice: { type: 'number', description: 'heard voice messages' },
+    new_email: { type: 'number', description: 'new e-mails' },
+    old_email: { type: 'number', description: 'read e-mails' },
+    new_fax: { type: 'number', description: 'new faxes' },
+    new_sms: { type: 'number', description: 'new SMS' },
+    total: { type: 'number', description: 'all messages' },
+  },
+  message: {
+    kind: { type: 'message_kind', description: 'voice, email, fax or sms' },
+    date: { type: 'datetime', description: 'when it arrived' },
+    sender: { type: 'string', description: 'sender name or address' },
+    sender_number: { type: 'phone', description: 'the sender phone number, empty when not a phone' },
+    has_sender_number: { type: 'bool', description: 'the sender is a phone number (call back possible)' },
+    subject: { type: 'string', description: 'subject line' },
+    length: { type: 'duration', description: 'length of a voice message' },
+    audio: { type: 'audio', description: 'the voice message WAV' },
+    is_new: { type: 'bool', description: 'not heard or read yet' },
+  },
+  /** list<T> has these */
+  list: {
+    count: { type: 'number', description: 'number of items' },
+    empty: { type: 'bool', description: 'no items' },
+  },
+};
+
+/** The variables every flow can read without assigning them. */
+export const globals: Record<string, TypeName> = {
+  call: 'call',
+  config: 'config',
+};
+
+export interface Param {
+  name: string;
+  type: TypeName;
+}
+
+export interface ActionSignature {
+  params: Param[];
+  /** what the call returns, or `void` */
+  result: TypeName;
+  /**
+   * Business outcomes besides success that a flow must handle with `on <outcome>`.
+   * Technical failures (LDAP down, ...) are not outcomes: the runtime apologises and
+   * hangs up, logging the DSL location.
+   */
+  outcomes: string[];
+  description: string;
+}
+
+export const actions: Record<string, ActionSignature> = {
+  // --- the caller side (C)
+  'lookup user': {
+    params: [{ name: 'number', type: 'phone' }],
+    result: 'user',
+    outcomes: ['unknown'],
+    description: 'find the mailbox owner by the called number, in every stored format',
+  },
+  'active profile': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'profile',
+    outcomes: [],
+    description: 'the profile in force now: internal caller, vacation, break, off-hours or the chosen one',
+  },
+  'profile settings': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'profile_settings',
+    outcomes: [],
+    description: 'transfer target and message switch of one profile',
+  },
+  'caller language': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'language',
+    outcomes: [],
+    description: 'the language for this caller: the user default, or by the caller country code',
+  },
+  greeting: {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'audio',
+    outcomes: ['none'],
+    description: 'the greeting the user recorded for a profile, in the call language',
+  },
+  'recorded name': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'audio',
+    outcomes: ['none'],
+    description: 'the name the user recorded for personalized greetings',
+  },
+  'company greeting': {
+    params: [],
+    result: 'audio',
+    outcomes: ['none'],
+    description: 'the global company greeting',
+  },
+  'send voice message': {
+    params: [
+      { name: 'recording', type: 'audio' },
+      { name: 'to', type: 'user' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'spool the recording (fsynced) and mail it to the owner; never lost',
+  },
+  'welcome new user': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'void',
+    outcomes: [],
+    description: 'on the first call to a mailbox, send the welcome mail with a fresh PIN',
+  },
+  // --- remote inquiry (R)
+  'check login': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'from', type: 'phone' },
+    ],
+    result: 'login',
+    outcomes: ['refused', 'locked'],
+    description:
+      'may this caller log in, and does she need a PIN (trusted numbers, restrictions, access mode)',
+  },
+  'check pin': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'pin', type: 'digits' },
+    ],
+    result: 'void',
+    outcomes: ['wrong', 'locked', 'expired'],
+    description: 'compare the PIN with the stored hash; count wrong PINs atomically and lock after N',
+  },
+  'pin expires soon': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'bool',
+    outcomes: [],
+    description: 'the PIN expires within the reminder period',
+  },
+  'message summary': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'summary',
+    outcomes: ['unavailable'],
+    description: 'counts of new and old messages, straight from the mailbox',
+  },
+  'list messages': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'order', type: 'message_order' },
+    ],
+    result: 'list<message>',
+    outcomes: ['unavailable'],
+    description: 'the messages to play, newest or oldest first',
+  },
+  'message text': {
+    params: [{ name: 'message', type: 'message' }],
+    result: 'list<string>',
+    outcomes: [],
+    description: 'the body to read aloud, without quotes and signatures, in pieces the caller can skip',
+  },
+  'mark heard': {
+    params: [{ name: 'message', type: 'message' }],
+    result: 'void',
+    outcomes: [],
+    description: 'flag the message as seen',
+  },
+  'delete message': {
+    params: [{ name: 'message', type: 'message' }],
+    result: 'void',
+    outcomes: [],
+    description: 'move to the trash folder, or expunge, as configured',
+  },
+  'messages seen': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'void',
+    outcomes: [],
+    description: 'the owner entered the message menu: clear her message-waiting lamp',
+  },
+  'forward voice message': {
+    params: [
+      { name: 'message', type: 'message' },
+      { name: 'to', type: 'user' },
+      { name: 'comment', type: 'audio' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'send the message with a spoken comment to another mailbox',
+  },
+  'forward as fax': {
+    params: [
+      { name: 'message', type: 'message' },
+      { name: 'to', type: 'phone' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'send a fax or e-mail to a fax number through the fax address template',
+  },
+  'reply to': {
+    params: [
+      { name: 'message', type: 'message' },
+      { name: 'recording', type: 'audio' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'send a recorded reply to the sender',
+  },
+  // --- settings by phone (S)
+  'set profile': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'make a profile the active one',
+  },
+  'save greeting': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+      { name: 'recording', type: 'audio' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'store the greeting of a profile in the call language',
+  },
+  'delete greeting': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'delete the greeting of a profile; the default greeting applies again',
+  },
+  'save name': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'recording', type: 'audio' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'store the recorded name for personalized greetings',
+  },
+  'delete all greetings': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'void',
+    outcomes: [],
+    description: 'delete the name and the greetings of every profile',
+  },
+  'set greeting type': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'type', type: 'greeting_type' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'individual or personalized',
+  },
+  'set transfer': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+      { name: 'number', type: 'phone' },
+    ],
+    result: 'void',
+    outcomes: ['invalid'],
+    description: 'set the call-transfer target of a profile',
+  },
+  'set messages allowed': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+      { name: 'allowed', type: 'bool' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'may callers leave a message in this profile',
+  },
+  'change pin': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'pin', type: 'digits' },
+    ],
+    result: 'void',
+    outcomes: ['too_short', 'trivial'],
+    description: 'store a new PIN hash; refuses short and trivial PINs',
+  },
+};
+
+/** Parameters of `say` placeholders are filled by type; these say-as kinds exist. */
+export const sayAs: Record<string, TypeName[]> = {
+  number: ['number'],
+  digits: ['digits', 'phone', 'string'],
+  phone: ['phone', 'digits'],
+  date: ['datetime'],
+  time: ['datetime'],
+  duration: ['duration'],
+  text: ['string'],
+};
