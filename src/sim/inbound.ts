@@ -1,0 +1,152 @@
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import type { Frame } from '../esl/codec/frame-parser.js';
+import * as replies from '../esl/codec/replies.js';
+import { SimConnection } from './connection.js';
+import type { SwitchServices } from './connection.js';
+import type { SimEvent } from './events.js';
+
+export interface InboundListenOptions {
+  readonly host?: string;
+  /** 0 = any free port (read `.port` afterwards). Default 8021. */
+  readonly port?: number;
+  /** Default `ClueCon`. */
+  readonly password?: string;
+  /** Time allowed to authenticate (real ms). Default 25 s, as FreeSWITCH. */
+  readonly authTimeoutMs?: number;
+}
+
+/** mod_event_socket's inbound side: auth/request, one auth attempt, then the command set. */
+class SimInboundConnection extends SimConnection {
+  private authed = false;
+  private sawCommand = false;
+  private authTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    socket: Socket,
+    sw: SwitchServices,
+    private readonly password: string,
+    authTimeoutMs: number,
+    private readonly onGone: (c: SimInboundConnection) => void,
+  ) {
+    super(socket, sw);
+    this.write(replies.authRequest());
+    this.authTimer = setTimeout(() => {
+      this.authTimer = undefined;
+      if (!this.sawCommand) this.goodbye(false);
+    }, authTimeoutMs);
+  }
+
+  protected override onClosed(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.onGone(this);
+  }
+
+  protected handle(command: string, frame: Frame): void {
+    const first = !this.sawCommand;
+    this.sawCommand = true;
+    const [rawWord = '', ...rest] = command.split(/\s+/);
+    const word = rawWord.toLowerCase();
+    if (word === 'exit' || command.startsWith('...')) return this.goodbye(true);
+    if (!this.authed) {
+      if (word === 'auth' && first) {
+        if (rest.join(' ') === this.password) {
+          this.authed = true;
+          if (this.authTimer) clearTimeout(this.authTimer);
+          this.authTimer = undefined;
+          return this.reply('+OK accepted');
+        }
+        // Wrong password: the reply and the goodbye go out in one write, then close (inbound-badauth.1).
+        this.write(Buffer.concat([replies.commandReply('-ERR invalid'), replies.disconnectNotice()]));
+        return this.close();
+      }
+      if (word === 'auth' && rest.join(' ') === this.password) {
+        this.authed = true;
+        return this.reply('+OK accepted');
+      }
+      return this.reply('-ERR command not found');
+    }
+    if (word === 'auth') return this.reply('-ERR command not found');
+    if (word === 'sendmsg') {
+      const uuid = rest[0];
+      const call = uuid ? this.sw.calls.get(uuid) : undefined;
+      if (!call) return this.reply(`-ERR invalid session id [${uuid ?? ''}]`);
+      this.reply('+OK');
+      const h = frame.headers;
+      call.enqueue({
+        command: (h.text('call-command') ?? '').toLowerCase() === 'hangup' ? 'hangup' : 'execute',
+        app: h.text('execute-app-name') ?? '',
+        arg: h.text('execute-app-arg') ?? frame.body?.toString('utf8') ?? '',
+        appUuid: h.text('Event-UUID') ?? '',
+        eventLock: (h.text('event-lock') ?? '') === 'true',
+        loops: 1,
+      });
+      return;
+    }
+    if (!this.handleCommon(command, frame, undefined)) this.reply('-ERR command not found');
+  }
+
+  override deliver(ev: SimEvent): void {
+    if (this.authed) super.deliver(ev);
+  }
+
+  shutdown(): void {
+    this.goodbye(false, { body: 'The system is being shut down.\n' });
+  }
+}
+
+/** A listening inbound event socket of the simulator. */
+export class SimInboundServer {
+  private readonly server: Server;
+  private readonly connections = new Set<SimInboundConnection>();
+
+  constructor(
+    private readonly sw: SwitchServices,
+    private readonly options: InboundListenOptions,
+  ) {
+    this.server = createServer((socket) => {
+      const conn = new SimInboundConnection(
+        socket,
+        sw,
+        options.password ?? 'ClueCon',
+        options.authTimeoutMs ?? 25_000,
+        (c) => this.connections.delete(c),
+      );
+      this.connections.add(conn);
+    });
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 8021, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return a !== null && typeof a === 'object' ? a.port : 0;
+  }
+
+  /** Delivers a switch-wide event to every authenticated, subscribed connection. */
+  deliver(ev: SimEvent): void {
+    for (const c of this.connections) c.deliver(ev);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops listening; open connections get the shutdown notice and are closed. */
+  close(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of [...this.connections]) c.shutdown();
+    this.connections.clear();
+    void this.sw;
+    return done;
+  }
+}
