@@ -760,14 +760,13 @@ export class SimCall {
         if (waiter) this.finishWait(waiter, 'done');
       });
     };
-    let myWaiter: MediaWaiter | undefined;
-    this.onSilenceChange = () => armSilence(() => myWaiter);
     const waiting = this.wait(limitS > 0 ? limitS * 1000 : undefined, (d) => {
       if (!terminators.includes(d)) return false;
       digit = d;
       return true;
     });
-    myWaiter = this.waiters[this.waiters.length - 1];
+    const myWaiter = this.waiters[this.waiters.length - 1];
+    this.onSilenceChange = () => armSilence(() => myWaiter);
     armSilence(() => myWaiter);
     const end = await waiting;
     silenceStop?.cancel();

@@ -10,7 +10,7 @@ import type { SimEvent, SwitchIdentity } from './events.js';
 import { SimInboundServer } from './inbound.js';
 import type { InboundListenOptions } from './inbound.js';
 import { SimOutboundSession } from './outbound.js';
-import { ScriptedCaller } from './script.js';
+import type { ScriptedCaller } from './script.js';
 import { formatTranscript } from './transcript.js';
 import type { TranscriptEntry } from './transcript.js';
 
