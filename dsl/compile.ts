@@ -1189,7 +1189,7 @@ class Compiler {
 
 function article(type: string): string {
   if (type === 'yes/no') return 'yes/no';
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+  return /^[aeio]|^u(?!s)/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function signatureText(action: string): string {

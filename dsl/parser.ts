@@ -75,6 +75,7 @@ function shown(token: IToken): string {
 
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    if (expected.name === 'EOF') return `unexpected ${shown(actual)}: ${ruleDescriptions.topLevel} expected`;
     return `expected ${describe(expected)} but found ${shown(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -142,6 +143,8 @@ export function durationMs(image: string | undefined): number {
 class IvrParser extends EmbeddedActionsParser {
   file = '';
   extra: Diagnostic[] = [];
+  /** remarks that recovery from a syntax error can cause; dropped close behind one */
+  remarks: Diagnostic[] = [];
 
   constructor() {
     super(T.allTokens, {
@@ -562,10 +565,24 @@ class IvrParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const kw = this.CONSUME(T.Timeout);
-          const d = this.CONSUME(T.DurationLiteral);
+          // accept what people write by mistake (`timeout 5`), to say what is wrong
+          const d = this.OR2([
+            { ALT: () => this.CONSUME(T.DurationLiteral) },
+            { ALT: () => this.CONSUME(T.NumberLiteral) },
+            { ALT: () => this.CONSUME(T.Identifier) },
+          ]);
           this.ACTION(() => {
             if (menu.timeout) this.duplicate('a timeout', kw);
-            menu.timeout = { ms: durationMs(d.image), loc: this.loc(d) };
+            if (d.tokenType !== T.DurationLiteral) {
+              this.extra.push({
+                severity: 'error',
+                loc: this.loc(d),
+                message: `expected a duration such as 5s but found '${d.image}'`,
+                hint: /^\d+$/.test(d.image)
+                  ? `write ${d.image}s for seconds`
+                  : 'write a number with s, ms, min or h',
+              });
+            } else menu.timeout = { ms: durationMs(d.image), loc: this.loc(d) };
           });
         },
       },
@@ -583,7 +600,7 @@ class IvrParser extends EmbeddedActionsParser {
         ALT: () => {
           const kw = this.CONSUME(T.Barge);
           this.CONSUME(T.In);
-          const on = this.OR2([
+          const on = this.OR3([
             { ALT: () => this.CONSUME(T.On) },
             { ALT: () => this.CONSUME(T.Identifier, { LABEL: "'off'" }) },
           ]);
@@ -1056,7 +1073,7 @@ class IvrParser extends EmbeddedActionsParser {
           const outcomes = this.SUBRULE2(this.outcomeHandlers);
           return this.ACTION((): Stmt => {
             if (target.kind !== 'call') {
-              this.extra.push({
+              this.remarks.push({
                 severity: 'error',
                 loc: target.loc,
                 message: `'${target.kind === 'path' ? target.parts.map((p) => p.text).join('.') : ''}' alone does nothing`,
@@ -1241,6 +1258,21 @@ function exceptionDiagnostic(file: string, e: IRecognitionException): Diagnostic
   return { severity: 'error', loc, message: e.message, hint };
 }
 
+/**
+ * After a syntax error the parser resynchronises, and what it reads in between can
+ * look like more errors. Keep the first syntax error of each line, and drop the
+ * parser's own remarks close behind a syntax error.
+ */
+function quieten(syntax: Diagnostic[], remarks: Diagnostic[]): Diagnostic[] {
+  const byLine = new Map<number, Diagnostic>();
+  for (const d of syntax.sort((a, b) => a.loc.line - b.loc.line || a.loc.col - b.loc.col)) {
+    if (!byLine.has(d.loc.line)) byLine.set(d.loc.line, d);
+  }
+  const errorLines = [...byLine.keys()];
+  const kept = remarks.filter((r) => !errorLines.some((l) => r.loc.line >= l && r.loc.line <= l + 2));
+  return [...byLine.values(), ...kept];
+}
+
 export function parse(path: string, text: string): ParseResult {
   const lexed = T.lexer.tokenize(text);
   const diagnostics: Diagnostic[] = [];
@@ -1284,6 +1316,7 @@ export function parse(path: string, text: string): ParseResult {
   const parser = shared;
   parser.file = path;
   parser.extra = [];
+  parser.remarks = [];
   parser.input = tokens;
   const file = parser.fileRule() ?? {
     path,
@@ -1294,7 +1327,6 @@ export function parse(path: string, text: string): ParseResult {
     flows: [],
   };
   file.path = path;
-  for (const e of parser.errors) diagnostics.push(exceptionDiagnostic(path, e));
-  diagnostics.push(...parser.extra);
-  return { file, diagnostics };
+  const syntax = [...diagnostics, ...parser.errors.map((e) => exceptionDiagnostic(path, e))];
+  return { file, diagnostics: [...quieten(syntax, parser.remarks), ...parser.extra] };
 }

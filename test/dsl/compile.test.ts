@@ -1,0 +1,296 @@
+import { describe, expect, it } from 'vitest';
+import type { GraphNode } from '../../src/graph/index.js';
+import { compileSource } from './helpers.js';
+
+function node<K extends GraphNode['kind']>(nodes: Record<string, GraphNode>, id: string, kind: K) {
+  const n = nodes[id];
+  expect(n?.kind).toBe(kind);
+  return n as GraphNode & { kind: K };
+}
+
+describe('compiling flows', () => {
+  it('runs the statements at the top of a flow, then falls into its first block', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  say hello
+  menu main {
+    say hello
+    press 1 -> main
+  }
+}`);
+    expect(errors).toEqual([]);
+    const flow = bundle.flows.f!;
+    expect(flow.entry).toBe('f.start');
+    expect(node(flow.nodes, 'f.start', 'say').next).toBe('f.main');
+    expect(flow.top).toBe('f.main');
+  });
+
+  it('gives a menu the documented defaults: 5 s, 3 tries, barge-in, invalid → retry, give up → goodbye', () => {
+    const { bundle } = compileSource(`
+flow f {
+  menu main {
+    say hello
+    press 1 -> main
+  }
+}`);
+    const nodes = bundle.flows.f!.nodes;
+    const menu = node(nodes, 'f.main', 'menu');
+    expect([menu.timeoutMs, menu.tries, menu.bargeIn]).toEqual([5000, 3, true]);
+    const invalid = node(nodes, menu.invalid, 'say');
+    expect(invalid.parts).toEqual([{ kind: 'prompt', id: 'invalid_choice', args: {} }]);
+    expect(node(nodes, invalid.next, 'jump')).toMatchObject({ to: 'retry', menu: 'f.main' });
+    expect(node(nodes, menu.silence, 'jump')).toMatchObject({ to: 'retry' });
+    const giveUp = node(nodes, menu.giveUp, 'say');
+    expect(giveUp.parts[0]).toMatchObject({ id: 'goodbye' });
+    expect(node(nodes, giveUp.next, 'hangup').kind).toBe('hangup');
+  });
+
+  it('lowers keys: star, *, hash and conditions', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  menu main {
+    say hello
+    press star -> main
+    press hash -> main
+    press 2 when call.caller_class == internal -> main
+    press 2 -> main
+  }
+}`);
+    expect(errors).toEqual([]);
+    const menu = node(bundle.flows.f!.nodes, 'f.main', 'menu');
+    expect(menu.options.map((o) => o.key)).toEqual(['*', '#', '2', '2']);
+    expect(menu.options[2]!.when).toMatchObject({
+      kind: 'binary',
+      op: '==',
+      right: { kind: 'literal', type: 'caller_class', value: 'internal' },
+    });
+  });
+
+  it('a key used unconditionally twice is an error, a conditional one before the fallback is not', () => {
+    const { errors } = compileSource(`
+flow f {
+  menu main {
+    say hello
+    press 2 -> main
+    press 2 when call.caller_class == internal -> main
+  }
+}`);
+    expect(errors).toEqual(["6:11 key 2 is already used in menu 'main'"]);
+  });
+
+  it('binds action results and branches on outcomes', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  user = lookup user(call.called)
+    on unknown -> hang up
+  say hello
+  hang up
+}`);
+    expect(errors).toEqual([]);
+    const nodes = bundle.flows.f!.nodes;
+    const lookup = node(nodes, 'f.start', 'action');
+    expect(lookup).toMatchObject({ action: 'lookup user', result: 'user' });
+    expect(lookup.args).toEqual([
+      { kind: 'field', of: { kind: 'var', name: 'call', type: 'call' }, field: 'called', type: 'phone' },
+    ]);
+    expect(node(nodes, lookup.outcomes.unknown!, 'hangup').kind).toBe('hangup');
+    expect(node(nodes, lookup.next, 'say').kind).toBe('say');
+    expect(bundle.variables.user).toEqual({ type: 'user' });
+  });
+
+  it('loops over a list with index, next, repeat and a nested menu', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  user = lookup user(call.called)
+    on unknown -> hang up
+  list = list messages(user, newest_first)
+    on unavailable -> hang up
+  for each m in list {
+    say message_number(number: index)
+    play m.audio
+    menu options {
+      say hello
+      press 1 -> repeat
+      press 7 {
+        delete message(m)
+        next
+      }
+      press 9 -> stop
+    }
+  }
+  say thanks
+}`);
+    expect(errors).toEqual([]);
+    const nodes = bundle.flows.f!.nodes;
+    const loop = Object.values(nodes).find((n) => n.kind === 'loop')!;
+    expect(loop).toMatchObject({ variable: 'm', index: 'index' });
+    expect(bundle.variables.m).toEqual({ type: 'message' });
+    expect(bundle.variables.index).toEqual({ type: 'number' });
+    const options = node(nodes, 'f.options', 'menu');
+    const moves = options.options.map((o) => {
+      let n = nodes[o.next]!;
+      while (n.kind === 'action') n = nodes[n.next]!;
+      return n.kind === 'loopControl' ? `${o.key}:${n.move}:${n.loop === loop.id}` : `${o.key}:${n.kind}`;
+    });
+    expect(moves).toEqual(['1:repeat:true', '7:next:true', '9:stop:true']);
+    // what follows the nested menu is the end of the body: on to the next item
+    expect(node(nodes, loop.body, 'say').next).toMatch(/^f#/);
+    const end = Object.values(nodes).find(
+      (n) => n.kind === 'loopControl' && n.move === 'next' && n.loc.line === loop.loc.line,
+    );
+    expect(end).toBeDefined();
+  });
+
+  it('resolves profile and language names against the declarations', () => {
+    const { errors } = compileSource(`
+profiles {
+  available work, home
+}
+flow f {
+  user = lookup user(call.called)
+    on unknown -> hang up
+  set profile(user, home)
+  set profile(user, hoem)
+  call.language = de
+  call.language = fr
+  hang up
+}`);
+    expect(errors).toEqual(["9:21 unknown profile 'hoem'", "11:19 unknown language 'fr'"]);
+  });
+
+  it('types conditions, comparisons and arguments', () => {
+    const { errors } = compileSource(`
+flow f {
+  user = lookup user(call.called)
+    on unknown -> hang up
+  if user.enabled and call.time > 3 {
+    hang up
+  }
+  if not user.mailbox {
+    hang up
+  }
+  transfer to user.enabled
+    on failed -> hang up
+}`);
+    expect(errors).toEqual([
+      "5:23 '>' needs two numbers, durations or times, not datetime and number",
+      '8:10 a condition must be yes/no, but this is a phone',
+      '11:15 transfer needs a phone number, but this is yes/no',
+    ]);
+  });
+
+  it('lets `failed` stand for every failure of a transfer', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  transfer to "+4930123456"
+    on failed -> hang up
+  hang up
+}`);
+    expect(errors).toEqual([]);
+    const transfer = node(bundle.flows.f!.nodes, 'f.start', 'transfer');
+    expect(Object.keys(transfer.outcomes).sort()).toEqual(['busy', 'failed', 'no answer']);
+    expect(new Set(Object.values(transfer.outcomes)).size).toBe(1);
+  });
+
+  it('fills prompt placeholders by name, or by position when there is only one', () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  say count_prompt(3), count_prompt(count: 4)
+  hang up
+}`);
+    expect(errors).toEqual([]);
+    const say = node(bundle.flows.f!.nodes, 'f.start', 'say');
+    expect(say.parts.map((p) => (p.kind === 'prompt' ? p.args.count : undefined))).toEqual([
+      { kind: 'literal', type: 'number', value: 3 },
+      { kind: 'literal', type: 'number', value: 4 },
+    ]);
+  });
+
+  it('reports a busy loop between steps and a silent retry loop between menus', () => {
+    const { errors } = compileSource(`
+flow f {
+  step a {
+    say hello
+    goto b
+  }
+  step b {
+    goto a
+  }
+  menu m1 {
+    say hello
+    press 1 -> a
+    silence -> m2
+  }
+  menu m2 {
+    say hello
+    press 1 -> a
+    silence -> m1
+  }
+}`);
+    expect(errors).toEqual([
+      '4:5 this loop never waits for the caller: it would run forever',
+      '10:3 unbounded retry loop: a caller who never presses a key goes round m1 → m2 → m1 forever',
+    ]);
+  });
+
+  it('lowers office hours per weekday, sorted, with holidays', () => {
+    const { bundle, errors } = compileSource(`
+office hours "America/New_York" {
+  sat 09:00-12:00
+  mon, wed-thu 08:00-12:00, 13:00-17:00
+  closed 2027-01-01, 07-04
+}
+profiles {
+  available work, home
+  outside office hours use home
+}`);
+    expect(errors).toEqual([]);
+    expect(bundle.officeHours).toEqual({
+      timeZone: 'America/New_York',
+      closed: ['07-04', '2027-01-01'],
+      days: [
+        {
+          day: 1,
+          hours: [
+            { from: '08:00', to: '12:00' },
+            { from: '13:00', to: '17:00' },
+          ],
+          breaks: [],
+        },
+        {
+          day: 3,
+          hours: [
+            { from: '08:00', to: '12:00' },
+            { from: '13:00', to: '17:00' },
+          ],
+          breaks: [],
+        },
+        {
+          day: 4,
+          hours: [
+            { from: '08:00', to: '12:00' },
+            { from: '13:00', to: '17:00' },
+          ],
+          breaks: [],
+        },
+        { day: 6, hours: [{ from: '09:00', to: '12:00' }], breaks: [] },
+      ],
+    });
+  });
+
+  it('keeps going after errors and reports all of them', () => {
+    const { errors } = compileSource(`
+flow f {
+  menu main {
+    say helo
+    press 1 -> mian
+    press A -> main
+  }
+}`);
+    expect(errors).toEqual([
+      "4:9 unknown prompt 'helo'",
+      "5:16 unknown menu or step 'mian'",
+      "6:11 key 'A' cannot be dialled",
+    ]);
+  });
+});
