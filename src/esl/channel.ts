@@ -44,6 +44,11 @@ export const DEFAULT_CHANNEL_TIMEOUTS: ChannelTimeouts = {
 export interface ExecuteOptions {
   /** Overrides the default completion timeout for this application. */
   readonly timeoutMs?: number;
+  /**
+   * `event-lock: true` (default) makes FreeSWITCH run queued applications strictly one after
+   * another; without it a second one may run nested inside a running media application.
+   */
+  readonly eventLock?: boolean;
 }
 
 export interface ExecuteResult {
@@ -215,7 +220,13 @@ export class Channel {
    * `Application-UUID` is the `Event-UUID` we sent.
    */
   execute(app: string, arg = '', options: ExecuteOptions = {}): Promise<ExecuteResult> {
-    return this.run(app, arg, options.timeoutMs ?? this.timeouts.executeTimeoutMs, false);
+    return this.run(
+      app,
+      arg,
+      options.timeoutMs ?? this.timeouts.executeTimeoutMs,
+      false,
+      options.eventLock ?? true,
+    );
   }
 
   async answer(): Promise<void> {
@@ -341,11 +352,17 @@ export class Channel {
     this.sendExit(true);
   }
 
-  /** Hangs the call up; resolves once FreeSWITCH reports the hang-up (at once if already down). */
+  /**
+   * Hangs the call up; resolves once FreeSWITCH reports the hang-up (at once if already down).
+   * Uses `api uuid_kill` on the socket rather than the `hangup` application: an application
+   * queued behind a running one (event-lock) would wait for it, `uuid_kill` acts at once.
+   */
   async hangup(cause = 'NORMAL_CLEARING'): Promise<void> {
     if (this.state !== 'up' || this.transferred) return;
     const down = new Promise<void>((resolve) => this.hangupWaiters.add(resolve));
-    this.run('hangup', token(cause), this.timeouts.commandTimeoutMs, false).catch(() => undefined);
+    this.conn
+      .request(cmd.api(`uuid_kill ${this.uuid} ${token(cause)}`), 'uuid_kill', this.timeouts.commandTimeoutMs)
+      .catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -385,7 +402,13 @@ export class Channel {
     if (this.terminators !== value) await this.set('playback_terminators', value);
   }
 
-  private run(app: string, arg: string, timeoutMs: number, survivesHangup: boolean): Promise<ExecuteResult> {
+  private run(
+    app: string,
+    arg: string,
+    timeoutMs: number,
+    survivesHangup: boolean,
+    eventLock = true,
+  ): Promise<ExecuteResult> {
     if (!this.isUp) return Promise.reject(this.goneError());
     const eventUuid = randomUUID();
     const result = new Promise<ExecuteResult>((resolve, reject) => {
@@ -396,7 +419,7 @@ export class Channel {
       }, timeoutMs);
       this.pending.set(eventUuid, entry);
     });
-    const bytes = cmd.execute({ app, arg, eventUuid });
+    const bytes = cmd.execute({ app, arg, eventUuid, eventLock });
     this.conn.request(bytes, `sendmsg ${app}`, this.timeouts.commandTimeoutMs).then(
       (reply) => {
         const text = reply.replyText ?? '';

@@ -14,7 +14,7 @@ export interface ApiContext {
  * The few API commands the simulator knows, with FreeSWITCH's output strings
  * (freeswitch-esl.md §9 and the inbound.1 capture). Anything else: `-ERR <cmd> Command not found!`.
  */
-export function runApi(ctx: ApiContext, line: string): string {
+export function runApi(ctx: ApiContext, line: string, requester?: string): string {
   const trimmed = line.trim();
   const space = trimmed.indexOf(' ');
   const command = space < 0 ? trimmed : trimmed.slice(0, space);
@@ -44,7 +44,8 @@ export function runApi(ctx: ApiContext, line: string): string {
     case 'uuid_kill': {
       const c = live(words[0]);
       if (!c) return '-ERR No such channel!\n';
-      c.hangup(words[1] ?? 'NORMAL_CLEARING', 'api');
+      // Sent on the call's own socket it is the controller hanging up.
+      c.hangup(words[1] ?? 'NORMAL_CLEARING', requester === c.uuid ? 'voicebox' : 'api');
       return '+OK\n';
     }
     case 'uuid_break': {

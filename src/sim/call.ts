@@ -44,6 +44,9 @@ type WaitEnd = 'done' | 'digit' | 'hangup' | 'break';
 
 interface MediaWaiter {
   end: number | undefined;
+  /** Simulated ms spent paused (a nested application ran meanwhile). */
+  pausedMs: number;
+  pausedAt: number | undefined;
   timer: ClockTimer | undefined;
   remaining: number | undefined;
   onDigit: ((digit: string) => boolean) | undefined;
@@ -456,10 +459,27 @@ export class SimCall {
   // ---- waiting in simulated time --------------------------------------------------------
 
   /** Waits `ms` (undefined = until hang-up/break) of simulated time; `onDigit` returning true ends it early. */
-  private wait(ms: number | undefined, onDigit?: (digit: string) => boolean): Promise<WaitEnd> {
-    if (this.hungUp) return Promise.resolve('hangup');
-    return new Promise<WaitEnd>((resolve) => {
-      const w: MediaWaiter = { end: undefined, timer: undefined, remaining: ms, onDigit, resolve };
+  private async wait(ms: number | undefined, onDigit?: (digit: string) => boolean): Promise<WaitEnd> {
+    return (await this.waitActive(ms, onDigit)).end;
+  }
+
+  /** As {@link wait}, also telling how long the media actually ran (time paused by a nested app excluded). */
+  private waitActive(
+    ms: number | undefined,
+    onDigit?: (digit: string) => boolean,
+  ): Promise<{ end: WaitEnd; activeMs: number }> {
+    if (this.hungUp) return Promise.resolve({ end: 'hangup', activeMs: 0 });
+    const start = this.clock.now();
+    return new Promise((resolve) => {
+      const w: MediaWaiter = {
+        end: undefined,
+        pausedMs: 0,
+        pausedAt: undefined,
+        timer: undefined,
+        remaining: ms,
+        onDigit,
+        resolve: (end) => resolve({ end, activeMs: this.clock.now() - start - w.pausedMs }),
+      };
       this.waiters.push(w);
       this.resumeWait(w);
       this.feedDigits();
@@ -468,12 +488,15 @@ export class SimCall {
   }
 
   private resumeWait(w: MediaWaiter): void {
+    if (w.pausedAt !== undefined) w.pausedMs += this.clock.now() - w.pausedAt;
+    w.pausedAt = undefined;
     if (w.remaining === undefined) return;
     w.end = this.clock.now() + w.remaining;
     w.timer = this.clock.setTimer(w.remaining, () => this.finishWait(w, 'done'));
   }
 
   private pauseWait(w: MediaWaiter): void {
+    w.pausedAt = this.clock.now();
     if (w.timer && w.end !== undefined) {
       w.remaining = Math.max(0, w.end - this.clock.now());
       w.timer.cancel();
@@ -536,18 +559,15 @@ export class SimCall {
     const m = this.ctx.media;
     const duration = mediaDurationMs(file, m.toLocalPath, m.defaultMediaMs, m.missingFiles === 'not-found');
     if (duration === undefined) return { end: 'not-found', playedMs: 0 };
-    const start = this.clock.now();
     this.fireMediaRules('playing', file);
     let digit: string | undefined;
-    const end = await this.wait(duration, (d) => {
+    const { end, activeMs } = await this.waitActive(duration, (d) => {
       if (!stopOn(d)) return false;
       digit = d;
       return true;
     });
     if (end === 'done') this.fireMediaRules('played', file);
-    return digit === undefined
-      ? { end, playedMs: this.clock.now() - start }
-      : { end, digit, playedMs: this.clock.now() - start };
+    return digit === undefined ? { end, playedMs: activeMs } : { end, digit, playedMs: activeMs };
   }
 
   private async appPlayback(file: string): Promise<string> {

@@ -129,7 +129,7 @@ export abstract class SimConnection {
         this.filter(rest);
         return true;
       case 'api': {
-        const output = runApi(this.sw, args);
+        const output = runApi(this.sw, args, owner);
         this.write(replies.apiResponse(output === '' ? '-ERR no reply\n' : output));
         return true;
       }

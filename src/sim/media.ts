@@ -31,7 +31,7 @@ function oneDuration(
 ): number | undefined {
   let file = raw.trim().replace(/^\{[^}]*\}/, '');
   if (file.startsWith('silence_stream://')) {
-    const ms = Number(file.slice('silence_stream://'.length).split(',')[0]);
+    const ms = parseInt(file.slice('silence_stream://'.length), 10);
     return Number.isFinite(ms) && ms > 0 ? ms : defaultMs;
   }
   if (file.startsWith('tone_stream://'))

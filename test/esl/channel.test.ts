@@ -1,0 +1,293 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EslTimeoutError, HangupError } from '../../src/esl/index.js';
+import type { Channel, EslEvent } from '../../src/esl/index.js';
+import { ScriptedCaller, wavDurationMs } from '../../src/sim/index.js';
+import type { CallReport } from '../../src/sim/index.js';
+import { harness } from './harness.js';
+import type { Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Runs `body` as the call handler; resolves with what it returned (or threw) and the simulator's report. */
+async function scenario<T>(
+  caller: ScriptedCaller,
+  body: (ch: Channel, dir: string) => Promise<T>,
+  serverOptions = {},
+): Promise<{ result: T | undefined; error: unknown; report: CallReport; channel: Channel }> {
+  let result: T | undefined;
+  let error: unknown;
+  let channel: Channel | undefined;
+  let dir = '';
+  h = await harness(async (ch) => {
+    channel = ch;
+    try {
+      result = await body(ch, dir);
+    } catch (err) {
+      error = err;
+    }
+  }, serverOptions);
+  dir = h.dir;
+  const report = await h.sim.runCall(caller, { target: h.target });
+  await channel?.closed;
+  if (!channel) throw new Error('no channel');
+  return { result, error, report, channel };
+}
+
+describe('Channel against the simulator', () => {
+  it('exposes the channel data from the connect reply', async () => {
+    const caller = new ScriptedCaller({
+      number: '+4930123456',
+      name: 'José Müller',
+      dialed: '5001',
+      variables: { vb_mailbox: '1000' },
+    });
+    const { result } = await scenario(caller, async (ch) => ({
+      uuid: ch.uuid,
+      number: ch.callerNumber,
+      name: ch.callerName,
+      called: ch.calledNumber,
+      mailbox: ch.data.variables.get('vb_mailbox'),
+      answered: ch.data.answered,
+    }));
+    expect(result).toMatchObject({
+      number: '+4930123456',
+      name: 'José Müller',
+      called: '5001',
+      mailbox: '1000',
+      answered: false,
+    });
+    expect(result?.uuid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('matches completions to executes by Application-UUID, also when they complete out of order', async () => {
+    const { result, report } = await scenario(new ScriptedCaller(), async (ch) => {
+      await ch.answer();
+      const order: string[] = [];
+      // Without event-lock the second playback runs nested inside the first and finishes first.
+      const long = ch
+        .execute('playback', 'silence_stream://5000', { eventLock: false })
+        .then((r) => (order.push('long'), r));
+      const short = ch
+        .execute('playback', 'silence_stream://1000', { eventLock: false })
+        .then((r) => (order.push('short'), r));
+      const [a, b] = await Promise.all([long, short]);
+      return { order, a: a.variables.get('playback_ms'), b: b.variables.get('playback_ms') };
+    });
+    expect(result?.order).toEqual(['short', 'long']);
+    expect(result?.b).toBe('1000');
+    expect(result?.a).toBe('5000');
+    expect(report.durationMs).toBe(6000); // the outer playback paused while the nested one ran
+  });
+
+  it('hang-up during playback rejects every pending operation with HangupError at once', async () => {
+    const caller = new ScriptedCaller().hangupWhilePlaying('long-prompt', 1500);
+    const atHangup: string[] = [];
+    const { result, report } = await scenario(caller, async (ch) => {
+      await ch.answer();
+      const first = ch.execute('playback', 'silence_stream://9000?long-prompt');
+      const queued = ch.execute('playback', 'silence_stream://1000');
+      ch.onEvent((e: EslEvent) => {
+        // When CHANNEL_HANGUP is handled both promises are already settled — not after the
+        // closing sequence, and not waiting for completions FreeSWITCH will never send.
+        if (e.name === 'CHANNEL_HANGUP') atHangup.push(inspect(first), inspect(queued));
+      });
+      return Promise.all([first.catch((e: unknown) => e), queued.catch((e: unknown) => e)]);
+    });
+    expect(atHangup).toHaveLength(2);
+    for (const state of atHangup) expect(state).toContain('<rejected> HangupError');
+    expect(result?.[0]).toBeInstanceOf(HangupError);
+    expect(result?.[1]).toBeInstanceOf(HangupError);
+    expect((result?.[0] as HangupError).hangupCause).toBe('NORMAL_CLEARING');
+    expect(report.endedBy).toBe('caller');
+  });
+
+  it('an execute after the hang-up rejects at once and sends nothing', async () => {
+    const caller = new ScriptedCaller().hangupAtStep(1, 500);
+    const { result, report, channel } = await scenario(caller, async (ch) => {
+      await ch.execute('playback', 'silence_stream://2000').catch(() => undefined);
+      const after = await ch.playback('silence_stream://100').catch((e: unknown) => e);
+      return { after, up: ch.isUp };
+    });
+    expect(result?.after).toBeInstanceOf(HangupError);
+    expect(result?.up).toBe(false);
+    expect(report.transcript.filter((e) => e.kind === 'playback')).toHaveLength(1);
+    expect(channel.hangupCause).toBe('NORMAL_CLEARING');
+  });
+
+  it('an application that never completes ends by its timeout, or by the hang-up', async () => {
+    const timedOut = await scenario(new ScriptedCaller(), async (ch) =>
+      ch.execute('park', '', { timeoutMs: 300 }).catch((e: unknown) => e),
+    );
+    expect(timedOut.result).toBeInstanceOf(EslTimeoutError);
+    await h?.close();
+    h = undefined;
+    const hungUp = await scenario(new ScriptedCaller().hangupDuring('park', 60_000), async (ch) =>
+      ch.execute('park').catch((e: unknown) => e),
+    );
+    expect(hungUp.result).toBeInstanceOf(HangupError);
+    expect(hungUp.report.durationMs).toBe(60_000);
+  });
+
+  it('record with a hang-up during the recording still yields the file', async () => {
+    const caller = new ScriptedCaller().hangupDuring('record', 2500);
+    const { result } = await scenario(caller, async (ch, dir) => {
+      await ch.answer();
+      return ch.record(join(dir, 'msg.wav'), { maxSeconds: 120 });
+    });
+    expect(result?.hungUp).toBe(true);
+    expect(result?.recordMs).toBe(2500);
+    expect(result && existsSync(result.file)).toBe(true);
+    expect(result && wavDurationMs(result.file)).toBe(2500);
+  });
+
+  it('record ends on a terminator, on silence, or at the time limit', async () => {
+    const { result } = await scenario(
+      new ScriptedCaller().pressDuring('record', '#', 4000).silentAfter('sleep', 0),
+      async (ch, dir) => {
+        const byKey = await ch.record(join(dir, 'a.wav'), { maxSeconds: 60 });
+        await ch.sleep(10);
+        const bySilence = await ch.record(join(dir, 'b.wav'), { maxSeconds: 60, silenceHits: 2 });
+        const byLimit = await ch.record(join(dir, 'c.wav'), { maxSeconds: 3, silenceThreshold: 0 });
+        return { byKey, bySilence, byLimit };
+      },
+    );
+    expect(result?.byKey).toMatchObject({ recordMs: 4000, terminator: '#', silence: false, hungUp: false });
+    expect(result?.bySilence).toMatchObject({ recordMs: 2000, silence: true });
+    expect(result?.byLimit).toMatchObject({ recordMs: 3000, silence: false });
+  });
+
+  it('playback returns the terminator pressed; other digits do not stop it', async () => {
+    const caller = new ScriptedCaller()
+      .pressWhilePlaying('menu', '5', 300)
+      .pressWhilePlaying('menu', '#', 800);
+    const { result, report } = await scenario(caller, async (ch) =>
+      ch.playback('silence_stream://4000?menu'),
+    );
+    expect(result).toEqual({ response: 'FILE PLAYED', terminator: '#' });
+    expect(report.transcript.filter((e) => e.kind === 'dtmf').map((e) => e.text)).toEqual(['5', '#']);
+  });
+
+  it('playAndGetDigits returns the digits; invalid input is retried', async () => {
+    const caller = new ScriptedCaller()
+      .pressWhilePlaying('enter-pin', '99#', 500)
+      .on({ played: 'bad-pin' }, { dtmf: '1234#' });
+    const { result } = await scenario(caller, async (ch) =>
+      ch.playAndGetDigits({
+        min: 4,
+        max: 8,
+        tries: 3,
+        timeoutMs: 5000,
+        terminators: '#',
+        file: 'silence_stream://3000?enter-pin',
+        invalidFile: 'silence_stream://500?bad-pin',
+        regex: '^\\d{4,8}$',
+      }),
+    );
+    expect(result).toBe('1234');
+  });
+
+  it('read collects digits with the terminator', async () => {
+    const { result } = await scenario(new ScriptedCaller().pressAt(100, '42#'), async (ch) =>
+      ch.read({ min: 1, max: 4, file: 'silence_stream://1000', timeoutMs: 3000, terminators: '#' }),
+    );
+    expect(result).toEqual({ digits: '42', result: 'success', terminator: '#' });
+  });
+
+  it('bridge reports answered, busy, no answer and failure from DIALSTATUS/originate_disposition', async () => {
+    const caller = new ScriptedCaller()
+      .destination('user/1001', { outcome: 'answered', talkMs: 3000 })
+      .destination('user/1002', { outcome: 'busy' })
+      .destination('user/1003', { outcome: 'no-answer', ringMs: 20_000 })
+      .destination('user/1004', { outcome: 'failed', cause: 'CALL_REJECTED' });
+    const { result, report } = await scenario(caller, async (ch) => {
+      const out = [];
+      for (const t of ['user/1001', 'user/1002', 'user/1003', 'user/1004']) out.push(await ch.bridge(t));
+      return out;
+    });
+    expect(result).toEqual([
+      { outcome: 'answered', disposition: 'SUCCESS', dialStatus: 'SUCCESS', hangupCause: 'NORMAL_CLEARING' },
+      { outcome: 'busy', disposition: 'USER_BUSY', dialStatus: 'BUSY' },
+      { outcome: 'no-answer', disposition: 'NO_ANSWER', dialStatus: 'NOANSWER' },
+      { outcome: 'failed', disposition: 'CALL_REJECTED', dialStatus: 'CALL_REJECTED' },
+    ]);
+    expect(report.transcript.filter((e) => e.kind === 'bridge').map((e) => e.text)).toEqual([
+      'user/1001 answered',
+      'user/1002 busy (USER_BUSY)',
+      'user/1003 no-answer (NO_ANSWER)',
+      'user/1004 failed (CALL_REJECTED)',
+    ]);
+  });
+
+  it('transfer hands the call away and ends the session; later calls reject', async () => {
+    const caller = new ScriptedCaller().destination('operator', { outcome: 'answered', talkMs: 10_000 });
+    const { result, report } = await scenario(caller, async (ch) => {
+      await ch.transfer('operator', 'XML', 'default');
+      return ch.answer().catch((e: unknown) => e);
+    });
+    expect(result).toBeInstanceOf(HangupError);
+    expect((result as HangupError).transferred).toBe(true);
+    expect(report.transcript.map((e) => `${e.kind} ${e.text}`)).toContain('transfer operator answered');
+    expect(report.endedBy).toBe('destination');
+  });
+
+  it('an unknown application hangs the call up as FreeSWITCH does', async () => {
+    const { result, report } = await scenario(new ScriptedCaller(), async (ch) =>
+      ch.execute('no_such_app', 'x').catch((e: unknown) => e),
+    );
+    expect(result).toBeInstanceOf(HangupError);
+    expect((result as HangupError).hangupCause).toBe('DESTINATION_OUT_OF_ORDER');
+    expect(report.hangupCause).toBe('DESTINATION_OUT_OF_ORDER');
+  });
+
+  it('set, speak and a multi-line argument (sent as a body)', async () => {
+    const { result } = await scenario(new ScriptedCaller(), async (ch) => {
+      await ch.set('vb_note', 'line one\nline two');
+      const r = await ch.execute('log', 'INFO ok');
+      const spoken = await ch.speak('Hello from voicebox');
+      return { note: r.variables.get('vb_note'), spoken };
+    });
+    expect(result?.note).toBe('line one\nline two');
+    expect(result?.spoken.response).toBe('_none_');
+  });
+
+  it('lingers: sends exit after CHANNEL_HANGUP_COMPLETE and the session closes cleanly', async () => {
+    const { report, channel } = await scenario(
+      new ScriptedCaller().hangupAt(1000),
+      async (ch) => ch.execute('park').catch(() => undefined),
+      { lingerGraceMs: 120_000, exitTimeoutMs: 120_000 },
+    );
+    // Only a proper `exit` (answered by +OK bye and a close) can end the session before the long timers.
+    expect(report.hangupCause).toBe('NORMAL_CLEARING');
+    expect(channel.isUp).toBe(false);
+    for (let i = 0; i < 100 && (h?.server.activeCalls ?? 0) > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(h?.server.activeCalls).toBe(0);
+  });
+});
+
+describe('Channel lifecycle', () => {
+  it('leaves no timers, sockets or calls behind', async () => {
+    const count = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap').length;
+    const before = count();
+    const local = await harness(async (ch) => {
+      await ch.answer();
+      await ch.playback('silence_stream://500').catch(() => undefined);
+      await ch.execute('park').catch(() => undefined);
+    });
+    for (let i = 0; i < 3; i++)
+      await local.sim.runCall(new ScriptedCaller().hangupDuring('park', 1000), { target: local.target });
+    for (let i = 0; i < 100 && local.server.activeCalls > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(local.server.activeCalls).toBe(0);
+    await local.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(count()).toBeLessThanOrEqual(before);
+  });
+});
