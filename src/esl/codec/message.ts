@@ -68,14 +68,15 @@ export class EslMessage {
   /**
    * The event this message carries: the body of `text/event-plain` / `text/event-json`,
    * or the outer headers of the outbound `connect` reply (CHANNEL_DATA). Undefined otherwise.
-   * Throws {@link EslProtocolError} if an event body cannot be parsed.
+   * The body is parsed on first use (the name alone is read without parsing); that use throws
+   * {@link EslProtocolError} if the body is garbled.
    */
   event(): EslEvent | undefined {
     if (this.cachedEvent !== undefined) return this.cachedEvent ?? undefined;
     let ev: EslEvent | undefined;
     const type = this.contentType;
-    if (type === 'text/event-plain') ev = parsePlainEvent(this.rawBody ?? Buffer.alloc(0));
-    else if (type === 'text/event-json') ev = parseJsonEvent(this.rawBody ?? Buffer.alloc(0));
+    if (type === 'text/event-plain') ev = new LazyPlainEvent(this.rawBody ?? Buffer.alloc(0));
+    else if (type === 'text/event-json') ev = new LazyJsonEvent(this.rawBody ?? Buffer.alloc(0));
     else if (this.headers.raw('Event-Name') !== undefined) ev = new PlainEvent(this.headers, undefined);
     this.cachedEvent = ev ?? null;
     return ev;
@@ -205,4 +206,64 @@ export function parseJsonEvent(body: Buffer): EslEvent {
     throw new EslProtocolError('event-json body is not an object');
   }
   return new JsonEvent(parsed as Record<string, unknown>);
+}
+
+const EVENT_NAME_LINE = Buffer.from('Event-Name: ');
+
+/** A plain event whose body is split into headers only when a header other than the name is read. */
+class LazyPlainEvent extends BaseEvent {
+  private parsed: EslEvent | undefined;
+  constructor(private readonly raw: Buffer) {
+    super();
+  }
+  private get event(): EslEvent {
+    this.parsed ??= parsePlainEvent(this.raw);
+    return this.parsed;
+  }
+  override get name(): string {
+    if (!this.parsed && this.raw.subarray(0, EVENT_NAME_LINE.length).equals(EVENT_NAME_LINE)) {
+      const end = this.raw.indexOf(0x0a, EVENT_NAME_LINE.length);
+      return percentDecode(this.raw.toString('latin1', EVENT_NAME_LINE.length, end < 0 ? undefined : end));
+    }
+    return this.event.name;
+  }
+  get body(): string | undefined {
+    return this.event.body;
+  }
+  get(header: string): string | undefined {
+    return this.event.get(header);
+  }
+  headers(): Map<string, string> {
+    return this.event.headers();
+  }
+}
+
+const JSON_NAME = /^\{"Event-Name":"([A-Za-z0-9_:]+)"/;
+
+/** A json event parsed on first use; FreeSWITCH puts Event-Name first, so the name needs no parse. */
+class LazyJsonEvent extends BaseEvent {
+  private parsed: EslEvent | undefined;
+  constructor(private readonly raw: Buffer) {
+    super();
+  }
+  private get event(): EslEvent {
+    this.parsed ??= parseJsonEvent(this.raw);
+    return this.parsed;
+  }
+  override get name(): string {
+    if (!this.parsed) {
+      const m = JSON_NAME.exec(this.raw.toString('latin1', 0, Math.min(this.raw.length, 80)));
+      if (m?.[1] !== undefined) return m[1];
+    }
+    return this.event.name;
+  }
+  get body(): string | undefined {
+    return this.event.body;
+  }
+  get(header: string): string | undefined {
+    return this.event.get(header);
+  }
+  headers(): Map<string, string> {
+    return this.event.headers();
+  }
 }
