@@ -1,0 +1,78 @@
+# Shared helpers for the lab scripts (sourced, not run).
+
+# ms since the epoch, for timings
+lab_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# lab_alive PID: the process exists and is not a zombie. A daemon that forked and exited is
+# re-parented to PID 1; if PID 1 reaps slowly it lingers as a zombie and `kill -0` still succeeds.
+lab_alive() {
+  [ -n "${1:-}" ] && [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# lab_pid_is PID NAME: the pid belongs to a process called NAME (guards against a recycled pid
+# from an old state file: never signal a stranger)
+lab_pid_is() {
+  lab_alive "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# lab_stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL. Succeeds when the process is gone.
+lab_stop_pid() {
+  local pid=$1 name=$2 i
+  lab_pid_is "$pid" "$name" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 400); do
+    lab_alive "$pid" || return 0
+    sleep 0.025
+  done
+  echo "lab: $name (pid $pid) ignored SIGTERM for 10 s; sending SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.1
+  ! lab_alive "$pid"
+}
+
+# lab_wait_greeting PORT PATTERN: wait up to 5 s for a server greeting matching PATTERN on
+# 127.0.0.1:PORT. The read has its own timeout: a throttled Dovecot accepts and says nothing.
+lab_wait_greeting() {
+  local port=$1 pattern=$2 i
+  for i in $(seq 1 200); do
+    timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 16 <&3 | grep -q '$pattern'" 2>/dev/null && return 0
+    sleep 0.025
+  done
+  return 1
+}
+
+# lab_check_traversable DIR: the unprivileged daemon users (vmail, postfix, dovecot) must be able
+# to traverse every parent of DIR; mkdtemp makes 0700 directories.
+lab_check_traversable() {
+  local p=$1
+  while [ "$p" != / ]; do
+    p=$(dirname "$p")
+    case $(stat -c %A "$p") in
+      *x | *t) ;;
+      *)
+        echo "lab: $p is not world-traversable (o+x), so the daemons cannot reach $1; chmod o+x it or use another dir" >&2
+        return 1
+        ;;
+    esac
+  done
+}
+
+# lab_seed_users LDIF: "uid password mail" for each entry of the LDIF that has all three, so
+# Dovecot's users and Postfix's mailbox list always match the LDAP seed.
+lab_seed_users() {
+  awk 'BEGIN { RS = ""; FS = "\n" }
+    {
+      uid = ""; pw = ""; mail = ""
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^uid: /) uid = substr($i, 6)
+        else if ($i ~ /^userPassword: /) pw = substr($i, 15)
+        else if ($i ~ /^mail: /) mail = substr($i, 7)
+      }
+      if (uid != "" && pw != "" && mail != "") print uid, pw, mail
+    }' "$1"
+}
+
+# lab_read_pid FILE: the pid in a pid file (Postfix pads it with spaces), or nothing
+lab_read_pid() {
+  { tr -d ' \n' <"$1"; } 2>/dev/null || true
+}
