@@ -81,6 +81,19 @@ export class InboundClient extends EventEmitter<InboundClientEvents> {
     await this.open();
   }
 
+  /**
+   * Connects in the background and keeps trying with back-off until it succeeds — for a
+   * voicebox that starts before FreeSWITCH. Commands issued meanwhile wait within their timeout.
+   */
+  start(): void {
+    if (this.closed || this.isConnected || this.connecting || this.reconnectTimer) return;
+    this.everConnected = true; // from now on commands wait for the connection
+    this.open().catch((err: Error) => {
+      this.logger.warn({ err: err.message }, 'event socket connect failed; retrying');
+      this.scheduleReconnect();
+    });
+  }
+
   /** `api <command>`: resolves with the output; `-ERR`/`-USAGE` output rejects with EslCommandError. */
   async api(command: string, options: { timeoutMs?: number } = {}): Promise<string> {
     const timeoutMs = options.timeoutMs ?? this.commandTimeout;

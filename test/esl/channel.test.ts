@@ -257,6 +257,26 @@ describe('Channel against the simulator', () => {
     expect(result?.spoken.response).toBe('_none_');
   });
 
+  it('works the same with json events', async () => {
+    const caller = new ScriptedCaller({ name: 'Zoë' })
+      .pressWhilePlaying('menu', '#', 700)
+      .hangupDuring('record', 1500);
+    const { result } = await scenario(
+      caller,
+      async (ch, dir) => ({
+        name: ch.callerName,
+        played: await ch.playback('silence_stream://3000?menu'),
+        recorded: await ch.record(join(dir, 'j.wav'), { maxSeconds: 10 }),
+      }),
+      { events: 'json' },
+    );
+    expect(result).toMatchObject({
+      name: 'Zoë',
+      played: { response: 'FILE PLAYED', terminator: '#' },
+      recorded: { recordMs: 1500, hungUp: true },
+    });
+  });
+
   it('lingers: sends exit after CHANNEL_HANGUP_COMPLETE and the session closes cleanly', async () => {
     const { report, channel } = await scenario(
       new ScriptedCaller().hangupAt(1000),

@@ -128,6 +128,19 @@ describe('InboundClient against the simulated mod_event_socket', () => {
     expect(events).toEqual(['disconnected', 'connected']);
   });
 
+  it('start() keeps trying until FreeSWITCH is up', async () => {
+    await start();
+    const port = fs.port;
+    await sim.stopInbound(fs);
+    const c = new InboundClient({ port, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    clients.push(c);
+    c.start();
+    const pending = c.api('status', { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 60)); // a few failed attempts
+    fs = await sim.listenInbound({ port });
+    expect(await pending).toContain('UP');
+  });
+
   it('fails pending work and refuses new work after close()', async () => {
     await start();
     const c = client();
