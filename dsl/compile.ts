@@ -193,6 +193,8 @@ class Compiler {
   }
 
   expr(e: Expr, expected?: TypeName): GraphExpr {
+    // after a syntax error, parts of the tree can be missing
+    if (!e) return { kind: 'literal', type: UNKNOWN, value: '' };
     switch (e.kind) {
       case 'number':
         return { kind: 'literal', type: 'number', value: e.value };
@@ -497,6 +499,7 @@ class Compiler {
   }
 
   private compileStmt(s: Stmt, next: NodeId, ctx: Ctx, id = this.newId()): NodeId {
+    if (!s) return next;
     const loc = s.loc;
     switch (s.kind) {
       case 'say':
@@ -710,6 +713,7 @@ class Compiler {
   }
 
   private checkVariable(name: Name, type: TypeName): void {
+    if (!name) return;
     if (name.text in globals) {
       this.report(error(name.loc, `'${name.text}' is built in and cannot be replaced`, 'pick another name'));
       return;
@@ -792,11 +796,14 @@ class Compiler {
   }
 
   private handler(h: Handler, fallThrough: NodeId, ctx: Ctx): NodeId {
+    if (!h) return fallThrough;
     if (h.kind === 'goto') return this.target(h.target, ctx);
     return this.compileBlock(h.body, fallThrough, ctx);
   }
 
   private target(t: Target, ctx: Ctx): NodeId {
+    if (!t)
+      return this.add({ id: this.newId(), kind: 'hangup', loc: { file: '', line: 0, col: 0, length: 1 } });
     const loc = t.loc;
     switch (t.kind) {
       case 'hangup':
@@ -875,6 +882,7 @@ class Compiler {
   }
 
   private key(k: Name): string | undefined {
+    if (!k) return undefined;
     const text = k.text;
     if (/^[0-9]$/.test(text)) return text;
     if (text === '*' || text === 'star') return '*';
@@ -1074,6 +1082,7 @@ class Compiler {
   private sayParts(items: SayItem[]): SayPart[] {
     const parts: SayPart[] = [];
     for (const item of items) {
+      if (!item) continue;
       if (item.kind === 'value') {
         const value = this.expr(item.value);
         const allowed = sayAs[item.as] ?? [];
@@ -1247,7 +1256,44 @@ function collectBlocks(flow: FlowDecl, out: Diagnostic[]): Map<string, BlockInfo
   return blocks;
 }
 
+/**
+ * Checks and compiles parsed files. It never throws: should the checker itself fail
+ * (a bug), the failure becomes an `internal error` diagnostic, not a crash.
+ */
 export function compileFiles(files: IvrFile[], catalogs: PromptCatalogs): CompileResult {
+  try {
+    return compileChecked(files, catalogs);
+  } catch (e) {
+    if (process.env.VOICEBOX_DEBUG === '1') throw e;
+    const at = files[0]?.path ?? '';
+    return {
+      bundle: emptyBundle(files),
+      diagnostics: [
+        error(
+          { file: at, line: 1, col: 1, length: 1 },
+          `internal error in the checker: ${(e as Error).message}`,
+          'fix the other errors first; if none are left, please report this with the file',
+        ),
+      ],
+    };
+  }
+}
+
+function emptyBundle(files: IvrFile[]): Bundle {
+  return {
+    format: 'voicebox-ivr-bundle',
+    version: 1,
+    files: files.map((f) => f.path),
+    languages: { default: 'en', byCallerPrefix: [], otherwise: 'en', offered: ['en'] },
+    officeHours: null,
+    profiles: { available: [], default: '' },
+    variables: {},
+    prompts: [],
+    flows: {},
+  };
+}
+
+function compileChecked(files: IvrFile[], catalogs: PromptCatalogs): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const decls = checkDeclarations(sorted, new Set(catalogs.keys()), diagnostics);

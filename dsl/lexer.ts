@@ -159,4 +159,4 @@ export const keywords: ReadonlySet<string> = new Set(
   keywordTokens.map((t) => String(t.PATTERN).slice(1).split('(')[0]!),
 );
 
-export const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+export const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });

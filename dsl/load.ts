@@ -177,7 +177,12 @@ export function loadMenus(paths: string[], options: LoadOptions = {}): LoadedMen
     );
   }
   const result = compileFiles(files, catalogs);
-  const all = [...diagnostics, ...result.diagnostics].sort(compareDiagnostics);
+  // on a tree broken by syntax errors the checker may stumble; the syntax errors say it all
+  const broken = diagnostics.some((d) => d.severity === 'error');
+  const checked = broken
+    ? result.diagnostics.filter((d) => !d.message.startsWith('internal error'))
+    : result.diagnostics;
+  const all = [...diagnostics, ...checked].sort(compareDiagnostics);
   return {
     bundle: result.bundle,
     diagnostics: dedupe(all),

@@ -104,6 +104,7 @@ const ruleDescriptions: Record<string, string> = {
   key: 'a key: 0-9, * (or star), hash',
   topLevel: 'a declaration (flow, languages, office hours, profiles, import)',
   sayItem: 'a prompt name or number/digits/phone/date/time/duration/text',
+  sayStmt: 'what to say: a prompt name, or number/digits/phone/date/time/duration/text and a value',
   languagesItem: 'default, by caller, otherwise or offer',
   profilesItem: 'available, default, internal callers get, outside office hours use, during breaks use',
   officeHoursItem: 'days such as mon-fri, closed, or time zone',
@@ -146,17 +147,25 @@ class IvrParser extends EmbeddedActionsParser {
   /** remarks that recovery from a syntax error can cause; dropped close behind one */
   remarks: Diagnostic[] = [];
 
-  constructor() {
+  /** `validate`: run Chevrotain's grammar checks (slow; the tests do it once) */
+  constructor(validate = false) {
     super(T.allTokens, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: 2,
       errorMessageProvider: messages,
-      skipValidations: process.env.VOICEBOX_GRAMMAR_CHECK !== '1',
+      skipValidations: !validate,
     });
     this.performSelfAnalysis();
   }
 
   private loc(token: IToken): SourceLoc {
+    // a token the recovery invented has no position: use the last real one
+    if (token === undefined || !(Number(token.startLine) > 0)) {
+      const last = this.LA(0);
+      return last && Number(last.startLine) > 0
+        ? locOf(this.file, last)
+        : { file: this.file, line: 1, col: 1, length: 1 };
+    }
     return locOf(this.file, token);
   }
 
@@ -381,12 +390,19 @@ class IvrParser extends EmbeddedActionsParser {
         days.push(range);
       },
     });
-    this.AT_LEAST_ONE_SEP2({ SEP: T.Comma, DEF: () => hours.push(this.SUBRULE(this.timeRange)) });
+    this.AT_LEAST_ONE_SEP2({
+      SEP: T.Comma,
+      DEF: () => {
+        const range = this.SUBRULE(this.timeRange);
+        this.ACTION(() => range && hours.push(range));
+      },
+    });
     this.MANY({
       GATE: () => this.contextual('break'),
       DEF: () => {
         this.CONSUME3(T.Identifier, { LABEL: "'break'" });
-        breaks.push(this.SUBRULE2(this.timeRange));
+        const range = this.SUBRULE2(this.timeRange);
+        this.ACTION(() => range && breaks.push(range));
       },
     });
     return { days, hours, breaks, loc: this.loc(first) };
@@ -568,8 +584,8 @@ class IvrParser extends EmbeddedActionsParser {
           // accept what people write by mistake (`timeout 5`), to say what is wrong
           const d = this.OR2([
             { ALT: () => this.CONSUME(T.DurationLiteral) },
-            { ALT: () => this.CONSUME(T.NumberLiteral) },
-            { ALT: () => this.CONSUME(T.Identifier) },
+            { ALT: () => this.CONSUME2(T.NumberLiteral) },
+            { ALT: () => this.CONSUME2(T.Identifier) },
           ]);
           this.ACTION(() => {
             if (menu.timeout) this.duplicate('a timeout', kw);
@@ -1047,7 +1063,7 @@ class IvrParser extends EmbeddedActionsParser {
 
   /** `x = value`, `call.language = en`, `x = some action(...)`, or `some action(...)` */
   private nameStatement = this.RULE('nameStatement', (): Stmt => {
-    const target = this.SUBRULE(this.nameOrCall);
+    const target = this.SUBRULE(this.nameOrCall) as Expr | undefined;
     return this.OR<Stmt>([
       {
         ALT: () => {
@@ -1055,6 +1071,7 @@ class IvrParser extends EmbeddedActionsParser {
           const value = this.SUBRULE(this.expression);
           const outcomes = this.SUBRULE(this.outcomeHandlers);
           return this.ACTION((): Stmt => {
+            if (!target || !value) return undefined as unknown as Stmt; // recovered from a syntax error
             if (target.kind !== 'path') {
               this.extra.push({
                 severity: 'error',
@@ -1072,6 +1089,7 @@ class IvrParser extends EmbeddedActionsParser {
         ALT: () => {
           const outcomes = this.SUBRULE2(this.outcomeHandlers);
           return this.ACTION((): Stmt => {
+            if (!target) return undefined as unknown as Stmt;
             if (target.kind !== 'call') {
               this.remarks.push({
                 severity: 'error',
@@ -1229,7 +1247,7 @@ class IvrParser extends EmbeddedActionsParser {
           },
         });
         const value = this.SUBRULE(this.expression);
-        args.push({ name, value, loc: this.loc(first) });
+        this.ACTION(() => value && args.push({ name, value, loc: this.loc(first) }));
       },
     });
     this.CONSUME(T.RParen);
@@ -1238,6 +1256,11 @@ class IvrParser extends EmbeddedActionsParser {
 }
 
 let shared: IvrParser | undefined;
+
+/** Builds the parser with all of Chevrotain's grammar checks; throws on a grammar mistake. */
+export function checkGrammar(): void {
+  new IvrParser(true);
+}
 
 export interface ParseResult {
   file: IvrFile;
@@ -1253,7 +1276,7 @@ function exceptionDiagnostic(file: string, e: IRecognitionException): Diagnostic
   const at = atEnd && prev && !Number.isNaN(prev.startOffset) ? prev : token;
   const loc = locOf(file, at);
   let hint: string | undefined;
-  if (/found '\}'/.test(e.message) || atEnd) hint = 'check that every { has its }';
+  if (atEnd) hint = 'check that every { has its }';
   if (/expected a key/.test(e.message)) hint = 'keys are 0-9, * (or star) and hash; # starts a comment';
   return { severity: 'error', loc, message: e.message, hint };
 }

@@ -19,10 +19,13 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: out.out, writeErr: out.err })
     .addHelpText('after', '\nExample:\n  $ voicebox validate menus/');
-  for (const command of menuCommands(out, setExit)) {
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: out.out, writeErr: out.err }));
-  }
-  program.addCommand(promptsCommand());
+  // errors and --help return an exit code instead of ending the process, at every level
+  const tame = (command: Command): Command => {
+    command.exitOverride().configureOutput({ writeOut: out.out, writeErr: out.err });
+    for (const sub of command.commands) tame(sub);
+    return command;
+  };
+  for (const command of [...menuCommands(out, setExit), promptsCommand()]) program.addCommand(tame(command));
   try {
     await program.parseAsync(argv);
   } catch (e) {
