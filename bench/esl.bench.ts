@@ -1,7 +1,7 @@
 // ESL parse throughput: our codec vs modesl 1.2.1's Parser, over every capture in
 // test/fixtures/esl, and a 4 MiB api/response delivered in 1 KiB chunks.
 import { EventEmitter } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ type ModeslParser = new (socket: EventEmitter) => EventEmitter;
 const require = createRequire(import.meta.url);
 const ModeslParserCtor = require('modesl/lib/esl/Parser.js') as ModeslParser;
 
-const root = fileURLToPath(new URL('../test/fixtures/esl/', import.meta.url));
+// Run from bench/ by tsx, or compiled elsewhere and started from the project root.
+const besideSource = fileURLToPath(new URL('../test/fixtures/esl/', import.meta.url));
+const root = existsSync(besideSource) ? besideSource : join(process.cwd(), 'test', 'fixtures', 'esl');
 const files = [
   ...readdirSync(root).map((f) => join(root, f)),
   ...readdirSync(join(root, 'edge-cases')).map((f) => join(root, 'edge-cases', f)),
