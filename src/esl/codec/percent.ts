@@ -30,6 +30,27 @@ const NEEDS_DECODING = /[%\u0080-\u00ff]/;
  */
 export function percentDecode(raw: string): string {
   if (!NEEDS_DECODING.test(raw)) return raw;
+  // Most encoded values only escape ASCII (`%20`, `%3A`, `%2B`, `%40`): build the string directly.
+  let out = '';
+  let last = 0;
+  for (let i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i)) {
+    const hi = hexValue(raw.charCodeAt(i + 1));
+    const lo = hexValue(raw.charCodeAt(i + 2));
+    if (hi < 0 || lo < 0) {
+      i++;
+      continue;
+    }
+    const byte = (hi << 4) | lo;
+    if (byte >= 0x80) return percentDecodeBytes(raw);
+    out += raw.slice(last, i) + String.fromCharCode(byte);
+    i += 3;
+    last = i;
+  }
+  out += raw.slice(last);
+  return /[\u0080-\u00ff]/.test(out) ? percentDecodeBytes(raw) : out;
+}
+
+function percentDecodeBytes(raw: string): string {
   const bytes = Buffer.allocUnsafe(raw.length);
   let n = 0;
   for (let i = 0; i < raw.length; i++) {
