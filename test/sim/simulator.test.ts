@@ -239,6 +239,19 @@ describe('strict outbound socket', () => {
     expect((await ctl.command('myevents'))?.replyText).toBe('+OK Events Enabled');
   });
 
+  it('`linger 30` closes by itself 30 simulated seconds after the hang-up', async () => {
+    const { ctl, uuid } = await session();
+    await ctl.command('myevents');
+    await ctl.command('linger 30');
+    await ctl.command(`api uuid_kill ${uuid} NORMAL_CLEARING`);
+    await ctl.until(() => false); // the simulator closes; we never send exit
+    const notices = ctl.messages.filter((m) => m.contentType === 'text/disconnect-notice');
+    expect(notices.map((m) => [m.header('Content-Disposition'), m.header('Linger-Time') ?? ''])).toEqual([
+      ['linger', '30'],
+      ['disconnect', ''],
+    ]);
+  });
+
   it('sendmsg after the hang-up is accepted and never completes (edge-cases/execute-after-hangup)', async () => {
     const { ctl, uuid } = await session();
     await ctl.command('myevents');
