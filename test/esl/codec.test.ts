@@ -117,6 +117,38 @@ describe('the outbound connect reply', () => {
   });
 });
 
+describe('other content types', () => {
+  it('log/data, rude rejection and the linger notice frame by their headers', () => {
+    const log =
+      'Content-Type: log/data\nContent-Length: 12\nLog-Level: 7\nText-Channel: 3\nLog-File: x.c\nLog-Func: f\nLog-Line: 1\nUser-Data: \n\n[DEBUG] hi\n\n';
+    const rude = 'Content-Type: text/rude-rejection\nContent-Length: 24\n\nAccess Denied, go away.\n';
+    const linger =
+      'Content-Type: text/disconnect-notice\nControlled-Session-UUID: u\nContent-Disposition: linger\nChannel-Name: sofia/internal/1001@172.16.50.134\nLinger-Time: -1\nContent-Length: 0\n\n';
+    const msgs = parseChunks([Buffer.from(log + rude + linger + 'Content-Type: auth/request\n\n')]);
+    expect(msgs.map((m) => m.contentType)).toEqual([
+      'log/data',
+      'text/rude-rejection',
+      'text/disconnect-notice',
+      'auth/request',
+    ]);
+    expect(msgs[0]?.bodyText).toBe('[DEBUG] hi\n\n');
+    expect(msgs[0]?.header('User-Data')).toBe('');
+    expect(msgs[1]?.bodyText).toBe('Access Denied, go away.\n');
+    expect(msgs[2]?.header('Channel-Name')).toBe('sofia/internal/1001@172.16.50.134');
+    expect(msgs[2]?.rawBody?.length).toBe(0);
+    expect(
+      replies
+        .disconnectNotice({
+          controlledSessionUuid: 'u',
+          disposition: 'linger',
+          channelName: 'sofia/internal/1001@172.16.50.134',
+          lingerTime: -1,
+        })
+        .toString(),
+    ).toBe(linger);
+  });
+});
+
 describe('event bodies', () => {
   it('json and plain carry the same values', () => {
     const json = parseChunks([fixture('outbound.1.fs2app.raw')]).map((m) => m.event());
