@@ -101,24 +101,25 @@ const heapBefore = process.memoryUsage().heapUsed;
 let peakHeap = heapBefore;
 const timer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 1);
 const runs: Array<ReturnType<typeof once>> = [];
-for (let i = 0; i < 7; i++) {
+for (let i = 0; i < 15; i++) {
   runs.push(once());
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }
 clearInterval(timer);
 const totals = runs.map((r) => r.parseMs + r.compileMs).sort((a, b) => a - b);
 const median = totals[Math.floor(totals.length / 2)]!;
-const best = runs.find((r) => r.parseMs + r.compileMs === median)!;
+const fastest = totals[0]!;
+const best = runs.find((r) => r.parseMs + r.compileMs === fastest)!;
 if (best.errors > 0) {
   console.error(`the generated file has ${best.errors} errors — the bench is broken`);
   process.exit(1);
 }
-const rate = Math.round(lines / (median / 1000));
-console.log(`dsl: ${lines} lines, ${best.nodes} graph nodes`);
+const perSecond = (ms: number) => Math.round(lines / (ms / 1000)).toLocaleString('en');
+console.log(`dsl: ${lines} lines, ${best.nodes} graph nodes, ${runs.length} runs`);
 console.log(
-  `  parse ${best.parseMs.toFixed(1)} ms + check/compile ${best.compileMs.toFixed(1)} ms = ${median.toFixed(1)} ms (median of ${runs.length})`,
+  `  fastest: parse ${best.parseMs.toFixed(1)} ms + check/compile ${best.compileMs.toFixed(1)} ms = ${fastest.toFixed(1)} ms → ${perSecond(fastest)} lines/s`,
 );
-console.log(`  throughput ${rate.toLocaleString('en')} lines/s (goal ≥ 100,000)`);
+console.log(`  median: ${median.toFixed(1)} ms → ${perSecond(median)} lines/s (goal ≥ 100,000 lines/s)`);
 console.log(
   `  peak heap ${(peakHeap / 1048576).toFixed(1)} MiB (${((peakHeap - heapBefore) / 1048576).toFixed(1)} MiB above the idle heap)`,
 );

@@ -2,7 +2,7 @@
 // errors), but every keyword is also a `Word`, so wherever the grammar expects a
 // plain name that cannot be confused with a statement (a property after `.`, an
 // outcome after `on`, the later words of an action name) any word is accepted.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type ILexingResult, type TokenType } from 'chevrotain';
 
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 export const Identifier = createToken({
@@ -12,14 +12,21 @@ export const Identifier = createToken({
 });
 
 const keywordTokens: TokenType[] = [];
+const keywordByWord = new Map<string, TokenType>();
+/**
+ * Keywords are not lexed by patterns of their own: every word is lexed as an
+ * Identifier, and `tokenize` then gives keywords their own token type. One regular
+ * expression per word instead of one per keyword makes the lexer several times faster.
+ */
 function keyword(word: string): TokenType {
   const token = createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
-    pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
-    longer_alt: Identifier,
+    pattern: Lexer.NA,
+    label: `'${word}'`,
     categories: [Word],
   });
   keywordTokens.push(token);
+  keywordByWord.set(word, token);
   return token;
 }
 
@@ -155,8 +162,20 @@ export const allTokens: TokenType[] = [
   Identifier,
 ];
 
-export const keywords: ReadonlySet<string> = new Set(
-  keywordTokens.map((t) => String(t.PATTERN).slice(1).split('(')[0]!),
-);
+export const keywords: ReadonlySet<string> = new Set(keywordByWord.keys());
 
 export const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
+
+/** Lexes a file: words become keywords where they are one. */
+export function tokenize(text: string): ILexingResult {
+  const result = lexer.tokenize(text);
+  for (const token of result.tokens) {
+    if (token.tokenType !== Identifier) continue;
+    const kw = keywordByWord.get(token.image);
+    if (kw) {
+      token.tokenType = kw;
+      token.tokenTypeIdx = kw.tokenTypeIdx!;
+    }
+  }
+  return result;
+}

@@ -58,6 +58,7 @@ function describe(token: TokenType): string {
     case T.PhonePrefix:
       return 'a country code such as +49';
     default: {
+      if (token.LABEL) return token.LABEL;
       const pattern = token.PATTERN;
       if (pattern instanceof RegExp) {
         const source = pattern.source.replace(/\(\?!.*$/, '').replace(/\\/g, '');
@@ -1297,7 +1298,7 @@ function quieten(syntax: Diagnostic[], remarks: Diagnostic[]): Diagnostic[] {
 }
 
 export function parse(path: string, text: string): ParseResult {
-  const lexed = T.lexer.tokenize(text);
+  const lexed = T.tokenize(text);
   const diagnostics: Diagnostic[] = [];
   for (const err of lexed.errors) {
     diagnostics.push({
