@@ -6,13 +6,20 @@ lab_now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # lab_alive PID: the process exists and is not a zombie. A daemon that forked and exited is
 # re-parented to PID 1; if PID 1 reaps slowly it lingers as a zombie and `kill -0` still succeeds.
 lab_alive() {
-  [ -n "${1:-}" ] && [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+  local line
+  [ -n "${1:-}" ] && [ -e "/proc/$1/status" ] || return 1
+  # bash builtins only: status and lab.sh's checks run this a lot
+  while read -r line; do
+    case $line in State:*Z*) return 1 ;; State:*) return 0 ;; esac
+  done 2>/dev/null <"/proc/$1/status"
+  return 1
 }
 
 # lab_pid_is PID NAME: the pid belongs to a process called NAME (guards against a recycled pid
 # from an old state file: never signal a stranger)
 lab_pid_is() {
-  lab_alive "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+  local comm=''
+  lab_alive "$1" && read -r comm 2>/dev/null <"/proc/$1/comm" && [ "$comm" = "$2" ]
 }
 
 # lab_stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL. Succeeds when the process is gone.
@@ -74,5 +81,7 @@ lab_seed_users() {
 
 # lab_read_pid FILE: the pid in a pid file (Postfix pads it with spaces), or nothing
 lab_read_pid() {
-  { tr -d ' \n' <"$1"; } 2>/dev/null || true
+  local pid=''
+  { read -r pid <"$1"; } 2>/dev/null || true
+  echo "${pid// /}"
 }
