@@ -12,6 +12,18 @@ export default defineConfig({
           exclude: ['test/integration/**', 'node_modules/**'],
         },
       },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/env/globalSetup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // one lab for all files, and some tests change it (stop a slapd, use a user's counters):
+          // files run one after another so no test sees another file's half-done change
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
