@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { menuCommands, type Io } from './menus.js';
 import { promptsCommand } from './prompts.js';
+import { callCommand } from './call.js';
+import { serveCommand } from './serve.js';
 
 export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   const out: Io = {
@@ -25,7 +27,14 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
     for (const sub of command.commands) tame(sub);
     return command;
   };
-  for (const command of [...menuCommands(out, setExit), promptsCommand()]) program.addCommand(tame(command));
+  for (const command of [
+    ...menuCommands(out, setExit),
+    serveCommand(out, setExit),
+    callCommand(out, setExit),
+    promptsCommand(),
+  ]) {
+    program.addCommand(tame(command));
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,0 +1,150 @@
+// `voicebox call`: one call through the FreeSWITCH simulator, against the runtime in
+// this process (or a running `voicebox serve`), printed as a transcript.
+import { Command } from 'commander';
+import type { CallEvent } from '../runtime/index.js';
+import { defaultMenuConfig, VoiceboxServer } from '../runtime/index.js';
+import { ScriptedCaller, Simulator } from '../sim/index.js';
+import type { Io } from './menus.js';
+import { defaultMediaRoot, loadRuntime, logger, menusPath, MenusInvalid } from './runtime.js';
+
+interface CallOptions {
+  from: string;
+  dtmf?: string;
+  hangupAfter?: string;
+  talk: string;
+  menu?: string;
+  flow?: string;
+  media?: string;
+  server?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function line(event: CallEvent): string | undefined {
+  switch (event.kind) {
+    case 'prompt':
+      return `play ${event.prompts.join('+')} ${JSON.stringify(event.text)}`;
+    case 'audio':
+      return `play ${event.file}`;
+    case 'tone':
+      return 'tone';
+    case 'dtmf':
+      return `dtmf ${event.digits}`;
+    case 'record':
+      return `record ${(event.ms / 1000).toFixed(1)}s ${event.file}${event.hungUp ? ' (caller hung up)' : ''}`;
+    case 'transfer':
+      return `transfer ${event.target} ${event.outcome}`;
+    case 'hangup':
+      return `hangup ${event.cause}${event.by === 'caller' ? ' (caller)' : ''}`;
+    case 'error':
+      return `error ${event.message}${event.at ? ` at ${event.at}` : ''}`;
+    case 'listen':
+      return undefined;
+  }
+}
+
+export function callCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('call')
+    .description('run one call through the FreeSWITCH simulator and print what the caller hears and does')
+    .argument('<called>', 'the number the caller dials')
+    .option('--from <number>', 'the calling number', '+4930123456')
+    .option(
+      '--dtmf <keys>',
+      'keys the caller presses; groups split by commas go to one menu each, e.g. "*,1234#,1"',
+    )
+    .option('--hangup-after <seconds>', 'the caller hangs up after this many (simulated) seconds')
+    .option('--talk <seconds>', 'how long the caller speaks when recorded, then presses hash', '3')
+    .option('--menu <path>', 'menu file or folder (default: the shipped menus)')
+    .option('--flow <name>', 'the flow the call starts in (default: voicebox, or the only flow)')
+    .option('--media <dir>', 'media folder for recordings and the TTS cache (default: ./media)')
+    .option('--server <host:port>', 'call a running `voicebox serve` instead of an in-process one')
+    .option('--json', 'one JSON object a line')
+    .option('--verbose', 'log lines of the runtime on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ voicebox call 100 --menu examples/demo --dtmf 2\n  $ voicebox call +4930123456 --from +4989111 --dtmf 0 --talk 5\n  $ voicebox call 100 --menu examples/demo --hangup-after 2 --json',
+    )
+    .action(async (called: string, opts: CallOptions) => {
+      // `hash` and `star` may stand for # and * (a # is easy to lose in a shell)
+      const groups = (opts.dtmf ?? '')
+        .split(',')
+        .map((g) => g.trim().replace(/hash/g, '#').replace(/star/g, '*'))
+        .filter((g) => g !== '');
+      const bad = groups.find((g) => !/^[0-9*#]+$/.test(g));
+      if (bad !== undefined) {
+        io.err(`voicebox call: --dtmf: '${bad}' is not a sequence of keys 0-9, *, # (or star, hash)\n`);
+        return setExit(2);
+      }
+      const print = (event: CallEvent) => {
+        if (opts.json) {
+          if (event.kind !== 'listen') io.out(JSON.stringify(event) + '\n');
+          return;
+        }
+        const text = line(event);
+        if (text) io.out(text + '\n');
+      };
+      const caller = new ScriptedCaller({ number: opts.from, name: '', dialed: called });
+      caller.pressDuring('record', '#', Math.max(0, Number(opts.talk) * 1000));
+      if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
+
+      const media = defaultMediaRoot(opts.media);
+      const sim = new Simulator({ toLocalPath: (p) => p, missingFiles: 'not-found' });
+      let server: VoiceboxServer | undefined;
+      let target = opts.server;
+      // each menu the call reaches gets the next group of keys, typed ahead
+      let placedCall: { queueDigits(digits: string, source: string): void } | undefined;
+      const early: string[] = [];
+      let errors = 0;
+      try {
+        if (!target) {
+          const runtime = await loadRuntime({ menus: menusPath(opts.menu), media });
+          const flows = Object.keys(runtime.bundle.flows);
+          const flow =
+            opts.flow ??
+            (flows.includes('voicebox') ? 'voicebox' : flows.length === 1 ? flows[0] : undefined);
+          if (!flow || !runtime.bundle.flows[flow]) {
+            io.err(`voicebox call: name the flow to start with --flow (one of: ${flows.join(', ')})\n`);
+            return setExit(2);
+          }
+          server = new VoiceboxServer({
+            ...runtime,
+            actions: new Map(),
+            config: defaultMenuConfig,
+            log: logger('info', opts.verbose ? 'stderr' : 'silent'),
+            port: 0,
+            defaultFlow: flow,
+            onCall: () => (event) => {
+              if (event.kind === 'error') errors++;
+              if (event.kind === 'listen') {
+                const next = groups.shift();
+                if (next && placedCall) placedCall.queueDigits(next, 'inband');
+                else if (next) early.push(next);
+              }
+              print(event);
+            },
+          });
+          const address = await server.listen();
+          target = `${address.host}:${address.port}`;
+        } else {
+          // no runtime events from a remote server: type the groups a second apart
+          groups.forEach((g, i) => caller.pressAt(1000 + i * 1000, g));
+        }
+        const placed = await sim.placeCall(caller, { target });
+        placedCall = placed.call;
+        for (const digits of early.splice(0)) placed.call.queueDigits(digits, 'inband');
+        const report = await placed.finished;
+        if (opts.server) io.out(report.text + '\n');
+        setExit(errors > 0 ? 1 : 0);
+      } catch (e) {
+        if (e instanceof MenusInvalid) {
+          io.err(e.report + '\n');
+          return setExit(1);
+        }
+        io.err(`voicebox call: ${(e as Error).message}\n`);
+        setExit(1);
+      } finally {
+        await server?.close();
+        await sim.close();
+      }
+    });
+}

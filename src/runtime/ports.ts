@@ -1,0 +1,86 @@
+// What a call session needs from the world, as narrow interfaces. The FreeSWITCH
+// Channel, the speech layer and the business actions are passed in, never imported.
+import type { Value } from './values.js';
+
+/** The call's media leg: implemented by src/esl's Channel. */
+export interface CallMedia {
+  readonly uuid: string;
+  readonly callerNumber: string;
+  readonly callerName: string;
+  readonly calledNumber: string;
+  readonly data: { readonly variables: ReadonlyMap<string, string> };
+  answer(): Promise<void>;
+  playback(
+    file: string,
+    options?: { terminators?: string },
+  ): Promise<{ response: string; terminator?: string }>;
+  read(options: {
+    min: number;
+    max: number;
+    file: string;
+    timeoutMs: number;
+    terminators: string;
+    digitTimeoutMs?: number;
+  }): Promise<{ digits: string; result: string; terminator?: string }>;
+  record(
+    file: string,
+    options: { maxSeconds: number; silenceThreshold?: number; silenceHits?: number; terminators?: string },
+  ): Promise<{ file: string; recordMs?: number; terminator?: string; silence: boolean; hungUp: boolean }>;
+  bridge(
+    target: string,
+  ): Promise<{ outcome: 'answered' | 'busy' | 'no-answer' | 'failed'; disposition?: string }>;
+  hangup(cause?: string): Promise<void>;
+}
+
+/** Prompts and values as audio FreeSWITCH can play: implemented over src/speech. */
+export interface Voice {
+  /** the prompt's text in a language with its placeholders filled (`{profile}` → "vacation") */
+  promptText(id: string, language: string, values: Readonly<Record<string, string>>): string;
+  /** audio for any text in a language */
+  render(text: string, language: string): Promise<{ freeswitchPath: string }>;
+}
+
+export interface CallInfo {
+  readonly id: string;
+  readonly caller: string;
+  readonly callerName: string;
+  readonly called: string;
+  readonly callerClass: 'internal' | 'external';
+  readonly time: Date;
+}
+
+export interface ActionContext {
+  readonly call: CallInfo;
+  /** the language prompts are played in now */
+  readonly language: string;
+  readonly log: RuntimeLogger;
+}
+
+/** An action either ends with one of its declared outcomes, or succeeds with a value. */
+export type ActionResult = { readonly outcome: string } | { readonly value?: Value };
+
+export type ActionImpl = (args: Value[], context: ActionContext) => Promise<ActionResult>;
+
+export type ActionRegistry = ReadonlyMap<string, ActionImpl>;
+
+/** pino-compatible */
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  child(bindings: object): RuntimeLogger;
+}
+
+/** What happened on a call, for transcripts (`voicebox call`) and tests. */
+export type CallEvent =
+  /** a menu starts: it plays its prompts and listens */
+  | { kind: 'listen'; menu: string }
+  | { kind: 'prompt'; prompts: string[]; text: string }
+  | { kind: 'audio'; file: string }
+  | { kind: 'tone' }
+  | { kind: 'dtmf'; digits: string }
+  | { kind: 'record'; ms: number; file: string; hungUp: boolean }
+  | { kind: 'transfer'; target: string; outcome: string }
+  | { kind: 'hangup'; cause: string; by: 'caller' | 'voicebox' }
+  | { kind: 'error'; message: string; at: string };

@@ -1,0 +1,556 @@
+// One CallSession per call: walks the compiled IVR graph, asks FreeSWITCH to play,
+// collect digits, record and bridge, and calls the business actions. A hang-up ends
+// every wait at once; an error anywhere ends this call politely and no other.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  Bundle,
+  FlowGraph,
+  GraphExpr,
+  GraphNode,
+  MenuPrompt,
+  NodeId,
+  SayPart,
+  SourceLoc,
+} from '../graph/index.js';
+import {
+  isLanguage,
+  sayDateTime,
+  sayDuration,
+  sayNumber,
+  sayPhoneNumber,
+  sayTime,
+  toFreeSwitchPath,
+  type Language,
+  type MediaRoot,
+} from '../speech/index.js';
+import type { ActionRegistry, CallEvent, CallInfo, CallMedia, RuntimeLogger, Voice } from './ports.js';
+import { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
+
+export interface SessionOptions {
+  readonly bundle: Bundle;
+  /** the flow the call starts in */
+  readonly flow: string;
+  readonly media: CallMedia;
+  readonly voice: Voice;
+  readonly actions: ActionRegistry;
+  /** the admin's switches the menus read as `config.*` */
+  readonly config: Readonly<Record<string, Value>>;
+  readonly mediaRoot: MediaRoot;
+  readonly log: RuntimeLogger;
+  /** how a phone number becomes a FreeSWITCH dial string; `{number}` is replaced */
+  readonly dialString?: string;
+  /** numbers of at most this many digits are internal callers (extensions) */
+  readonly internalMaxDigits?: number;
+  readonly now?: () => Date;
+  readonly onEvent?: (event: CallEvent) => void;
+}
+
+/** A business action the menus call that this server does not provide. */
+export class ActionUnavailable extends Error {
+  constructor(readonly action: string) {
+    super(`the action '${action}' is not available in this server`);
+    this.name = 'ActionUnavailable';
+  }
+}
+
+/** The caller hung up: the walk ends (after what may still run without her). */
+class CallerGone extends Error {
+  constructor(readonly hangupCause: string) {
+    super('the caller hung up');
+  }
+}
+
+const STEP_LIMIT = 100_000;
+
+interface LoopFrame {
+  readonly id: NodeId;
+  readonly items: Value[];
+  index: number;
+}
+
+function where(loc: SourceLoc): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}
+
+function isHangup(e: unknown): boolean {
+  return e instanceof Error && e.name === 'HangupError';
+}
+
+export class CallSession {
+  private readonly vars = new Map<string, Value>();
+  private readonly nodes = new Map<NodeId, { node: GraphNode; flow: FlowGraph }>();
+  private readonly loops: LoopFrame[] = [];
+  private readonly menuHistory: NodeId[] = [];
+  private menuTries = { id: '', count: 0 };
+  private retrying = false;
+  private hungUp = false;
+  private hangupCause = '';
+  private language: string;
+  private recordings = 0;
+  private readonly log: RuntimeLogger;
+  private readonly call: CallInfo;
+  private readonly timeZone: string;
+
+  constructor(private readonly o: SessionOptions) {
+    for (const flow of Object.values(o.bundle.flows))
+      for (const node of Object.values(flow.nodes)) this.nodes.set(node.id, { node, flow });
+    const digitsOnly = o.media.callerNumber.replace(/[^0-9]/g, '');
+    this.call = {
+      id: o.media.uuid,
+      caller: o.media.callerNumber,
+      callerName: o.media.callerName,
+      called: o.media.calledNumber,
+      callerClass:
+        !o.media.callerNumber.startsWith('+') &&
+        digitsOnly.length > 0 &&
+        digitsOnly.length <= (o.internalMaxDigits ?? 6)
+          ? 'internal'
+          : 'external',
+      time: (o.now ?? (() => new Date()))(),
+    };
+    this.language = o.bundle.languages.default;
+    this.timeZone = o.bundle.officeHours?.timeZone ?? 'UTC';
+    this.log = o.log.child({ call: o.media.uuid });
+  }
+
+  private emit(event: CallEvent): void {
+    this.o.onEvent?.(event);
+  }
+
+  /** Runs the call to its end. Never throws. */
+  async run(): Promise<void> {
+    const flow = this.o.bundle.flows[this.o.flow];
+    this.log.info({ caller: this.call.caller, called: this.call.called, flow: this.o.flow }, 'call');
+    let at: GraphNode | undefined;
+    try {
+      if (!flow) throw new Error(`no flow '${this.o.flow}' in the menus`);
+      await this.o.media.answer();
+      let id: NodeId | null = flow.entry;
+      let steps = 0;
+      while (id !== null) {
+        if (++steps > STEP_LIMIT)
+          throw new Error(`more than ${STEP_LIMIT} steps: is a loop missing its end?`);
+        const entry = this.nodes.get(id);
+        if (!entry) throw new Error(`the menus have no node '${id}'`);
+        at = entry.node;
+        id = await this.step(entry.node, entry.flow);
+      }
+      if (!this.hungUp) await this.hangup('NORMAL_CLEARING');
+    } catch (e) {
+      if (e instanceof CallerGone || isHangup(e) || this.hungUp) {
+        this.log.info(
+          { at: at && where(at.loc), cause: this.hangupCause || (e as { hangupCause?: string }).hangupCause },
+          'caller hung up',
+        );
+        this.noteHangup((e as { hangupCause?: string }).hangupCause ?? this.hangupCause ?? 'NORMAL_CLEARING');
+      } else {
+        await this.apologise(e, at);
+      }
+    }
+  }
+
+  private noteHangup(cause: string): void {
+    if (this.hangupCause) return;
+    this.hangupCause = cause || 'NORMAL_CLEARING';
+    this.hungUp = true;
+    this.emit({ kind: 'hangup', cause: this.hangupCause, by: 'caller' });
+  }
+
+  private async hangup(cause: string): Promise<void> {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.hangupCause = cause;
+    this.emit({ kind: 'hangup', cause, by: 'voicebox' });
+    try {
+      await this.o.media.hangup(cause);
+    } catch (e) {
+      if (!isHangup(e)) this.log.warn({ err: (e as Error).message }, 'hangup failed');
+    }
+  }
+
+  /** An error in the call: log where in the menus, say sorry, hang up. */
+  private async apologise(e: unknown, at: GraphNode | undefined): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    const loc = at ? where(at.loc) : '';
+    this.log.error({ at: loc, err: message, kind: e instanceof Error ? e.name : typeof e }, 'call failed');
+    this.emit({ kind: 'error', message, at: loc });
+    if (!this.hungUp) {
+      try {
+        await this.sayParts([{ kind: 'prompt', id: 'technical_problem', args: {} }], '');
+      } catch (again) {
+        if (!isHangup(again))
+          this.log.warn({ err: (again as Error).message }, 'the apology could not be played');
+      }
+      await this.hangup('NORMAL_TEMPORARY_FAILURE');
+    }
+  }
+
+  // ------------------------------------------------------------ the walk
+  private scope = {
+    get: (name: string): Value | undefined => {
+      if (name === 'call') return this.callRecord();
+      if (name === 'config') return this.o.config as Value;
+      return this.vars.get(name);
+    },
+  };
+
+  private callRecord(): Value {
+    return {
+      caller: this.call.caller,
+      caller_name: this.call.callerName,
+      called: this.call.called,
+      caller_class: this.call.callerClass,
+      language: this.language,
+      time: this.call.time,
+      id: this.call.id,
+    };
+  }
+
+  private value(e: GraphExpr): Promise<Value> {
+    return evaluate(e, this.scope, (action, args) => this.pureAction(action, args));
+  }
+
+  private async pureAction(action: string, args: Value[]): Promise<Value> {
+    const result = await this.invoke(action, args);
+    if ('outcome' in result)
+      throw new Error(`'${action}' ended with '${result.outcome}' inside an expression`);
+    return result.value ?? null;
+  }
+
+  private async invoke(action: string, args: Value[]) {
+    const impl = this.o.actions.get(action);
+    if (!impl) throw new ActionUnavailable(action);
+    return impl(args, { call: this.call, language: this.language, log: this.log });
+  }
+
+  private assign(variable: string, value: Value): void {
+    if (variable === 'call.language') {
+      if (typeof value === 'string') this.language = value;
+      return;
+    }
+    this.vars.set(variable, value);
+  }
+
+  /** Is this node one that needs the caller? After a hang-up, those end the call. */
+  private needsCaller(node: GraphNode): boolean {
+    return ['say', 'play', 'beep', 'wait', 'menu', 'record', 'transfer', 'hangup', 'jump'].includes(
+      node.kind,
+    );
+  }
+
+  private async step(node: GraphNode, flow: FlowGraph): Promise<NodeId | null> {
+    if (this.hungUp && this.needsCaller(node)) throw new CallerGone(this.hangupCause);
+    switch (node.kind) {
+      case 'say':
+        await this.sayParts(node.parts, '');
+        return node.next;
+      case 'play':
+        await this.playAudio(await this.value(node.audio), '');
+        return node.next;
+      case 'beep':
+        this.emit({ kind: 'tone' });
+        await this.o.media.playback('tone_stream://%(500,0,800)', { terminators: 'none' });
+        return node.next;
+      case 'wait':
+        await this.o.media.playback(`silence_stream://${Math.round(node.ms)}`, { terminators: 'none' });
+        return node.next;
+      case 'log':
+        this.log.info({ at: where(node.loc) }, node.message);
+        return node.next;
+      case 'assign':
+        this.assign(node.variable, await this.value(node.value));
+        return node.next;
+      case 'action': {
+        const args: Value[] = [];
+        for (const a of node.args) args.push(await this.value(a));
+        const result = await this.invoke(node.action, args);
+        if ('outcome' in result) {
+          const target = node.outcomes[result.outcome];
+          if (!target)
+            throw new Error(`'${node.action}' ended with '${result.outcome}', which the menus do not handle`);
+          this.log.debug(
+            { at: where(node.loc), action: node.action, outcome: result.outcome },
+            'action outcome',
+          );
+          return target;
+        }
+        if (node.result) this.assign(node.result, result.value ?? null);
+        return node.next;
+      }
+      case 'branch':
+        return truthy(await this.value(node.condition)) ? node.then : node.else;
+      case 'menu':
+        return this.menu(node);
+      case 'record':
+        return this.record(node);
+      case 'transfer':
+        return this.transfer(node);
+      case 'loop': {
+        const list = await this.value(node.list);
+        const items = Array.isArray(list) ? list : [];
+        for (let i = this.loops.length - 1; i >= 0; i--)
+          if (this.loops[i]!.id === node.id) this.loops.splice(i, 1);
+        if (items.length === 0) return node.next;
+        this.loops.push({ id: node.id, items, index: 0 });
+        this.enterItem(node, 0, items);
+        return node.body;
+      }
+      case 'loopControl':
+        return this.moveLoop(node.loop, node.move);
+      case 'jump':
+        return this.jump(node, flow);
+      case 'hangup':
+        await this.hangup('NORMAL_CLEARING');
+        return null;
+    }
+  }
+
+  private enterItem(loop: GraphNode & { kind: 'loop' }, index: number, items: Value[]): void {
+    this.vars.set(loop.variable, items[index]!);
+    this.vars.set(loop.index, index + 1);
+  }
+
+  private moveLoop(loopId: NodeId, move: 'next' | 'previous' | 'repeat' | 'stop'): NodeId | null {
+    const loop = this.nodes.get(loopId)?.node;
+    if (!loop || loop.kind !== 'loop') return null;
+    const at = this.loops.map((l) => l.id).lastIndexOf(loopId);
+    const frame = this.loops[at];
+    if (!frame) return loop.next; // jumped out and back in: the loop is over
+    if (move === 'stop') {
+      this.loops.splice(at);
+      return loop.next;
+    }
+    if (move === 'next') frame.index++;
+    if (move === 'previous') frame.index = Math.max(0, frame.index - 1);
+    if (frame.index >= frame.items.length) {
+      this.loops.splice(at);
+      return loop.next;
+    }
+    this.enterItem(loop, frame.index, frame.items);
+    return loop.body;
+  }
+
+  private jump(node: GraphNode & { kind: 'jump' }, flow: FlowGraph): NodeId | null {
+    switch (node.to) {
+      case 'top':
+        return flow.top ?? flow.entry;
+      case 'back': {
+        // the menu before the current one
+        this.menuHistory.pop();
+        const previous = this.menuHistory.pop();
+        return previous ?? flow.top ?? flow.entry;
+      }
+      case 'repeat':
+        this.menuTries = { id: '', count: 0 };
+        return node.menu ?? this.menuHistory[this.menuHistory.length - 1] ?? flow.entry;
+      case 'retry':
+        this.retrying = true;
+        return node.menu ?? this.menuHistory[this.menuHistory.length - 1] ?? flow.entry;
+    }
+  }
+
+  // ------------------------------------------------------------ media
+  private async sayParts(parts: SayPart[], terminators: string): Promise<string | undefined> {
+    const language = this.language;
+    const lang: Language = isLanguage(language) ? language : 'en';
+    const texts: string[] = [];
+    const ids: string[] = [];
+    for (const part of parts) {
+      if (part.kind === 'prompt') {
+        const values: Record<string, string> = {};
+        for (const [name, expr] of Object.entries(part.args))
+          values[name] = this.spoken(await this.value(expr), expr.type, lang);
+        texts.push(this.o.voice.promptText(part.id, language, values));
+        ids.push(part.id);
+      } else {
+        texts.push(this.spokenAs(await this.value(part.value), part.as, lang));
+        ids.push(`(${part.as})`);
+      }
+    }
+    const text = texts.join(' ');
+    this.emit({ kind: 'prompt', prompts: ids, text });
+    const audio = await this.o.voice.render(text, language);
+    const result = await this.o.media.playback(audio.freeswitchPath, { terminators: terminators || 'none' });
+    return result.terminator;
+  }
+
+  private async playAudio(v: Value, terminators: string): Promise<string | undefined> {
+    if (!isAudio(v)) throw new Error('play got something that is not audio');
+    this.emit({ kind: 'audio', file: v.freeswitchPath });
+    const result = await this.o.media.playback(v.freeswitchPath, { terminators: terminators || 'none' });
+    return result.terminator;
+  }
+
+  /** a value as words, by its type */
+  private spoken(v: Value, type: string, lang: Language): string {
+    switch (type) {
+      case 'number':
+        return typeof v === 'number' ? sayNumber(v, lang) : String(v);
+      case 'phone':
+        return typeof v === 'string' ? sayPhoneNumber(v, lang) : '';
+      case 'digits':
+        return typeof v === 'string' ? [...v].join(' ') : '';
+      case 'datetime':
+        return v instanceof Date ? sayDateTime(v, lang, this.timeZone) : '';
+      case 'duration':
+        return typeof v === 'number' ? sayDuration(Math.round(v / 1000), lang) : '';
+      case 'profile':
+        return typeof v === 'string' ? this.o.voice.promptText(`profile_${v}`, this.language, {}) : '';
+      default:
+        return v === null || typeof v === 'object' ? '' : String(v);
+    }
+  }
+
+  private spokenAs(v: Value, as: string, lang: Language): string {
+    switch (as) {
+      case 'number':
+        return this.spoken(v, 'number', lang);
+      case 'digits':
+        return typeof v === 'string' ? [...v.replace(/[^0-9*#+]/g, '')].join(' ') : '';
+      case 'phone':
+        return this.spoken(v, 'phone', lang);
+      case 'date':
+        return this.spoken(v, 'datetime', lang);
+      case 'time':
+        return v instanceof Date ? sayTime(v, lang, this.timeZone) : '';
+      case 'duration':
+        return this.spoken(v, 'duration', lang);
+      default:
+        return typeof v === 'string' ? v : '';
+    }
+  }
+
+  private async playPrompt(p: MenuPrompt, terminators: string): Promise<string | undefined> {
+    if (p.when && !truthy(await this.value(p.when))) return undefined;
+    if (p.say) return this.sayParts(p.say, terminators);
+    if (p.play) return this.playAudio(await this.value(p.play), terminators);
+    this.emit({ kind: 'tone' });
+    const r = await this.o.media.playback('tone_stream://%(500,0,800)', {
+      terminators: terminators || 'none',
+    });
+    return r.terminator;
+  }
+
+  private async menu(node: GraphNode & { kind: 'menu' }): Promise<NodeId> {
+    const again = this.retrying && this.menuTries.id === node.id;
+    this.retrying = false;
+    const tries = again ? this.menuTries.count : 0;
+    if (tries >= node.tries) {
+      this.menuTries = { id: '', count: 0 };
+      return node.giveUp;
+    }
+    this.menuTries = { id: node.id, count: tries + 1 };
+    if (this.menuHistory[this.menuHistory.length - 1] !== node.id) this.menuHistory.push(node.id);
+    if (this.menuHistory.length > 50) this.menuHistory.shift();
+
+    this.emit({ kind: 'listen', menu: node.name });
+    const options = new Map<string, NodeId>();
+    for (const o of node.options) {
+      if (options.has(o.key)) continue;
+      if (o.when && !truthy(await this.value(o.when))) continue;
+      options.set(o.key, o.next);
+    }
+    const input = node.input;
+    const keys = [...options.keys()].join('');
+    const terminators = node.bargeIn ? keys + (input ? '0123456789' : '') : '';
+    const prompts = tries > 0 && node.retryPrompts.length > 0 ? node.retryPrompts : node.prompts;
+    let pressed: string | undefined;
+    for (const p of prompts) {
+      pressed = await this.playPrompt(p, terminators);
+      if (pressed) break;
+    }
+    if (pressed) this.emit({ kind: 'dtmf', digits: pressed });
+    if (pressed && options.has(pressed) && !(input && /[0-9]/.test(pressed))) return options.get(pressed)!;
+
+    if (!input) {
+      if (pressed) return node.invalid;
+      const r = await this.o.media.read({
+        min: 1,
+        max: 1,
+        file: 'silence_stream://250',
+        timeoutMs: node.timeoutMs,
+        terminators: 'none',
+      });
+      if (!r.digits) return node.silence;
+      this.emit({ kind: 'dtmf', digits: r.digits });
+      return options.get(r.digits) ?? node.invalid;
+    }
+
+    // several digits: the first may have come during the prompts
+    let digits = pressed && /[0-9]/.test(pressed) ? pressed : '';
+    let ended: string | undefined;
+    if (digits.length < input.max) {
+      const stop = input.terminators.join('') + [...options.keys()].filter((k) => !/[0-9]/.test(k)).join('');
+      const r = await this.o.media.read({
+        min: Math.max(1, input.min - digits.length),
+        max: input.max - digits.length,
+        file: 'silence_stream://250',
+        timeoutMs: node.timeoutMs,
+        terminators: stop || 'none',
+      });
+      if (r.digits) this.emit({ kind: 'dtmf', digits: r.digits });
+      if (r.terminator) this.emit({ kind: 'dtmf', digits: r.terminator });
+      digits += r.digits;
+      ended = r.terminator;
+    }
+    if (digits === '' && ended && options.has(ended) && !input.terminators.includes(ended))
+      return options.get(ended)!;
+    if (digits === '') return node.silence;
+    if (digits.length < input.min || !/^[0-9]+$/.test(digits)) return node.invalid;
+    this.vars.set(input.variable, digits);
+    return input.next;
+  }
+
+  private async record(node: GraphNode & { kind: 'record' }): Promise<NodeId> {
+    const name = `${this.call.id}-${++this.recordings}.wav`;
+    const local = join(this.o.mediaRoot.local, 'recordings', name);
+    await mkdir(join(this.o.mediaRoot.local, 'recordings'), { recursive: true });
+    const file = toFreeSwitchPath(this.o.mediaRoot, local);
+    const silenceSeconds = Math.round(node.silenceMs / 1000);
+    const r = await this.o.media.record(file, {
+      maxSeconds: Math.max(1, Math.round(node.maxMs / 1000)),
+      ...(silenceSeconds > 0
+        ? { silenceThreshold: 200, silenceHits: silenceSeconds }
+        : { silenceThreshold: 0 }),
+      terminators: node.terminators.join('') || 'none',
+    });
+    const ms = r.recordMs ?? 0;
+    this.emit({ kind: 'record', ms, file: r.file, hungUp: r.hungUp });
+    if (r.hungUp) {
+      // what was said still counts: go on with what does not need the caller
+      this.hungUp = true;
+      this.noteHangup('NORMAL_CLEARING');
+    }
+    if (ms < 500) return node.outcomes.empty ?? node.next;
+    const audio: Audio = { kind: 'audio', freeswitchPath: r.file, localPath: local, ms };
+    this.vars.set(node.variable, audio);
+    return node.next;
+  }
+
+  private async transfer(node: GraphNode & { kind: 'transfer' }): Promise<NodeId | null> {
+    const to = await this.value(node.to);
+    const number = typeof to === 'string' ? to.replace(/[^0-9+*#]/g, '') : '';
+    if (!number) return node.outcomes.failed ?? node.next;
+    const target = (this.o.dialString ?? 'user/{number}').replace('{number}', number);
+    const r = await this.o.media.bridge(target);
+    this.emit({ kind: 'transfer', target, outcome: r.outcome });
+    this.log.info({ at: where(node.loc), target, outcome: r.outcome, disposition: r.disposition }, node.mode);
+    switch (r.outcome) {
+      case 'answered':
+        if (node.mode === 'transfer') {
+          await this.hangup('NORMAL_CLEARING');
+          return null;
+        }
+        return node.next;
+      case 'busy':
+        return node.outcomes.busy ?? node.outcomes.failed ?? node.next;
+      case 'no-answer':
+        return node.outcomes['no answer'] ?? node.outcomes.failed ?? node.next;
+      default:
+        return node.outcomes.failed ?? node.next;
+    }
+  }
+}
+
+export { UnsetVariableError };

@@ -1,0 +1,98 @@
+// `voicebox call` as a user runs it: real espeak-ng prompts, the simulator over TCP.
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.js';
+
+async function voicebox(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await run(['node', 'voicebox', ...args], {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    color: false,
+  });
+  return { code, out, err };
+}
+
+describe('voicebox call', () => {
+  const media = mkdtempSync(join(tmpdir(), 'voicebox-call-'));
+
+  it('leaves a message in the demo menu and prints the transcript', async () => {
+    const r = await voicebox('call', '100', '--menu', 'examples/demo', '--dtmf', '2', '--media', media);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual([
+      'play',
+      'dtmf',
+      'play',
+      'tone',
+      'record',
+      'play',
+      'play',
+      'play',
+      'hangup',
+    ]);
+    expect(lines[0]).toMatch(/^play demo_welcome "Welcome to the voicebox demo\./);
+    expect(lines[1]).toBe('dtmf 2');
+    const record = /^record 3\.0s (\S+\.wav)$/.exec(lines[4]!);
+    expect(record).not.toBeNull();
+    expect(statSync(record![1]!).size).toBeGreaterThan(3 * 16000);
+    expect(lines.at(-2)).toBe('play goodbye "Goodbye."');
+    expect(lines.at(-1)).toBe('hangup NORMAL_CLEARING');
+  });
+
+  it('ends cleanly when the caller hangs up mid-menu', async () => {
+    const r = await voicebox(
+      'call',
+      '100',
+      '--menu',
+      'examples/demo',
+      '--hangup-after',
+      '2',
+      '--media',
+      media,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n').at(-1)).toBe('hangup NORMAL_CLEARING (caller)');
+  });
+
+  it('prints JSON lines with --json', async () => {
+    const r = await voicebox(
+      'call',
+      '100',
+      '--menu',
+      'examples/demo',
+      '--dtmf',
+      '3,#',
+      '--json',
+      '--media',
+      media,
+    );
+    expect(r.code).toBe(0);
+    const events = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; text?: string });
+    expect(events.map((e) => e.kind)).toEqual([
+      'prompt',
+      'dtmf',
+      'prompt',
+      'prompt',
+      'dtmf',
+      'prompt',
+      'hangup',
+    ]);
+    expect(events[2]!.text).toBe(
+      'You are calling from plus four nine, three zero one two, three four five six',
+    );
+  });
+
+  it('refuses keys that cannot be pressed', async () => {
+    const r = await voicebox('call', '100', '--menu', 'examples/demo', '--dtmf', '1A');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--dtmf: '1A' is not a sequence of keys");
+  });
+});
