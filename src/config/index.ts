@@ -1,0 +1,86 @@
+// voicebox's configuration: one YAML file, checked at start (see schema.ts for every key).
+import {
+  loadConfig,
+  parseConfig,
+  redacted,
+  ConfigError,
+  type ConfigTree,
+  type ConfigProblem,
+} from './load.js';
+
+export { loadConfig, parseConfig, redacted, ConfigError, type ConfigTree, type ConfigProblem };
+export { schema } from './schema.js';
+
+export interface VoiceboxConfig {
+  freeswitch: {
+    listen: { host: string; port: number };
+    inbound?: { host: string; port: number; password: string };
+  };
+  media: { local: string; freeswitch: string };
+  menus?: string;
+  location: {
+    countryCode: string;
+    areaCode: string;
+    subscriberBase: string;
+    extensionLength: number;
+    outsideLinePrefix: string;
+  };
+  directory: {
+    type: 'yaml' | 'ldap';
+    file: string;
+    ldap?: {
+      servers: string[];
+      bindDn?: string;
+      bindPassword?: string;
+      baseDn?: string;
+      ous: string[];
+      filter: string;
+      attributes?: Record<string, string>;
+      timeoutMs: number;
+      cacheTtlMs: number;
+      rejectUnauthorized: boolean;
+    };
+  };
+  mail: {
+    domain: string;
+    fromTemplate?: string;
+    spool: string;
+    maildir: string;
+    smtp?: {
+      host: string;
+      port: number;
+      secure: boolean;
+      starttls: boolean;
+      user?: string;
+      password?: string;
+      timeoutMs: number;
+    };
+  };
+  welcome: { enabled: boolean; minPinLength: number; defaultPin?: string; portalUrl?: string };
+  /** the switches the menus read as `config.*` */
+  menu: Record<string, string | number | boolean>;
+  transfer: { dialString: string };
+  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+}
+
+/** The checked tree as typed settings (the schema guarantees the shapes). */
+export function typedConfig(tree: ConfigTree): VoiceboxConfig {
+  const t = tree as unknown as VoiceboxConfig & {
+    freeswitch: { listen: string };
+    media: { local: string; freeswitch?: string };
+  };
+  const [host, port] = (t.freeswitch.listen as unknown as string).split(/:(?=\d+$)/);
+  const menu = { ...(t.menu as Record<string, string | number | boolean>) };
+  // the menus compare durations in milliseconds
+  menu.max_message = Number(menu.max_message) * 1000;
+  return {
+    ...t,
+    freeswitch: { ...t.freeswitch, listen: { host: host!, port: Number(port) } },
+    media: { local: t.media.local, freeswitch: t.media.freeswitch ?? t.media.local },
+    menu,
+  };
+}
+
+export function readConfig(file?: string): VoiceboxConfig {
+  return typedConfig(loadConfig(file));
+}

@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { load as loadYaml, YAMLException } from 'js-yaml';
+import { schema, type Rule } from './schema.js';
+
+export type ConfigValue =
+  string | number | boolean | string[] | Record<string, string> | ConfigTree | undefined;
+export interface ConfigTree {
+  [key: string]: ConfigValue;
+}
+
+export interface ConfigProblem {
+  /** dotted key, e.g. `directory.ldap.servers` */
+  key: string;
+  line: number;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(problems.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.key}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** the line a dotted key is written on (0 when not written) */
+function lineOf(lines: string[], key: string): number {
+  let from = 0;
+  let indent = -1;
+  for (const part of key.split('.')) {
+    let found = -1;
+    for (let i = from; i < lines.length; i++) {
+      const m = /^(\s*)(?:"([^"]+)"|'([^']+)'|([^\s:#][^:#]*?))\s*:/.exec(lines[i]!);
+      if (!m) continue;
+      const level = m[1]!.length;
+      if (level <= indent) break;
+      if ((m[2] ?? m[3] ?? m[4]) === part) {
+        found = i;
+        indent = level;
+        break;
+      }
+    }
+    if (found < 0) return from > 0 ? from : 0;
+    from = found + 1;
+  }
+  return from;
+}
+
+function check(
+  rule: Rule,
+  value: unknown,
+  key: string,
+  problems: Array<{ key: string; message: string }>,
+): ConfigValue {
+  if (value === undefined || value === null) {
+    switch (rule.kind) {
+      case 'section':
+        if (rule.optional) return undefined;
+        return check(rule, {}, key, problems);
+      case 'list':
+        if (rule.default) return [...rule.default];
+        if (!rule.optional) problems.push({ key, message: 'is required: a list' });
+        return undefined;
+      case 'map':
+        return undefined;
+      default:
+        if (rule.default !== undefined) return rule.default;
+        if (!rule.optional) problems.push({ key, message: 'is required' });
+        return undefined;
+    }
+  }
+  switch (rule.kind) {
+    case 'string': {
+      if (typeof value === 'number') value = String(value);
+      if (typeof value !== 'string' || value === '') {
+        problems.push({ key, message: `expected a text${rule.hint ? ` (${rule.hint})` : ''}` });
+        return rule.default;
+      }
+      if (rule.pattern && !rule.pattern.test(value)) {
+        problems.push({
+          key,
+          message: `${rule.secret ? 'this value' : `'${value}'`} is not valid${rule.hint ? `: ${rule.hint}` : ''}`,
+        });
+      }
+      return value;
+    }
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        problems.push({ key, message: `expected a number, got ${JSON.stringify(value)}` });
+        return rule.default;
+      }
+      if (rule.integer && !Number.isInteger(value))
+        problems.push({ key, message: `expected a whole number, got ${value}` });
+      if (rule.min !== undefined && value < rule.min)
+        problems.push({ key, message: `must be at least ${rule.min}, got ${value}` });
+      if (rule.max !== undefined && value > rule.max)
+        problems.push({ key, message: `must be at most ${rule.max}, got ${value}` });
+      return value;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') {
+        problems.push({ key, message: `expected yes/no (true or false), got ${JSON.stringify(value)}` });
+        return rule.default;
+      }
+      return value;
+    case 'enum':
+      if (typeof value !== 'string' || !rule.values.includes(value)) {
+        problems.push({
+          key,
+          message: `expected one of ${rule.values.join(', ')}, got ${JSON.stringify(value)}`,
+        });
+        return rule.default;
+      }
+      return value;
+    case 'list': {
+      const list = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v === '')) {
+        problems.push({ key, message: 'expected a list of texts' });
+        return rule.default;
+      }
+      return list as string[];
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        problems.push({ key, message: 'expected a map of names to texts' });
+        return undefined;
+      }
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') problems.push({ key: `${key}.${k}`, message: 'expected a text' });
+        else out[k] = v;
+      }
+      return out;
+    }
+    case 'section': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        problems.push({ key, message: 'expected a section of settings' });
+        return undefined;
+      }
+      const tree: ConfigTree = {};
+      const given = value as Record<string, unknown>;
+      for (const k of Object.keys(given)) {
+        if (!(k in rule.fields)) {
+          const known = Object.keys(rule.fields);
+          problems.push({
+            key: key ? `${key}.${k}` : k,
+            message: `unknown setting (known here: ${known.join(', ')})`,
+          });
+        }
+      }
+      for (const [k, r] of Object.entries(rule.fields)) {
+        const v = check(r, given[k], key ? `${key}.${k}` : k, problems);
+        if (v !== undefined) tree[k] = v;
+      }
+      return tree;
+    }
+  }
+}
+
+/** Checks a parsed config against the schema and fills in the defaults. */
+export function parseConfig(data: unknown, file = '(defaults)', text = ''): ConfigTree {
+  const problems: Array<{ key: string; message: string }> = [];
+  const tree = check({ kind: 'section', fields: schema }, data ?? {}, '', problems) as ConfigTree;
+  if (problems.length > 0) {
+    const lines = text.split('\n');
+    throw new ConfigError(
+      file,
+      problems.map((p) => ({ ...p, line: lineOf(lines, p.key) })).sort((a, b) => a.line - b.line),
+    );
+  }
+  return tree;
+}
+
+/** Reads and checks a config file; without a file, the embedded defaults. */
+export function loadConfig(file?: string): ConfigTree {
+  if (!file) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [
+      {
+        key: '(file)',
+        line: 0,
+        message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      },
+    ]);
+  }
+  let data: unknown;
+  try {
+    data = loadYaml(text);
+  } catch (e) {
+    const mark = e instanceof YAMLException ? e.mark : undefined;
+    throw new ConfigError(file, [
+      {
+        key: '(file)',
+        line: (mark?.line ?? -1) + 1,
+        message: `not valid YAML: ${e instanceof YAMLException ? e.reason : String(e)}`,
+      },
+    ]);
+  }
+  if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+    throw new ConfigError(file, [{ key: '(file)', line: 1, message: 'expected a map of settings' }]);
+  }
+  return parseConfig(data, file, text);
+}
+
+/** The config with every secret replaced, safe for logs and `--print-config`. */
+export function redacted(tree: ConfigTree, rules: Record<string, Rule> = schema): ConfigTree {
+  const out: ConfigTree = {};
+  for (const [k, v] of Object.entries(tree)) {
+    const rule = rules[k];
+    if (rule?.kind === 'section' && v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = redacted(v as ConfigTree, rule.fields);
+    else if (rule?.kind === 'string' && rule.secret && v !== undefined) out[k] = '********';
+    else out[k] = v;
+  }
+  return out;
+}

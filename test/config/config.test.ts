@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig, redacted, loadConfig } from '../../src/config/index.js';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'voicebox-config-')), 'voicebox.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function problems(text: string): string[] {
+  const path = file(text);
+  try {
+    readConfig(path);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.map((p) => `${p.line} ${p.key}: ${p.message}`);
+  }
+  return [];
+}
+
+describe('the configuration', () => {
+  it('has embedded defaults: serve with no file at all', () => {
+    const config = readConfig();
+    expect(config.freeswitch.listen).toEqual({ host: '127.0.0.1', port: 8084 });
+    expect(config.directory.type).toBe('yaml');
+    expect(config.mail.smtp).toBeUndefined();
+    expect(config.menu.language_choice).toBe('by_caller');
+    expect(config.menu.max_message).toBe(180_000);
+    expect(config.media.freeswitch).toBe(config.media.local);
+  });
+
+  it('reads a full file', () => {
+    const config = readConfig(
+      file(`freeswitch:
+  listen: 0.0.0.0:9000
+media:
+  local: /srv/media
+  freeswitch: /mnt/voicebox
+directory:
+  type: ldap
+  ldap:
+    servers: [ldap://a:389, ldaps://b:636]
+    bindDn: cn=admin,dc=example,dc=com
+    bindPassword: s3cret
+mail:
+  smtp:
+    host: mail.example.com
+    port: 587
+    starttls: true
+menu:
+  allow_reply: false
+`),
+    );
+    expect(config.freeswitch.listen).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(config.media).toEqual({ local: '/srv/media', freeswitch: '/mnt/voicebox' });
+    expect(config.directory.ldap?.servers).toEqual(['ldap://a:389', 'ldaps://b:636']);
+    expect(config.directory.ldap?.timeoutMs).toBe(3000);
+    expect(config.mail.smtp).toMatchObject({
+      host: 'mail.example.com',
+      port: 587,
+      starttls: true,
+      secure: false,
+    });
+    expect(config.menu.allow_reply).toBe(false);
+    expect(config.menu.allow_call_back).toBe(true);
+  });
+
+  it('names the key and the line of every mistake', () => {
+    expect(
+      problems(`freeswitch:
+  listen: localhost
+directory:
+  type: ldapp
+  ldap:
+    servers: ldap://a
+    timeoutMs: fast
+mail:
+  smtp:
+    port: 25
+menu:
+  allow_reply: maybe
+  colour: blue
+`),
+    ).toEqual([
+      "2 freeswitch.listen: 'localhost' is not valid: HOST:PORT, e.g. 127.0.0.1:8084",
+      '4 directory.type: expected one of yaml, ldap, got "ldapp"',
+      '7 directory.ldap.timeoutMs: expected a number, got "fast"',
+      '9 mail.smtp.host: is required',
+      '12 menu.allow_reply: expected yes/no (true or false), got "maybe"',
+      expect.stringMatching(/^13 menu.colour: unknown setting \(known here: language_choice, /),
+    ]);
+  });
+
+  it('says where the YAML itself is broken', () => {
+    expect(problems('freeswitch:\n  listen: [1, 2\n')).toEqual([
+      expect.stringMatching(/^3 \(file\): not valid YAML/),
+    ]);
+  });
+
+  it('never prints a secret, not even in an error', () => {
+    const tree = loadConfig(
+      file(`directory:
+  ldap:
+    servers: [ldap://a]
+    bindPassword: hunter2
+mail:
+  smtp:
+    host: smtp
+    password: hunter3
+`),
+    );
+    const shown = JSON.stringify(redacted(tree));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('hunter3');
+    expect(shown).toContain('********');
+    expect(problems('welcome:\n  defaultPin: abc-secret\n').join('\n')).not.toContain('abc-secret');
+  });
+});
