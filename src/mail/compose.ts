@@ -1,0 +1,339 @@
+// The two mails voicebox writes: a voice message (C9) and the welcome mail (C10). Pure: no I/O,
+// no clock; everything that varies comes in as input, so the same input gives the same message.
+import { DateTime } from 'luxon';
+import type { Attachment as MailComposerAttachment } from 'nodemailer';
+import type { MailMessage } from './types.js';
+import { MailComposeError } from './types.js';
+
+export type MailLanguage = 'de' | 'en';
+
+/** `de`, `de-AT`, `DE` → `de`; anything we have no text for → `en`. */
+export function mailLanguage(language: string | undefined): MailLanguage {
+  const base = (language ?? '').trim().toLowerCase().split(/[-_]/)[0];
+  return base === 'de' ? 'de' : 'en';
+}
+
+/** The header names voicebox sets, so remote inquiry can tell a voice message from other mail. */
+export const VOICEBOX_HEADERS = {
+  type: 'X-Voicebox-Type',
+  caller: 'X-Voicebox-Caller',
+  duration: 'X-Voicebox-Duration',
+  mailbox: 'X-Voicebox-Mailbox',
+} as const;
+
+/** `$(addrtype)` for voice messages (ixi-UMS uses the same placeholder for fax, SMS, ...). */
+export const VOICE_ADDRTYPE = 'voice';
+
+export const defaultAddressTemplate = (domain: string): string => `$(phonenumber)@$(addrtype).${domain}`;
+
+/** The local part for a caller number: `+` and digits only; no digits at all → `anonymous`. */
+export function senderLocalPart(number: string | undefined): string {
+  const digits = (number ?? '').replace(/\D/g, '');
+  if (digits === '') return 'anonymous';
+  return (number ?? '').trimStart().startsWith('+') ? `+${digits}` : digits;
+}
+
+// an addr-spec we are willing to put into From: dot-atom local part (incl. '+') @ a host name
+const ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/**
+ * Fills an address template (`$(phonenumber)@$(addrtype).example.com`, seed manual §4.1.3).
+ * Throws a MailComposeError when the result is not an e-mail address; config validation calls
+ * this with a sample number to reject a bad template at start-up.
+ */
+export function fillAddressTemplate(
+  template: string,
+  phoneNumber: string | undefined,
+  addrType: string,
+): string {
+  const address = template
+    .replace(/\$\(phonenumber\)/gi, senderLocalPart(phoneNumber))
+    .replace(/\$\(addrtype\)/gi, addrType)
+    .replace(/\s+/g, '');
+  if (!ADDRESS.test(address)) {
+    throw new MailComposeError(
+      `address template "${template}" gives "${address}", which is not an e-mail address`,
+    );
+  }
+  return address;
+}
+
+/** A header-safe one-line text: control characters (CR, LF, TAB, ...) become spaces. */
+export function oneLine(text: string | undefined): string {
+  return (
+    (text ?? '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
+}
+
+/** `abc@host` or `<abc@host>` → `<abc@host>`; anything that could break the header is refused. */
+export function normalizeMessageId(messageId: string): string {
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  if (!/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(bare) || /[<>\s]/.test(bare) || bare.split('@').length !== 2) {
+    throw new MailComposeError(`"${oneLine(messageId)}" is not a Message-ID (want <local@domain>)`);
+  }
+  return `<${bare}>`;
+}
+
+/** The Message-ID of a voice message: derived from the recording id, so a resend has the same one. */
+export function voiceMessageId(recordingId: string, domain: string): string {
+  const local = recordingId.replace(
+    /[^A-Za-z0-9._-]/g,
+    (c) => `=${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return normalizeMessageId(`voicebox.${local}@${domain}`);
+}
+
+export interface VoiceMessageInput {
+  /** the mailbox owner */
+  to: { email: string; name: string; language: string };
+  /** the mailbox number (E.164) */
+  mailbox: string;
+  caller: { /** E.164, or empty when anonymous */ number?: string; name?: string };
+  recordedAt: Date;
+  durationMs: number;
+  /** the recording; read when the spool builds the message, not here */
+  wav: { path: string };
+  /** the mail domain, e.g. `example.com` */
+  domain: string;
+  /** default `$(phonenumber)@$(addrtype).<domain>` */
+  fromTemplate?: string;
+  /** `$(addrtype)`, default `voice` */
+  addrType?: string;
+  /** IANA zone the date and time are written in, e.g. `Europe/Berlin` */
+  timeZone: string;
+  /** stable per recording (see voiceMessageId) */
+  messageId: string;
+  /** envelope sender for bounces (e.g. `postmaster@example.com`); default: the From address */
+  returnPath?: string;
+}
+
+/** A composed voice message: a nodemailer message object with every field voicebox sets. */
+export interface VoiceMailMessage extends MailMessage {
+  from: { name: string; address: string };
+  to: { name: string; address: string }[];
+  subject: string;
+  text: string;
+  date: Date;
+  messageId: string;
+  headers: Record<string, string>;
+  attachments: (MailComposerAttachment & { filename: string; path: string; contentType: 'audio/wav' })[];
+}
+
+const VOICE_TEXT = {
+  de: {
+    unknown: 'unbekanntem Anrufer',
+    unknownLine: 'unbekannt (Rufnummer unterdrückt)',
+    subject: (from: string) => `Sprachnachricht von ${from}`,
+    intro: (mailbox: string) => `Sie haben eine neue Sprachnachricht in Ihrer Voicebox ${mailbox}.`,
+    from: 'Von',
+    date: 'Datum',
+    duration: 'Dauer',
+    dateFormat: "cccc, d. LLLL yyyy, HH:mm 'Uhr'",
+    locale: 'de-DE',
+    seconds: (n: number) => `${n} ${n === 1 ? 'Sekunde' : 'Sekunden'}`,
+    minutes: (n: number) => `${n} ${n === 1 ? 'Minute' : 'Minuten'}`,
+    outro: 'Die Nachricht ist als WAV-Datei angehängt.',
+  },
+  en: {
+    unknown: 'an unknown caller',
+    unknownLine: 'unknown (number withheld)',
+    subject: (from: string) => `Voice message from ${from}`,
+    intro: (mailbox: string) => `You have a new voice message in your mailbox ${mailbox}.`,
+    from: 'From',
+    date: 'Date',
+    duration: 'Duration',
+    dateFormat: 'cccc, d LLLL yyyy, HH:mm',
+    locale: 'en-GB',
+    seconds: (n: number) => `${n} ${n === 1 ? 'second' : 'seconds'}`,
+    minutes: (n: number) => `${n} ${n === 1 ? 'minute' : 'minutes'}`,
+    outro: 'The message is attached as a WAV file.',
+  },
+} as const;
+
+/** Whole seconds as the mail states them; a message shorter than a second still lasts "1 second". */
+export function durationSeconds(durationMs: number): number {
+  if (!Number.isFinite(durationMs) || durationMs <= 0) return 0;
+  return Math.max(1, Math.round(durationMs / 1000));
+}
+
+function recordedAtIn(recordedAt: Date, timeZone: string): DateTime {
+  const local = DateTime.fromJSDate(recordedAt, { zone: timeZone });
+  // an unknown zone must not cost the message: write UTC and say so
+  return local.isValid ? local : DateTime.fromJSDate(recordedAt, { zone: 'UTC' });
+}
+
+/** Builds the e-mail for one recorded message: From per address template, WAV attached, X-Voicebox headers. */
+export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage {
+  const lang = mailLanguage(input.to.language);
+  const t = VOICE_TEXT[lang];
+  const number = senderLocalPart(input.caller.number);
+  const anonymous = number === 'anonymous';
+  const callerName = oneLine(input.caller.name);
+  const addrType = input.addrType ?? VOICE_ADDRTYPE;
+
+  let fromAddress: string;
+  try {
+    fromAddress = fillAddressTemplate(
+      input.fromTemplate ?? defaultAddressTemplate(input.domain),
+      input.caller.number,
+      addrType,
+    );
+  } catch (error) {
+    // a bad template must not cost the message; fall back to the default one
+    if (input.fromTemplate === undefined) throw error;
+    fromAddress = fillAddressTemplate(defaultAddressTemplate(input.domain), input.caller.number, addrType);
+  }
+
+  const who = (unknown: string): string =>
+    callerName === '' ? (anonymous ? unknown : number) : anonymous ? callerName : `${callerName} (${number})`;
+
+  const when = recordedAtIn(input.recordedAt, input.timeZone);
+  const seconds = durationSeconds(input.durationMs);
+  const durationText =
+    seconds < 60
+      ? t.seconds(seconds)
+      : seconds % 60 === 0
+        ? t.minutes(seconds / 60)
+        : `${t.minutes(Math.floor(seconds / 60))} ${t.seconds(seconds % 60)}`;
+  const dateText = `${when.setLocale(t.locale).toFormat(t.dateFormat)}${when.zoneName === 'UTC' ? ' (UTC)' : ''}`;
+  const mailbox = oneLine(input.mailbox);
+
+  const label = (s: string) => `${s}:`.padEnd(Math.max(t.from.length, t.date.length, t.duration.length) + 2);
+  const text = [
+    t.intro(mailbox),
+    '',
+    `${label(t.from)}${who(t.unknownLine)}`,
+    `${label(t.date)}${dateText}`,
+    `${label(t.duration)}${durationText}`,
+    '',
+    t.outro,
+    '',
+  ].join('\n');
+
+  const message: VoiceMailMessage = {
+    from: { name: callerName !== '' ? callerName : anonymous ? '' : number, address: fromAddress },
+    to: [{ name: oneLine(input.to.name), address: input.to.email.trim() }],
+    subject: oneLine(t.subject(who(t.unknown))),
+    text,
+    date: input.recordedAt,
+    messageId: normalizeMessageId(input.messageId),
+    headers: {
+      [VOICEBOX_HEADERS.type]: 'voice',
+      [VOICEBOX_HEADERS.caller]: anonymous ? 'anonymous' : number,
+      [VOICEBOX_HEADERS.duration]: String(seconds),
+      [VOICEBOX_HEADERS.mailbox]: /\d/.test(mailbox) ? senderLocalPart(mailbox) : mailbox,
+    },
+    attachments: [
+      {
+        filename: `voicemail-${when.toFormat('yyyyMMdd-HHmmss')}-${anonymous ? 'anonymous' : number.replace('+', '')}.wav`,
+        path: input.wav.path,
+        contentType: 'audio/wav',
+      },
+    ],
+    // never follow a path or URL other than the recording's (attachments are read by the spool)
+    disableUrlAccess: true,
+  };
+  if (input.returnPath !== undefined) message.envelope = { from: input.returnPath, to: message.to };
+  return message;
+}
+
+export interface WelcomeMailInput {
+  to: { email: string; name: string };
+  /** the mailbox number to announce (E.164 or as the site writes it) */
+  mailbox: string;
+  /** a newly generated PIN; undefined = the user keeps the PIN they already have */
+  pin?: string;
+  /** false when the user may not log in by phone (§4.1.1: then no PIN is sent) */
+  phoneLogin?: boolean;
+  language: string;
+  /** the site's free text per language (`de`, `en`), put at the bottom (§4.1.1 "E-Mail Free Text") */
+  text?: Readonly<Record<string, string>>;
+  portalUrl?: string;
+  /** e.g. the user guide as PDF */
+  attachments?: readonly { filename: string; path: string; contentType?: string }[];
+  /** the configured sender (§4.1.1 "Sender e-mail", "Display name") */
+  from: { address: string; name?: string };
+  messageId?: string;
+  date?: Date;
+}
+
+const WELCOME_TEXT = {
+  de: {
+    subject: 'Willkommen bei Ihrer Voicebox',
+    hello: (name: string) =>
+      name ? `Willkommen bei Ihrer Voicebox, ${name}.` : 'Willkommen bei Ihrer Voicebox.',
+    number: (n: string) => `Die Nummer Ihrer Voicebox ist: ${n}`,
+    delivery:
+      'Nachrichten, die Anrufer hinterlassen, kommen als E-Mail in Ihren Posteingang; die Aufnahme ist als WAV-Datei angehängt.',
+    phoneTitle: 'Einrichtung per Telefon',
+    phone:
+      'Rufen Sie Ihre Voicebox-Nummer an, drücken Sie während der Ansage die Taste * und geben Sie Ihre PIN ein. So hören Sie Ihre Nachrichten ab und richten Ihre Voicebox ein.',
+    newPin: (pin: string) => `Ihre PIN ist: ${pin}`,
+    keepPin: 'Ihre PIN bleibt die, die Sie bereits haben.',
+    portalTitle: 'Einrichtung im Browser',
+    portal: (url: string) => `Sie können Ihre Voicebox auch im Browser einrichten: ${url}`,
+  },
+  en: {
+    subject: 'Welcome to your voice mailbox',
+    hello: (name: string) =>
+      name ? `Welcome to your voice mailbox, ${name}.` : 'Welcome to your voice mailbox.',
+    number: (n: string) => `The number of your voice mailbox is: ${n}`,
+    delivery: "Callers' messages are delivered to your e-mail inbox, the recording attached as a WAV file.",
+    phoneTitle: 'Setting up by phone',
+    phone:
+      'Call your mailbox number, press * while the greeting plays and enter your PIN to listen to your messages and set up your mailbox.',
+    newPin: (pin: string) => `Your PIN is: ${pin}`,
+    keepPin: 'Your PIN is the one you already have.',
+    portalTitle: 'Setting up in the browser',
+    portal: (url: string) => `You can also set up your mailbox in your web browser: ${url}`,
+  },
+} as const;
+
+export interface WelcomeMailMessage extends MailMessage {
+  from: { name: string; address: string };
+  to: { name: string; address: string }[];
+  subject: string;
+  text: string;
+  headers: Record<string, string>;
+  attachments: MailComposerAttachment[];
+}
+
+/** The welcome mail on the first call to a mailbox (C10, seed manual §4.1.1). */
+export function composeWelcomeMail(input: WelcomeMailInput): WelcomeMailMessage {
+  const lang = mailLanguage(input.language);
+  const t = WELCOME_TEXT[lang];
+  const name = oneLine(input.to.name);
+  const paragraphs: string[] = [t.hello(name), t.number(oneLine(input.mailbox)), t.delivery];
+  if (input.phoneLogin !== false) {
+    const pin = input.pin === undefined ? t.keepPin : t.newPin(oneLine(input.pin));
+    paragraphs.push(`${t.phoneTitle}\n${t.phone}\n${pin}`);
+  }
+  if (input.portalUrl !== undefined && input.portalUrl.trim() !== '') {
+    paragraphs.push(`${t.portalTitle}\n${t.portal(oneLine(input.portalUrl))}`);
+  }
+  const freeText = input.text?.[lang] ?? input.text?.['en'];
+  if (freeText !== undefined && freeText.trim() !== '')
+    paragraphs.push(freeText.replace(/\r\n?/g, '\n').trim());
+
+  const message: WelcomeMailMessage = {
+    from: { name: oneLine(input.from.name), address: input.from.address.trim() },
+    to: [{ name, address: input.to.email.trim() }],
+    subject: t.subject,
+    text: `${paragraphs.join('\n\n')}\n`,
+    headers: { [VOICEBOX_HEADERS.type]: 'welcome', [VOICEBOX_HEADERS.mailbox]: oneLine(input.mailbox) },
+    attachments: (input.attachments ?? []).map((a) => ({
+      filename: oneLine(a.filename),
+      path: a.path,
+      ...(a.contentType !== undefined ? { contentType: a.contentType } : {}),
+    })),
+    disableUrlAccess: true,
+  };
+  if (input.messageId !== undefined) message.messageId = normalizeMessageId(input.messageId);
+  if (input.date !== undefined) message.date = input.date;
+  return message;
+}
