@@ -1,0 +1,122 @@
+// The directory port: who owns a mailbox and her settings. Adapters: ldap.ts, yaml.ts.
+
+/** A profile's own settings (C3): where a caller may be transferred, whether messages may be left. */
+export interface ProfileSettings {
+  transferTo?: string;
+  messagesAllowed?: boolean;
+}
+
+/** Per-user settings, decoded from the user-data attribute (codec.ts; keys in README.md). */
+export interface UserSettings {
+  /** voice mail enabled (C2); default true */
+  enabled: boolean;
+  /** greeting language: 'de', 'en', ... */
+  language?: string;
+  greetingType?: 'individual' | 'personalized';
+  transferAnnouncement?: 'user' | 'user_and_system';
+  /** the profile she chose */
+  activeProfile?: string;
+  vacation?: boolean;
+  profiles: Record<string, ProfileSettings>;
+  /** 'scrypt$...' (X3) */
+  pinHash?: string;
+  /** the PIN in base64 as ixi-UMS stores it; to be replaced by pinHash on first use */
+  legacyPin?: string;
+  wrongPinCount: number;
+  /** ISO time */
+  lockedAt?: string;
+  /** ISO time */
+  pinChangedAt?: string;
+  /** ISO time the welcome mail went out (C10) */
+  welcomeSentAt?: string;
+  trustedNumbers: string[];
+  loginRestriction?: 'everywhere' | 'nowhere' | 'listed';
+  access?: 'none' | 'settings' | 'messages';
+  /** encrypted elsewhere; stored as given */
+  mailPassword?: string;
+}
+
+export interface DirectoryUser {
+  /** DN for LDAP, key for YAML */
+  id: string;
+  name: string;
+  email: string;
+  /** the mailbox number as stored (canonical) */
+  mailbox: string;
+  numbers: { office?: string; mobile?: string; fax?: string };
+  login?: string;
+  settings: UserSettings;
+  /** the raw user-data values as read, for atomic updates */
+  rawUserData: string[];
+}
+
+export interface Directory {
+  /**
+   * The owner of a mailbox, searched by every format of the called number the caller computed
+   * (canonical, E.164, national, extension). Values are escaped; an empty list finds nobody.
+   */
+  findByNumber(formats: string[]): Promise<DirectoryUser | undefined>;
+  /**
+   * Read-modify-write of the user data, atomic across processes: `change` gets the settings as
+   * they are now (re-read, not the cached ones) and may be called again when another writer got
+   * there first. Decide inside `change`; keep it free of side effects.
+   */
+  updateSettings(user: DirectoryUser, change: (s: UserSettings) => UserSettings): Promise<DirectoryUser>;
+  close(): Promise<void>;
+}
+
+/** Base of the directory's typed errors. */
+export class DirectoryError extends Error {
+  override name = 'DirectoryError';
+}
+
+/** No directory server answered. Carries what an operator needs to look at. */
+export class DirectoryUnavailable extends DirectoryError {
+  override name = 'DirectoryUnavailable';
+  /** every server tried, with why it failed */
+  readonly tried: { server: string; error: string }[];
+  readonly lastError: unknown;
+  constructor(tried: { server: string; error: string }[], lastError: unknown) {
+    super(
+      `no directory server answered (${tried.length} tried): ` +
+        tried.map((t) => `${t.server}: ${t.error}`).join('; '),
+    );
+    this.tried = tried;
+    this.lastError = lastError;
+  }
+}
+
+/** The directory does not let us write the user data (e.g. LDAP insufficientAccessRights, 50). */
+export class SettingsReadOnly extends DirectoryError {
+  override name = 'SettingsReadOnly';
+  constructor(
+    readonly userId: string,
+    readonly reason: string,
+  ) {
+    super(`settings of ${userId} cannot be written: ${reason}`);
+  }
+}
+
+/** Other writers kept changing the same user data: gave up after `attempts` tries. */
+export class SettingsConflict extends DirectoryError {
+  override name = 'SettingsConflict';
+  constructor(
+    readonly userId: string,
+    readonly attempts: number,
+  ) {
+    super(`settings of ${userId} changed under us ${attempts} times in a row; not written`);
+  }
+}
+
+/** The user to update is no longer in the directory. */
+export class UserGone extends DirectoryError {
+  override name = 'UserGone';
+  constructor(readonly userId: string) {
+    super(`user ${userId} is no longer in the directory`);
+  }
+}
+
+/** A directory configuration or file that cannot be used; the message names the key. */
+export class DirectoryConfigError extends DirectoryError {
+  override name = 'DirectoryConfigError';
+}
