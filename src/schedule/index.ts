@@ -1,0 +1,15 @@
+export {
+  activeProfile,
+  type ActiveProfile,
+  type ActiveProfileInput,
+  type ProfileReason,
+} from './activeProfile.js';
+export {
+  checkOfficeHours,
+  isOpen,
+  nextChange,
+  officeState,
+  ScheduleError,
+  type OfficeState,
+  type ScheduleErrorCode,
+} from './officeHours.js';
