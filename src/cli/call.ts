@@ -18,6 +18,7 @@ interface CallOptions {
   server?: string;
   json?: boolean;
   verbose?: boolean;
+  interactive?: boolean;
 }
 
 function line(event: CallEvent): string | undefined {
@@ -59,6 +60,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--media <dir>', 'media folder for recordings and the TTS cache (default: ./media)')
     .option('--server <host:port>', 'call a running `voicebox serve` instead of an in-process one')
     .option('--json', 'one JSON object a line')
+    .option('--no-interactive', 'at a terminal without --dtmf, do not read keys from the keyboard')
     .option('--verbose', 'log lines of the runtime on stderr')
     .addHelpText(
       'after',
@@ -88,7 +90,10 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
 
       const media = defaultMediaRoot(opts.media);
-      const sim = new Simulator({ toLocalPath: (p) => p, missingFiles: 'not-found' });
+      // at a terminal and without --dtmf: the keyboard is the phone's keypad, in real time
+      const stdin = process.stdin;
+      const interactive = opts.interactive !== false && !opts.dtmf && stdin.isTTY === true && !opts.json;
+      const sim = new Simulator({ toLocalPath: (p) => p, missingFiles: 'not-found', realTime: interactive });
       let server: VoiceboxServer | undefined;
       let target = opts.server;
       // each menu the call reaches gets the next group of keys, typed ahead
@@ -132,7 +137,30 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
         const placed = await sim.placeCall(caller, { target });
         placedCall = placed.call;
         for (const digits of early.splice(0)) placed.call.queueDigits(digits, 'inband');
-        const report = await placed.finished;
+        let stopKeys = () => {};
+        if (interactive) {
+          io.err('keys 0-9 * # are sent as you type them; q or Ctrl-C hangs up\n');
+          stdin.setRawMode(true);
+          stdin.resume();
+          const onKey = (chunk: Buffer) => {
+            for (const ch of chunk.toString('utf8')) {
+              if (/[0-9*#]/.test(ch)) placed.call.queueDigits(ch, 'inband');
+              else if (ch === 'q' || ch === '\u0003') placed.call.hangup('NORMAL_CLEARING', 'caller');
+            }
+          };
+          stdin.on('data', onKey);
+          stopKeys = () => {
+            stdin.off('data', onKey);
+            stdin.setRawMode(false);
+            stdin.pause();
+          };
+        }
+        let report;
+        try {
+          report = await placed.finished;
+        } finally {
+          stopKeys();
+        }
         if (opts.server) io.out(report.text + '\n');
         setExit(errors > 0 ? 1 : 0);
       } catch (e) {

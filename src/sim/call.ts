@@ -20,6 +20,8 @@ export interface MediaOptions {
   readonly missingFiles: 'not-found' | 'default-length';
   /** Real ms of quiet after which the clock moves on although no application is waiting on it. */
   readonly idleAdvanceMs: number;
+  /** Media take their real time (a person at the keyboard is the caller); default false. */
+  readonly realTime?: boolean;
 }
 
 export interface CallContext {
@@ -329,6 +331,17 @@ export class SimCall {
     if (!this.clock.hasTimers) return;
     // An application waits on media time (or the call is over): jump to the next timer.
     if (this.waiters.length > 0 || this.hungUp || this.transferred) {
+      const gap = (this.clock.nextAt ?? this.clock.now()) - this.clock.now();
+      if (this.ctx.media.realTime && !this.hungUp && gap > 0) {
+        // a person is listening: let the media take their time, and let keys cut in
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = undefined;
+          if (this.finished) return;
+          this.clock.advance();
+          this.kick();
+        }, gap);
+        return;
+      }
       this.clock.advance();
       this.kick();
       return;

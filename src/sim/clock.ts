@@ -43,6 +43,11 @@ export class VirtualClock {
     };
   }
 
+  /** When the earliest timer is due, if there is one. */
+  get nextAt(): number | undefined {
+    return this.entries[0]?.at;
+  }
+
   /** True when a timer is waiting. */
   get hasTimers(): boolean {
     return this.entries.length > 0;

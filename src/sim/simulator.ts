@@ -90,6 +90,7 @@ export class Simulator {
       defaultMediaMs: options.defaultMediaMs ?? 2_000,
       missingFiles: options.missingFiles ?? 'not-found',
       idleAdvanceMs: options.idleAdvanceMs ?? 200,
+      realTime: options.realTime ?? false,
     };
     const hostname = options.hostname ?? 'fs-sim';
     this.identity = {
