@@ -1,0 +1,19 @@
+// The directory: who owns a mailbox and her settings. README.md documents the user-data keys,
+// the LDAP filter template and the YAML file format.
+export type { Directory, DirectoryUser, ProfileSettings, UserSettings } from './types.js';
+export {
+  DirectoryConfigError,
+  DirectoryError,
+  DirectoryUnavailable,
+  SettingsConflict,
+  SettingsReadOnly,
+  UserGone,
+} from './types.js';
+export { decode, defaultSettings, encode } from './codec.js';
+export type { DecodedUserData } from './codec.js';
+export { compileFilterTemplate, escapeFilterValue, MAX_FORMAT_LENGTH, MAX_FORMATS } from './filter.js';
+export type { FilterTemplate } from './filter.js';
+export { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from './ldap.js';
+export type { LdapAttributes, LdapDirectoryConfig } from './ldap.js';
+export { YamlDirectory } from './yaml.js';
+export type { YamlDirectoryConfig, YamlNumberField } from './yaml.js';
