@@ -453,6 +453,7 @@ export class Channel {
       case 'CHANNEL_EXECUTE_COMPLETE': {
         const appUuid = event.get('Application-UUID');
         if (appUuid !== undefined) {
+          if (this.pending.has(appUuid)) this.conn.noteCompletion();
           this.settle(appUuid, (p) =>
             p.resolve({
               app: event.get('Application') ?? p.app,

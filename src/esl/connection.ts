@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { FrameParser } from './codec/frame-parser.js';
 import type { EslEvent } from './codec/message.js';
 import { EslMessage } from './codec/message.js';
@@ -11,6 +12,20 @@ export interface ConnectionOptions {
   readonly maxBodyBytes?: number;
   /** Describes the connection in log lines (peer address, call uuid, ...). */
   readonly label: string;
+  /** Optional measurement hook (benches); see {@link EslTiming}. Costs nothing when absent. */
+  readonly onTiming?: (timing: EslTiming) => void;
+}
+
+/**
+ * One reaction of the controller: the data that carried an application's
+ * CHANNEL_EXECUTE_COMPLETE was handed to us (`completionAt`) → our next command was written
+ * to the socket (`nextWriteAt`). Both are `performance.now()` milliseconds.
+ */
+export interface EslTiming {
+  /** The connection's label (`peer-address:port`). */
+  readonly connection: string;
+  readonly completionAt: number;
+  readonly nextWriteAt: number;
 }
 
 export interface ConnectionHandlers {
@@ -38,6 +53,9 @@ export class EslConnection {
   private readonly parser: FrameParser;
   private readonly waiting: ReplyWaiter[] = [];
   private closedWith: Error | undefined | null = null;
+  /** onTiming only: when the current chunk arrived, and the arrival of an unanswered completion (-1: none). */
+  private dataAt = 0;
+  private completionAt = -1;
 
   constructor(
     private readonly socket: Socket,
@@ -72,13 +90,31 @@ export class EslConnection {
         reject(new EslTimeoutError(what, timeoutMs));
       }, timeoutMs);
       this.waiting.push(waiter);
-      this.socket.write(bytes);
+      this.write(bytes);
     });
   }
 
   /** Sends without waiting for a reply (the reply, if any, is expected by nobody). */
   send(bytes: Buffer): void {
-    if (this.closedWith === null) this.socket.write(bytes);
+    if (this.closedWith === null) this.write(bytes);
+  }
+
+  /** onTiming: an awaited CHANNEL_EXECUTE_COMPLETE is in the chunk being dispatched; the next write answers it. */
+  noteCompletion(): void {
+    if (this.options.onTiming && this.completionAt < 0) this.completionAt = this.dataAt;
+  }
+
+  private write(bytes: Buffer): void {
+    this.socket.write(bytes);
+    if (this.completionAt >= 0) {
+      const completionAt = this.completionAt;
+      this.completionAt = -1;
+      this.options.onTiming?.({
+        connection: this.options.label,
+        completionAt,
+        nextWriteAt: performance.now(),
+      });
+    }
   }
 
   /** Closes the socket now; pending replies reject with `reason` (or EslConnectionError). */
@@ -89,6 +125,7 @@ export class EslConnection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.closedWith !== null) return;
+    if (this.options.onTiming) this.dataAt = performance.now();
     try {
       this.parser.push(chunk, (frame) => this.dispatch(new EslMessage(frame)));
     } catch (err) {

@@ -2,6 +2,7 @@
 // the inbound client, typed errors, and the codec (shared with the simulator).
 export { OutboundServer } from './outbound-server.js';
 export type { OutboundServerOptions } from './outbound-server.js';
+export type { EslTiming } from './connection.js';
 export { Channel, DEFAULT_CHANNEL_TIMEOUTS } from './channel.js';
 export type {
   BridgeOutcome,

@@ -5,6 +5,7 @@ import type { ChannelTimeouts } from './channel.js';
 import * as cmd from './codec/commands.js';
 import type { EventFormat } from './codec/commands.js';
 import { EslConnection } from './connection.js';
+import type { EslTiming } from './connection.js';
 import { EslCommandError, EslConnectionError, HangupError } from './errors.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -24,6 +25,8 @@ export interface OutboundServerOptions extends Partial<ChannelTimeouts> {
   readonly handshakeTimeoutMs?: number;
   readonly maxHeaderBytes?: number;
   readonly maxBodyBytes?: number;
+  /** Measurement hook: every completion → next command of every call (benches). Default none. */
+  readonly onTiming?: (timing: EslTiming) => void;
 }
 
 /** Events outside the `myevents` set that the Channel needs. */
@@ -103,6 +106,7 @@ export class OutboundServer {
         label,
         maxHeaderBytes: this.options.maxHeaderBytes,
         maxBodyBytes: this.options.maxBodyBytes,
+        onTiming: this.options.onTiming,
       },
       {
         // Until the handshake promise has settled, keep what arrives for the Channel.
