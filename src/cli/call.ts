@@ -1,11 +1,13 @@
 // `voicebox call`: one call through the FreeSWITCH simulator, against the runtime in
 // this process (or a running `voicebox serve`), printed as a transcript.
 import { Command } from 'commander';
+import { ConfigError, readConfig } from '../config/index.js';
 import type { CallEvent } from '../runtime/index.js';
-import { defaultMenuConfig, VoiceboxServer } from '../runtime/index.js';
+import { VoiceboxServer } from '../runtime/index.js';
 import { ScriptedCaller, Simulator } from '../sim/index.js';
 import type { Io } from './menus.js';
 import { defaultMediaRoot, loadRuntime, logger, menusPath, MenusInvalid } from './runtime.js';
+import { buildServices, type Services } from './services.js';
 
 interface CallOptions {
   from: string;
@@ -15,6 +17,7 @@ interface CallOptions {
   menu?: string;
   flow?: string;
   media?: string;
+  config?: string;
   server?: string;
   json?: boolean;
   verbose?: boolean;
@@ -58,6 +61,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--menu <path>', 'menu file or folder (default: the shipped menus)')
     .option('--flow <name>', 'the flow the call starts in (default: voicebox, or the only flow)')
     .option('--media <dir>', 'media folder for recordings and the TTS cache (default: ./media)')
+    .option('--config <file>', 'the server settings to call against (default: embedded defaults)')
     .option('--server <host:port>', 'call a running `voicebox serve` instead of an in-process one')
     .option('--json', 'one JSON object a line')
     .option('--no-interactive', 'at a terminal without --dtmf, do not read keys from the keyboard')
@@ -89,12 +93,26 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       caller.pressDuring('record', '#', Math.max(0, Number(opts.talk) * 1000));
       if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
 
-      const media = defaultMediaRoot(opts.media);
+      let config;
+      try {
+        config = readConfig(opts.config);
+      } catch (e) {
+        io.err(
+          `voicebox call: ${e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message}\n`,
+        );
+        return setExit(2);
+      }
+      const media = opts.media
+        ? defaultMediaRoot(opts.media)
+        : opts.config
+          ? config.media
+          : defaultMediaRoot();
       // at a terminal and without --dtmf: the keyboard is the phone's keypad, in real time
       const stdin = process.stdin;
       const interactive = opts.interactive !== false && !opts.dtmf && stdin.isTTY === true && !opts.json;
       const sim = new Simulator({ toLocalPath: (p) => p, missingFiles: 'not-found', realTime: interactive });
       let server: VoiceboxServer | undefined;
+      let services: Services | undefined;
       let target = opts.server;
       // each menu the call reaches gets the next group of keys, typed ahead
       let placedCall: { queueDigits(digits: string, source: string): void } | undefined;
@@ -102,7 +120,9 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       let errors = 0;
       try {
         if (!target) {
-          const runtime = await loadRuntime({ menus: menusPath(opts.menu), media });
+          const runtime = await loadRuntime({ menus: menusPath(opts.menu ?? config.menus), media });
+          const log = logger('info', opts.verbose ? 'stderr' : 'silent');
+          services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
           const flows = Object.keys(runtime.bundle.flows);
           const flow =
             opts.flow ??
@@ -113,9 +133,11 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
           }
           server = new VoiceboxServer({
             ...runtime,
-            actions: new Map(),
-            config: defaultMenuConfig,
-            log: logger('info', opts.verbose ? 'stderr' : 'silent'),
+            actions: services.actions,
+            classifyCaller: services.classifyCaller,
+            config: config.menu,
+            dialString: config.transfer.dialString,
+            log,
             port: 0,
             defaultFlow: flow,
             onCall: () => (event) => {
@@ -172,6 +194,9 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
         setExit(1);
       } finally {
         await server?.close();
+        // the spool sends what the call left before the command returns
+        await services?.spool.flush();
+        await services?.close();
         await sim.close();
       }
     });

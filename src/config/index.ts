@@ -34,7 +34,7 @@ export interface VoiceboxConfig {
       bindPassword?: string;
       baseDn?: string;
       ous: string[];
-      filter: string;
+      filter?: string;
       attributes?: Record<string, string>;
       timeoutMs: number;
       cacheTtlMs: number;

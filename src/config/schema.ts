@@ -66,7 +66,10 @@ export const schema: Record<string, Rule> = {
   }),
   directory: section({
     type: e(['yaml', 'ldap'], 'yaml'),
-    file: s({ default: 'examples/users.yaml' }),
+    file: s({
+      default: 'users.yaml',
+      hint: 'the users file; a missing default one starts as a copy of examples/users.yaml',
+    }),
     ldap: section(
       {
         servers: { kind: 'list', of: 'string' },
@@ -74,7 +77,7 @@ export const schema: Record<string, Rule> = {
         bindPassword: s({ optional: true, secret: true }),
         baseDn: s({ optional: true }),
         ous: { kind: 'list', of: 'string', default: [] },
-        filter: s({ default: '(|(voiceboxMailboxNumber=${NUMBER})(telephoneNumber=${NUMBER}))' }),
+        filter: s({ optional: true, hint: 'a filter template with ${NUMBER}, see src/directory/README.md' }),
         attributes: { kind: 'map', of: 'string', optional: true },
         timeoutMs: n({ default: 3000, min: 100, integer: true }),
         cacheTtlMs: n({ default: 10_000, min: 0, integer: true }),

@@ -18,6 +18,7 @@ export interface VoiceboxServerOptions {
   /** default 8084; 0 = any free port */
   readonly port?: number;
   readonly dialString?: string;
+  readonly classifyCaller?: (number: string) => 'internal' | 'external';
   /** the flow a call starts in: the channel variable `voicebox_flow`, else this (default `voicebox`) */
   readonly defaultFlow?: string;
   /** per-call observer (transcripts, tests) */
@@ -64,6 +65,7 @@ export class VoiceboxServer {
         mediaRoot: this.o.mediaRoot,
         log: this.o.log,
         ...(this.o.dialString ? { dialString: this.o.dialString } : {}),
+        ...(this.o.classifyCaller ? { classifyCaller: this.o.classifyCaller } : {}),
         ...(onEvent ? { onEvent } : {}),
       });
       await session.run();

@@ -40,8 +40,8 @@ export interface SessionOptions {
   readonly log: RuntimeLogger;
   /** how a phone number becomes a FreeSWITCH dial string; `{number}` is replaced */
   readonly dialString?: string;
-  /** numbers of at most this many digits are internal callers (extensions) */
-  readonly internalMaxDigits?: number;
+  /** internal or external caller (default: a short number without + is an extension) */
+  readonly classifyCaller?: (number: string) => 'internal' | 'external';
   readonly now?: () => Date;
   readonly onEvent?: (event: CallEvent) => void;
 }
@@ -101,10 +101,9 @@ export class CallSession {
       caller: o.media.callerNumber,
       callerName: o.media.callerName,
       called: o.media.calledNumber,
-      callerClass:
-        !o.media.callerNumber.startsWith('+') &&
-        digitsOnly.length > 0 &&
-        digitsOnly.length <= (o.internalMaxDigits ?? 6)
+      callerClass: o.classifyCaller
+        ? o.classifyCaller(o.media.callerNumber)
+        : !o.media.callerNumber.startsWith('+') && digitsOnly.length > 0 && digitsOnly.length <= 6
           ? 'internal'
           : 'external',
       time: (o.now ?? (() => new Date()))(),

@@ -1,0 +1,104 @@
+// Everything a running voicebox talks to, built from its configuration: the directory,
+// greetings, the mail spool and its transport, and the actions the menus call.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { callerActions } from '../actions/index.js';
+import type { VoiceboxConfig } from '../config/index.js';
+import {
+  DEFAULT_LDAP_ATTRIBUTES,
+  DEFAULT_LDAP_FILTER,
+  LdapDirectory,
+  YamlDirectory,
+  type Directory,
+} from '../directory/index.js';
+import type { Bundle } from '../graph/index.js';
+import { GreetingStore } from '../greetings/index.js';
+import { MailSpool, maildirTransport, smtpTransport, type MailTransport } from '../mail/index.js';
+import { isInternal, type Location } from '../phone/index.js';
+import type { ActionRegistry, RuntimeLogger } from '../runtime/index.js';
+import type { MediaRoot } from '../speech/index.js';
+import { packageRoot } from './runtime.js';
+
+export interface Services {
+  readonly actions: ActionRegistry;
+  readonly directory: Directory;
+  readonly spool: MailSpool;
+  readonly location: Location;
+  readonly classifyCaller: (number: string) => 'internal' | 'external';
+  close(): Promise<void>;
+}
+
+export function directoryFrom(config: VoiceboxConfig): Directory {
+  if (config.directory.type === 'ldap') {
+    const l = config.directory.ldap;
+    if (!l || l.servers.length === 0)
+      throw new Error('directory.ldap.servers: list at least one ldap:// or ldaps:// server');
+    return new LdapDirectory({
+      servers: l.servers,
+      bindDn: l.bindDn ?? '',
+      bindPassword: l.bindPassword ?? '',
+      ...(l.baseDn ? { baseDn: l.baseDn } : {}),
+      ous: l.ous,
+      filter: l.filter ?? DEFAULT_LDAP_FILTER,
+      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...(l.attributes ?? {}) },
+      timeoutMs: l.timeoutMs,
+      cacheTtlMs: l.cacheTtlMs,
+      tls: { rejectUnauthorized: l.rejectUnauthorized },
+    });
+  }
+  // the embedded default: users.yaml in the working folder, first a copy of the examples
+  // (voicebox writes settings back: the shipped example stays as it is)
+  const file = resolve(config.directory.file);
+  if (config.directory.file === 'users.yaml' && !existsSync(file))
+    copyFileSync(join(packageRoot, 'examples', 'users.yaml'), file);
+  return new YamlDirectory({ file });
+}
+
+export async function buildServices(
+  config: VoiceboxConfig,
+  bundle: Bundle,
+  media: MediaRoot,
+  log: RuntimeLogger,
+): Promise<Services> {
+  const directory = directoryFrom(config);
+  const smtp = config.mail.smtp;
+  const transport: MailTransport = smtp
+    ? smtpTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        starttls: smtp.starttls,
+        ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+        timeoutMs: smtp.timeoutMs,
+      })
+    : maildirTransport({ root: resolve(config.mail.maildir) });
+  mkdirSync(resolve(config.mail.spool), { recursive: true });
+  const spool = new MailSpool({ dir: resolve(config.mail.spool), send: transport.send, logger: log });
+  await spool.start();
+  const location: Location = config.location;
+  const actions = callerActions({
+    bundle,
+    directory,
+    location,
+    greetings: new GreetingStore(media),
+    spool,
+    mail: {
+      domain: config.mail.domain,
+      ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
+    },
+    welcome: config.welcome,
+    log,
+  });
+  return {
+    actions,
+    directory,
+    spool,
+    location,
+    classifyCaller: (number) => (isInternal(number, location) ? 'internal' : 'external'),
+    async close() {
+      await spool.stop();
+      transport.close();
+      await directory.close();
+    },
+  };
+}
