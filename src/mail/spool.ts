@@ -275,7 +275,8 @@ export class MailSpool {
 
   /** Attempts every spooled message now, whatever its back-off, and waits for the outcome (tests). */
   async flush(): Promise<void> {
-    await Promise.allSettled(this.enqueuing.values());
+    // an attempt under way counts as its own, not as the flush's
+    await Promise.allSettled([...this.enqueuing.values(), ...this.inFlight.values()]);
     const attempts = [...this.known.keys()].map((name) => {
       const k = this.known.get(name);
       if (k?.timer) clearTimeout(k.timer);

@@ -176,8 +176,9 @@ describe('MailSpool', () => {
     const { lines, log } = logger();
     const second = spool({ dir, send: up.send, retry: noRetry, now, logger: log });
     await second.start();
-    await vi.waitFor(() => expect(up.sent.map((m) => m.id)).toEqual(['rec-4c']));
-    expect(second.pending().sort()).toEqual(['rec-4a', 'rec-4b']);
+    // (sent, then marked and removed: wait for all of it, not just the send)
+    await vi.waitFor(() => expect(second.pending().sort()).toEqual(['rec-4a', 'rec-4b']));
+    expect(up.sent.map((m) => m.id)).toEqual(['rec-4c']);
     await second.stop();
 
     // and once it ran out, the rest
@@ -186,7 +187,8 @@ describe('MailSpool', () => {
     await third.start();
     await vi.waitFor(() => expect(up.sent).toHaveLength(3));
     expect(up.sent.map((m) => m.id).sort()).toEqual(['rec-4a', 'rec-4b', 'rec-4c']);
-    await vi.waitFor(() => expect(entries(dir)).toEqual([]));
+    await vi.waitFor(() => expect(third.pending()).toEqual([]));
+    expect(entries(dir)).toEqual([]);
     const delivered = lines.filter((l) => l.msg === 'mail spool: message delivered').map((l) => l.obj);
     expect(delivered).toContainEqual(expect.objectContaining({ id: 'rec-4a', attempts: 2 }));
   });
