@@ -19,6 +19,8 @@ export interface VoiceboxServerOptions {
   readonly port?: number;
   readonly dialString?: string;
   readonly classifyCaller?: (number: string) => 'internal' | 'external';
+  /** the clock calls start by (tests) */
+  readonly now?: () => Date;
   /** the flow a call starts in: the channel variable `voicebox_flow`, else this (default `voicebox`) */
   readonly defaultFlow?: string;
   /** per-call observer (transcripts, tests) */
@@ -66,6 +68,7 @@ export class VoiceboxServer {
         log: this.o.log,
         ...(this.o.dialString ? { dialString: this.o.dialString } : {}),
         ...(this.o.classifyCaller ? { classifyCaller: this.o.classifyCaller } : {}),
+        ...(this.o.now ? { now: this.o.now } : {}),
         ...(onEvent ? { onEvent } : {}),
       });
       await session.run();
