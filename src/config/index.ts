@@ -56,6 +56,41 @@ export interface VoiceboxConfig {
       timeoutMs: number;
     };
   };
+  login: {
+    allowed: boolean;
+    restriction: 'everywhere' | 'nowhere' | 'listed';
+    trustOffice: boolean;
+    trustMobile: boolean;
+    access: 'none' | 'settings' | 'messages';
+    maxWrongPins: number;
+    notifyLock: boolean;
+    wrongPinLog: string;
+    pinExpiryDays: number;
+    remindDays: number;
+    afterExpiry: 'change' | 'refuse';
+  };
+  mailbox: {
+    type: 'maildir' | 'imap';
+    folder: string;
+    trash: string;
+    deleteMode: 'trash' | 'expunge';
+    imap?: {
+      host: string;
+      port: number;
+      tls: boolean;
+      rejectUnauthorized: boolean;
+      access: 'administrative' | 'individual' | 'both';
+      adminMode: 'master' | 'namespace' | 'template';
+      masterUser?: string;
+      masterPassword?: string;
+      masterSeparator: string;
+      namespace: string;
+      pathTemplate: string;
+      loginTemplate: string;
+      passwordKey?: string;
+      timeoutMs: number;
+    };
+  };
   welcome: { enabled: boolean; minPinLength: number; defaultPin?: string; portalUrl?: string };
   /** the switches the menus read as `config.*` */
   menu: Record<string, string | number | boolean>;
