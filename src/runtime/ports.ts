@@ -54,6 +54,8 @@ export interface ActionContext {
   /** the language prompts are played in now */
   readonly language: string;
   readonly log: RuntimeLogger;
+  /** runs when the call is over (close a mailbox opened for it, ...) */
+  onCallEnd(cleanup: () => Promise<void> | void): void;
 }
 
 /** An action either ends with one of its declared outcomes, or succeeds with a value. */

@@ -88,6 +88,7 @@ export class CallSession {
   private hangupCause = '';
   private language: string;
   private recordings = 0;
+  private readonly endHooks: Array<() => Promise<void> | void> = [];
   private readonly log: RuntimeLogger;
   private readonly call: CallInfo;
   private readonly timeZone: string;
@@ -145,6 +146,14 @@ export class CallSession {
         this.noteHangup((e as { hangupCause?: string }).hangupCause ?? this.hangupCause ?? 'NORMAL_CLEARING');
       } else {
         await this.apologise(e, at);
+      }
+    } finally {
+      for (const cleanup of this.endHooks.splice(0)) {
+        try {
+          await cleanup();
+        } catch (e) {
+          this.log.warn({ err: (e as Error).message }, 'cleanup after the call failed');
+        }
       }
     }
   }
@@ -220,7 +229,12 @@ export class CallSession {
   private async invoke(action: string, args: Value[]) {
     const impl = this.o.actions.get(action);
     if (!impl) throw new ActionUnavailable(action);
-    return impl(args, { call: this.call, language: this.language, log: this.log });
+    return impl(args, {
+      call: this.call,
+      language: this.language,
+      log: this.log,
+      onCallEnd: (cleanup) => this.endHooks.push(cleanup),
+    });
   }
 
   private assign(variable: string, value: Value): void {
