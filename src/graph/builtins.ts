@@ -241,8 +241,10 @@ export const actions: Record<string, ActionSignature> = {
       { name: 'pin', type: 'digits' },
     ],
     result: 'void',
-    outcomes: ['wrong', 'locked', 'expired'],
-    description: 'compare the PIN with the stored hash; count wrong PINs atomically and lock after N',
+    outcomes: ['wrong', 'locked', 'expired', 'refused'],
+    description:
+      'compare the PIN with the stored hash; count wrong PINs atomically and lock after N; ' +
+      'expired: the PIN must be changed now; refused: it expired and the site refuses login then',
   },
   'pin expires soon': {
     params: [{ name: 'user', type: 'user' }],
