@@ -2,7 +2,7 @@
 // greetings, the mail spool and its transport, and the actions the menus call.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { callerActions } from '../actions/index.js';
+import { callerActions, loginActions, settingsActions, UserRecords } from '../actions/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
@@ -76,19 +76,44 @@ export async function buildServices(
   const spool = new MailSpool({ dir: resolve(config.mail.spool), send: transport.send, logger: log });
   await spool.start();
   const location: Location = config.location;
-  const actions = callerActions({
-    bundle,
-    directory,
-    location,
-    greetings: new GreetingStore(media),
-    spool,
-    mail: {
-      domain: config.mail.domain,
-      ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
-    },
-    welcome: config.welcome,
-    log,
-  });
+  const greetings = new GreetingStore(media);
+  // one UserRecords: a `user` found by `lookup user` is known to the login and settings actions
+  const users = new UserRecords();
+  const actions = new Map([
+    ...callerActions(
+      {
+        bundle,
+        directory,
+        location,
+        greetings,
+        spool,
+        mail: {
+          domain: config.mail.domain,
+          ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
+        },
+        welcome: config.welcome,
+        log,
+      },
+      users,
+    ),
+    ...loginActions(
+      {
+        bundle,
+        directory,
+        location,
+        spool,
+        mail: { domain: config.mail.domain },
+        login: {
+          ...config.login,
+          wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog),
+        },
+        welcome: config.welcome,
+        log,
+      },
+      users,
+    ),
+    ...settingsActions({ directory, location, greetings, welcome: config.welcome, log }, users),
+  ]);
   return {
     actions,
     directory,
