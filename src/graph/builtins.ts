@@ -125,7 +125,6 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     has_sender_number: { type: 'bool', description: 'the sender is a phone number (call back possible)' },
     subject: { type: 'string', description: 'subject line' },
     length: { type: 'duration', description: 'length of a voice message' },
-    audio: { type: 'audio', description: 'the voice message WAV' },
     is_new: { type: 'bool', description: 'not heard or read yet' },
   },
   /** list<T> has these */
@@ -266,6 +265,12 @@ export const actions: Record<string, ActionSignature> = {
     result: 'list<message>',
     outcomes: ['unavailable'],
     description: 'the messages to play, newest or oldest first',
+  },
+  'message audio': {
+    params: [{ name: 'message', type: 'message' }],
+    result: 'audio',
+    outcomes: ['unavailable'],
+    description: 'the WAV of a voice message, fetched from the mailbox when it is about to be played',
   },
   'message text': {
     params: [{ name: 'message', type: 'message' }],

@@ -107,7 +107,9 @@ flow f {
     on unavailable -> hang up
   for each m in list {
     say message_number(number: index)
-    play m.audio
+    audio = message audio(m)
+      on unavailable -> hang up
+    play audio
     menu options {
       say hello
       press 1 -> repeat
