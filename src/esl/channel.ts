@@ -458,7 +458,7 @@ export class Channel {
             p.resolve({
               app: event.get('Application') ?? p.app,
               response: event.get('Application-Response') ?? '_none_',
-              variables: event.variables(),
+              variables: new EventVariables(event),
               event,
             }),
           );
@@ -580,6 +580,47 @@ function channelDataOf(reply: EslMessage): ChannelData {
     variables: ev?.variables() ?? new Map(),
     headers,
   };
+}
+
+/**
+ * `ExecuteResult.variables`: a single `get`/`has` reads that one variable from the event
+ * (most callers read one or two of the ~100 a completion carries); anything else builds the
+ * whole map once, as `event.variables()` does.
+ */
+class EventVariables implements ReadonlyMap<string, string> {
+  private map: Map<string, string> | undefined;
+  constructor(private readonly event: EslEvent) {}
+  private all(): Map<string, string> {
+    this.map ??= this.event.variables();
+    return this.map;
+  }
+  get(name: string): string | undefined {
+    return this.map ? this.map.get(name) : this.event.variable(name);
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  get size(): number {
+    return this.all().size;
+  }
+  forEach(
+    fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [k, v] of this.all()) fn.call(thisArg, v, k, this);
+  }
+  entries(): MapIterator<[string, string]> {
+    return this.all().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.all().keys();
+  }
+  values(): MapIterator<string> {
+    return this.all().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.all()[Symbol.iterator]();
+  }
 }
 
 function bridgeOutcome(disposition: string | undefined, dialStatus: string | undefined): BridgeOutcome {

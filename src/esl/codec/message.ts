@@ -1,6 +1,6 @@
 import { EslProtocolError } from '../errors.js';
 import type { Frame } from './frame-parser.js';
-import { HeaderBlock } from './headers.js';
+import type { HeaderBlock } from './headers.js';
 import { decodeBytes, percentDecode } from './percent.js';
 
 /** What FreeSWITCH put in `Content-Type`. */
@@ -31,6 +31,8 @@ export interface EslEvent {
   headers(): Map<string, string>;
   /** Channel variables (`variable_*` headers) without the prefix. */
   variables(): Map<string, string>;
+  /** One channel variable: the same as `variables().get(name)`, without building the map. */
+  variable(name: string): string | undefined;
   /** The event's own body (BACKGROUND_JOB result, ...), if it has one. */
   readonly body: string | undefined;
 }
@@ -75,7 +77,7 @@ export class EslMessage {
     if (this.cachedEvent !== undefined) return this.cachedEvent ?? undefined;
     let ev: EslEvent | undefined;
     const type = this.contentType;
-    if (type === 'text/event-plain') ev = new LazyPlainEvent(this.rawBody ?? Buffer.alloc(0));
+    if (type === 'text/event-plain') ev = new PlainBodyEvent(this.rawBody ?? Buffer.alloc(0));
     else if (type === 'text/event-json') ev = new LazyJsonEvent(this.rawBody ?? Buffer.alloc(0));
     else if (this.headers.raw('Event-Name') !== undefined) ev = new PlainEvent(this.headers, undefined);
     this.cachedEvent = ev ?? null;
@@ -102,6 +104,10 @@ abstract class BaseEvent implements EslEvent {
     const out = new Map<string, string>();
     for (const [k, v] of this.headers()) if (k.startsWith('variable_')) out.set(k.slice(9), v);
     return out;
+  }
+
+  variable(name: string): string | undefined {
+    return this.headers().get('variable_' + name);
   }
 }
 
@@ -143,6 +149,10 @@ class JsonEvent extends BaseEvent {
     }
     return jsonValue(v);
   }
+  override variable(name: string): string | undefined {
+    const key = 'variable_' + name;
+    return Object.hasOwn(this.obj, key) ? jsonValue(this.obj[key]) : undefined;
+  }
   headers(): Map<string, string> {
     if (!this.all) {
       this.all = new Map();
@@ -165,33 +175,9 @@ function jsonValue(v: unknown): string | undefined {
 
 /** Parses a `text/event-plain` body: URL-encoded header lines, a blank line, then an optional inner body. */
 export function parsePlainEvent(body: Buffer): EslEvent {
-  let end = body.indexOf('\n\n');
-  const headerEnd = end < 0 ? body.length : end;
-  const entries: Array<[string, string]> = [];
-  const text = body.toString('latin1', 0, headerEnd);
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0)
-      throw new EslProtocolError(`bad line in event body: ${JSON.stringify(line.slice(0, 60))}`);
-    let v = colon + 1;
-    while (line.charCodeAt(v) === 0x20) v++;
-    entries.push([line.slice(0, colon), line.slice(v)]);
-  }
-  const block = new HeaderBlock(entries);
-  let inner: string | undefined;
-  const innerLength = block.raw('Content-Length');
-  if (innerLength !== undefined && end >= 0) {
-    const n = Number(innerLength);
-    end += 2;
-    if (!Number.isSafeInteger(n) || n < 0 || end + n > body.length) {
-      throw new EslProtocolError(
-        `inner Content-Length ${JSON.stringify(innerLength)} does not fit the event`,
-      );
-    }
-    inner = decodeBytes(body.subarray(end, end + n));
-  }
-  return new PlainEvent(block, inner);
+  const event = new PlainBodyEvent(body);
+  event.lines(); // throws EslProtocolError now on a garbled body
+  return event;
 }
 
 /** Parses a `text/event-json` body. */
@@ -209,33 +195,161 @@ export function parseJsonEvent(body: Buffer): EslEvent {
 }
 
 const EVENT_NAME_LINE = Buffer.from('Event-Name: ');
+const LF = 0x0a;
+const COLON = 0x3a;
+const SPACE = 0x20;
+/** `variable_` as bytes. */
+const VARIABLE_PREFIX = Buffer.from('variable_', 'latin1');
 
-/** A plain event whose body is split into headers only when a header other than the name is read. */
-class LazyPlainEvent extends BaseEvent {
-  private parsed: EslEvent | undefined;
+/** Scratch for indexing a body: 4 offsets per header line; grown as needed, copied out per event. */
+let scratch = new Int32Array(4 * 256);
+
+/**
+ * A `text/event-plain` body, read in place. On first use (other than the name) one pass over
+ * the header bytes records, per line, where its name, colon, value and end are; no string is
+ * made until a header is read, and only that header's value is then percent-decoded. The
+ * values are the same as splitting every line (`parsePlainEvent` does it this way too): the
+ * first header whose name matches case-insensitively, as HeaderBlock.raw does, and a garbled
+ * line or inner Content-Length throws {@link EslProtocolError} on that first use.
+ */
+class PlainBodyEvent extends BaseEvent {
+  /** Per header line, in wire order: name start, colon, value start, line end. */
+  private index: Int32Array | undefined;
+  private innerStart = -1;
+  private innerEnd = -1;
+  private all: Map<string, string> | undefined;
+
   constructor(private readonly raw: Buffer) {
     super();
   }
-  private get event(): EslEvent {
-    this.parsed ??= parsePlainEvent(this.raw);
-    return this.parsed;
-  }
-  override get name(): string {
-    if (!this.parsed && this.raw.subarray(0, EVENT_NAME_LINE.length).equals(EVENT_NAME_LINE)) {
-      const end = this.raw.indexOf(0x0a, EVENT_NAME_LINE.length);
-      return percentDecode(this.raw.toString('latin1', EVENT_NAME_LINE.length, end < 0 ? undefined : end));
+
+  /** Builds the line index (and checks the body): done once, on first use. */
+  lines(): Int32Array {
+    if (this.index !== undefined) return this.index;
+    const raw = this.raw;
+    let end = raw.indexOf('\n\n');
+    const headerEnd = end < 0 ? raw.length : end;
+    let n = 0;
+    let pos = 0;
+    while (pos < headerEnd) {
+      let lf = raw.indexOf(LF, pos);
+      if (lf < 0 || lf > headerEnd) lf = headerEnd;
+      if (lf > pos) {
+        let colon = pos;
+        while (colon < lf && raw[colon] !== COLON) colon++;
+        if (colon === pos || colon === lf) {
+          const line = raw.toString('latin1', pos, lf);
+          throw new EslProtocolError(`bad line in event body: ${JSON.stringify(line.slice(0, 60))}`);
+        }
+        let v = colon + 1;
+        while (v < lf && raw[v] === SPACE) v++;
+        if (n + 4 > scratch.length) {
+          const bigger = new Int32Array(scratch.length * 2);
+          bigger.set(scratch);
+          scratch = bigger;
+        }
+        scratch[n] = pos;
+        scratch[n + 1] = colon;
+        scratch[n + 2] = v;
+        scratch[n + 3] = lf;
+        n += 4;
+      }
+      pos = lf + 1;
     }
-    return this.event.name;
+    const index = scratch.slice(0, n);
+    const at = find(raw, index, 'content-length');
+    if (at >= 0 && end >= 0) {
+      const innerLength = raw.toString('latin1', index[at + 2], index[at + 3]);
+      const len = Number(innerLength);
+      end += 2;
+      if (!Number.isSafeInteger(len) || len < 0 || end + len > raw.length) {
+        throw new EslProtocolError(
+          `inner Content-Length ${JSON.stringify(innerLength)} does not fit the event`,
+        );
+      }
+      this.innerStart = end;
+      this.innerEnd = end + len;
+    }
+    this.index = index;
+    return index;
   }
+
+  override get name(): string {
+    const raw = this.raw;
+    if (
+      this.index === undefined &&
+      raw.length >= EVENT_NAME_LINE.length &&
+      raw.compare(EVENT_NAME_LINE, 0, EVENT_NAME_LINE.length, 0, EVENT_NAME_LINE.length) === 0
+    ) {
+      const end = raw.indexOf(LF, EVENT_NAME_LINE.length);
+      return percentDecode(raw.toString('latin1', EVENT_NAME_LINE.length, end < 0 ? undefined : end));
+    }
+    return this.get('Event-Name') ?? '';
+  }
+
   get body(): string | undefined {
-    return this.event.body;
+    this.lines();
+    return this.innerStart < 0 ? undefined : decodeBytes(this.raw.subarray(this.innerStart, this.innerEnd));
   }
+
   get(header: string): string | undefined {
-    return this.event.get(header);
+    const index = this.lines();
+    const at = find(this.raw, index, header.toLowerCase());
+    return at < 0 ? undefined : percentDecode(this.raw.toString('latin1', index[at + 2], index[at + 3]));
   }
+
+  override variable(name: string): string | undefined {
+    const index = this.lines();
+    const raw = this.raw;
+    const length = VARIABLE_PREFIX.length + name.length;
+    for (let i = 0; i < index.length; i += 4) {
+      const start = index[i] as number;
+      if ((index[i + 1] as number) - start !== length) continue;
+      if (
+        raw.compare(VARIABLE_PREFIX, 0, VARIABLE_PREFIX.length, start, start + VARIABLE_PREFIX.length) !== 0
+      )
+        continue;
+      let k = 0;
+      const from = start + VARIABLE_PREFIX.length;
+      while (k < name.length && raw[from + k] === name.charCodeAt(k)) k++;
+      if (k === name.length) return percentDecode(raw.toString('latin1', index[i + 2], index[i + 3]));
+    }
+    return undefined;
+  }
+
   headers(): Map<string, string> {
-    return this.event.headers();
+    if (!this.all) {
+      const index = this.lines();
+      const raw = this.raw;
+      const all = new Map<string, string>();
+      for (let i = 0; i < index.length; i += 4) {
+        const k = raw.toString('latin1', index[i], index[i + 1]);
+        if (!all.has(k)) all.set(k, percentDecode(raw.toString('latin1', index[i + 2], index[i + 3])));
+      }
+      this.all = all;
+    }
+    return this.all;
   }
+}
+
+/**
+ * The first line (4 offsets each in `index`) whose name, lower-cased as String#toLowerCase
+ * does for Latin-1, is `lower`; -1 if none.
+ */
+function find(raw: Buffer, index: Int32Array, lower: string): number {
+  const length = lower.length;
+  for (let i = 0; i < index.length; i += 4) {
+    const start = index[i] as number;
+    if ((index[i + 1] as number) - start !== length) continue;
+    let k = 0;
+    for (; k < length; k++) {
+      let b = raw[start + k] as number;
+      if ((b >= 0x41 && b <= 0x5a) || (b >= 0xc0 && b <= 0xde && b !== 0xd7)) b += 0x20;
+      if (b !== lower.charCodeAt(k)) break;
+    }
+    if (k === length) return i;
+  }
+  return -1;
 }
 
 const JSON_NAME = /^\{"Event-Name":"([A-Za-z0-9_:]+)"/;
@@ -262,6 +376,9 @@ class LazyJsonEvent extends BaseEvent {
   }
   get(header: string): string | undefined {
     return this.event.get(header);
+  }
+  override variable(name: string): string | undefined {
+    return this.event.variable(name);
   }
   headers(): Map<string, string> {
     return this.event.headers();
