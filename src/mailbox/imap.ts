@@ -1,0 +1,477 @@
+// The owner's messages on an IMAP server (imapflow), in every access mode of R8 / seed manual
+// §1.3, §4.3: administrative (master-user login, RFC 2342 "Other Users" namespace, full-path
+// template), individual (her own password, stored encrypted) or both.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
+import { ImapFlow } from 'imapflow';
+import type { FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
+import { detectKind, durationMs, isAudio, KIND_HEADERS, senderNumber } from './kind.js';
+import { decodeWords, header, parseHeaders } from './mime.js';
+import { decryptPassword, MailboxPasswordError } from './secrets.js';
+import { fillLoginTemplate, fillPathTemplate } from './templates.js';
+import { readAloud } from './text.js';
+import { MailboxUnavailable, MessageNotFound } from './types.js';
+import type {
+  Mailbox,
+  MailboxFolders,
+  MailboxOwner,
+  MailboxStore,
+  MessageInfo,
+  MessageSummary,
+} from './types.js';
+
+/** The `mailbox.imap` config section, plus the folders and TLS details. */
+export interface ImapMailboxOptions extends MailboxFolders {
+  host: string;
+  port: number;
+  /** implicit TLS (IMAPS); otherwise STARTTLS when the server offers it */
+  tls: boolean;
+  rejectUnauthorized?: boolean;
+  /** extra TLS options (a private CA, servername) */
+  tlsOptions?: ConnectionOptions;
+  access: 'administrative' | 'individual' | 'both';
+  adminMode: 'master' | 'namespace' | 'template';
+  /** master mode: the master user; namespace and template modes: the admin account */
+  masterUser?: string;
+  masterPassword?: string;
+  masterSeparator: string;
+  /** namespace mode: the "Other Users" prefix; the server's own (NAMESPACE) is used when it has one */
+  namespace: string;
+  /** template mode: the path of the owner's INBOX, `user.${MAILBOX}` */
+  pathTemplate: string;
+  loginTemplate: string;
+  /** decrypts MailboxOwner.mailPassword (individual login) */
+  passwordKey?: string;
+  /** connect, login and every command */
+  timeoutMs: number;
+  /** at most this many bytes of a text part are fetched to be read aloud (default 64 KiB) */
+  textBytes?: number;
+}
+
+type AccessMode = 'master' | 'namespace' | 'template' | 'individual';
+
+/** How one owner's mailbox is reached: who logs in, and where her folders are. */
+export interface ImapAccess {
+  mode: AccessMode;
+  host: string;
+  user: string;
+  /** not part of any message or log */
+  password: string;
+}
+
+const TEXT_BYTES = 64 * 1024;
+
+/** Which login opens this owner's mailbox (R8: both = individual when a password is stored). */
+export function imapAccessFor(options: ImapMailboxOptions, owner: MailboxOwner): ImapAccess {
+  const host = owner.imapHost ?? options.host;
+  const individual =
+    options.access === 'individual' ||
+    (options.access === 'both' && owner.mailPassword !== undefined && owner.mailPassword !== '');
+  const user = fillLoginTemplate(options.loginTemplate, owner);
+  if (individual) {
+    if (owner.mailPassword === undefined || owner.mailPassword === '') {
+      throw new MailboxUnavailable(`IMAP ${host}: no mailbox password stored for ${user} (individual login)`);
+    }
+    if (options.passwordKey === undefined) {
+      throw new MailboxUnavailable(
+        `IMAP ${host}: mailbox.imap.passwordKey is not set, so ${user}'s stored password cannot be read`,
+      );
+    }
+    try {
+      return {
+        mode: 'individual',
+        host,
+        user,
+        password: decryptPassword(owner.mailPassword, options.passwordKey),
+      };
+    } catch (error) {
+      const reason = error instanceof MailboxPasswordError ? error.message : 'unreadable';
+      throw new MailboxUnavailable(`IMAP ${host}: ${reason} (user ${user}, individual login)`);
+    }
+  }
+  if (options.masterUser === undefined || options.masterPassword === undefined) {
+    throw new MailboxUnavailable(
+      `IMAP ${host}: administrative access (${options.adminMode}) needs mailbox.imap.masterUser and masterPassword`,
+    );
+  }
+  const admin =
+    options.adminMode === 'master'
+      ? `${user}${options.masterSeparator}${options.masterUser}`
+      : options.masterUser;
+  return { mode: options.adminMode, host, user: admin, password: options.masterPassword };
+}
+
+/** `INBOX/Voice`, `Inbox/Voice` → segments with INBOX spelled as IMAP wants it. */
+function segmentsOf(folder: string): string[] {
+  return folder
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s, i) => (i === 0 && s.toUpperCase() === 'INBOX' ? 'INBOX' : s));
+}
+
+const isInbox = (segments: string[]): boolean =>
+  segments.length === 0 || (segments.length === 1 && segments[0] === 'INBOX');
+
+/** The IMAP paths of the owner's folder and trash, in the server's own separator and namespaces. */
+export function imapPaths(
+  options: ImapMailboxOptions,
+  owner: MailboxOwner,
+  mode: AccessMode,
+  server: { delimiter: string; personalPrefix: string; otherPrefix?: string },
+): { folder: string; trash: string } {
+  const d = server.delimiter;
+  const folder = segmentsOf(owner.folder ?? options.folder);
+  const trash = segmentsOf(options.trash);
+  if (mode === 'namespace') {
+    const prefix = server.otherPrefix ?? options.namespace;
+    const root = `${prefix.endsWith(d) ? prefix : prefix + d}${owner.mailbox}${d}`;
+    return { folder: root + (isInbox(folder) ? 'INBOX' : folder.join(d)), trash: root + trash.join(d) };
+  }
+  if (mode === 'template') {
+    // the template names the owner's INBOX (Cyrus: user.alice); her other folders are its children
+    const inbox = fillPathTemplate(options.pathTemplate, owner);
+    const below = (segments: string[]): string =>
+      [inbox, ...segments.filter((s, i) => i > 0 || s !== 'INBOX')].join(d);
+    return { folder: below(folder), trash: below(trash) };
+  }
+  const personal = (segments: string[]): string =>
+    isInbox(segments) || segments[0] === 'INBOX'
+      ? segments.join(d) || 'INBOX'
+      : server.personalPrefix + segments.join(d);
+  return { folder: personal(folder), trash: personal(trash) };
+}
+
+interface ImapErrorShape {
+  authenticationFailed?: boolean;
+  responseText?: string;
+  serverResponseCode?: string;
+  code?: string;
+  message?: string;
+}
+const shape = (error: unknown): ImapErrorShape =>
+  typeof error === 'object' && error !== null ? (error as ImapErrorShape) : {};
+
+/** Opens owners' mailboxes on an IMAP server; one connection per open mailbox (per call). */
+export class ImapMailboxStore implements MailboxStore {
+  constructor(private readonly options: ImapMailboxOptions) {}
+
+  async open(owner: MailboxOwner): Promise<Mailbox> {
+    const access = imapAccessFor(this.options, owner);
+    const mailbox = new ImapMailbox(this.options, owner, access);
+    await mailbox.connect();
+    return mailbox;
+  }
+}
+
+class ImapMailbox implements Mailbox {
+  private client: ImapFlow | undefined;
+  private paths: { folder: string; trash: string } | undefined;
+  private trashReady = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly options: ImapMailboxOptions,
+    private readonly owner: MailboxOwner,
+    private readonly access: ImapAccess,
+  ) {}
+
+  /** host, user and mode: what an operator needs in every error */
+  private where(): string {
+    return `${this.access.host}:${this.options.port} as ${this.access.user} (${this.access.mode} access)`;
+  }
+
+  private unavailable(what: string, error?: unknown): MailboxUnavailable {
+    const e = shape(error);
+    const reason = e.authenticationFailed
+      ? 'login refused'
+      : (e.responseText ?? e.code ?? e.message ?? (error === undefined ? '' : String(error)));
+    return new MailboxUnavailable(`IMAP ${what} failed on ${this.where()}${reason ? `: ${reason}` : ''}`, {
+      cause: error,
+    });
+  }
+
+  /** Every await on the server ends within timeoutMs; a timed-out connection is dropped. */
+  private async bounded<T>(what: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (client === undefined) throw this.unavailable(what, 'not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.close();
+        reject(this.unavailable(what, `no answer within ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+    });
+    try {
+      return await Promise.race([work(client), timeout]);
+    } catch (error) {
+      if (error instanceof MailboxUnavailable || error instanceof MessageNotFound) throw error;
+      throw this.unavailable(what, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One command at a time on the connection; reconnects when the server dropped it meanwhile. */
+  private run<T>(what: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      if (this.closed) throw new MailboxUnavailable(`IMAP mailbox of ${this.owner.mailbox} is closed`);
+      if (this.client === undefined || !this.client.usable) await this.connect();
+      return this.bounded(what, work);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async connect(): Promise<void> {
+    const { tlsOptions, rejectUnauthorized } = this.options;
+    const client = new ImapFlow({
+      host: this.access.host,
+      port: this.options.port,
+      secure: this.options.tls,
+      tls: { ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}), ...tlsOptions },
+      ...(tlsOptions?.servername !== undefined ? { servername: tlsOptions.servername } : {}),
+      auth: { user: this.access.user, pass: this.access.password },
+      logger: false,
+      connectionTimeout: this.options.timeoutMs,
+      greetingTimeout: this.options.timeoutMs,
+      disableAutoIdle: true,
+    });
+    // a dropped connection surfaces on the next command; the error event must not crash the process
+    client.on('error', () => undefined);
+    this.client = client;
+    await this.bounded('login', (c) => c.connect());
+    const paths = await this.bounded('folder lookup', async (c) => {
+      const personal = c.namespaces?.personal || [];
+      const delimiter = personal[0]?.delimiter ?? (await this.delimiter(c));
+      const otherPrefix = (c.namespaces?.other || [])[0]?.prefix;
+      return imapPaths(this.options, this.owner, this.access.mode, {
+        delimiter,
+        personalPrefix: personal[0]?.prefix ?? '',
+        ...(otherPrefix !== undefined ? { otherPrefix } : {}),
+      });
+    });
+    this.paths = paths;
+    try {
+      await this.bounded('opening the folder', (c) => c.mailboxOpen(paths.folder));
+    } catch (error) {
+      client.close();
+      throw new MailboxUnavailable(
+        `IMAP folder "${paths.folder}" cannot be opened on ${this.where()}: it does not exist or is not shared with this account`,
+        { cause: error },
+      );
+    }
+  }
+
+  private async delimiter(client: ImapFlow): Promise<string> {
+    const inbox = (await client.list()).find((m) => m.path.toUpperCase() === 'INBOX');
+    return inbox?.delimiter ?? '/';
+  }
+
+  private get folder(): string {
+    if (this.paths === undefined) throw new MailboxUnavailable('IMAP mailbox not open');
+    return this.paths.folder;
+  }
+
+  async summary(): Promise<MessageSummary> {
+    return this.run('summary', async (c) => {
+      const status = await c.status(this.folder, { messages: true, unseen: true });
+      if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
+      const search = async (query: SearchObject): Promise<Set<number>> =>
+        new Set((await c.search(query, { uid: true })) || []);
+      // the rule of detectKind: X-Voicebox-Type wins; without it, the sender's subdomain decides
+      const byKind = (kind: string): SearchObject => ({
+        or: [
+          { header: { 'x-voicebox-type': kind } },
+          { from: `@${kind}.`, not: { header: { 'x-voicebox-type': true } } },
+        ],
+      });
+      const unseen = await search({ seen: false });
+      const voice = await search(byKind('voice'));
+      const fax = await search(byKind('fax'));
+      const sms = await search(byKind('sms'));
+      const kindOf = (uid: number): 'voice' | 'fax' | 'sms' =>
+        voice.has(uid) ? 'voice' : fax.has(uid) ? 'fax' : 'sms';
+      const counts = { newVoice: 0, oldVoice: 0, newFax: 0, newSms: 0, newEmail: 0 };
+      let special = 0;
+      for (const uid of new Set([...voice, ...fax, ...sms])) {
+        const kind = kindOf(uid);
+        special++;
+        const isNew = unseen.has(uid);
+        if (kind === 'voice') counts[isNew ? 'newVoice' : 'oldVoice']++;
+        else if (isNew) counts[kind === 'fax' ? 'newFax' : 'newSms']++;
+      }
+      const total = status.messages ?? 0;
+      const newSpecial = counts.newVoice + counts.newFax + counts.newSms;
+      const newEmail = Math.max(0, (status.unseen ?? unseen.size) - newSpecial);
+      return {
+        ...counts,
+        newEmail,
+        oldEmail: Math.max(0, total - special - newEmail),
+        total,
+      };
+    });
+  }
+
+  async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
+    return this.run('list', async (c) => {
+      const infos: MessageInfo[] = [];
+      if (c.mailbox === false || c.mailbox.exists === 0) return infos;
+      for await (const message of c.fetch('1:*', {
+        uid: true,
+        flags: true,
+        envelope: true,
+        internalDate: true,
+        headers: [...KIND_HEADERS],
+      })) {
+        infos.push(this.info(message));
+      }
+      const sign = order === 'newest_first' ? -1 : 1;
+      return infos.sort(
+        (a, b) => sign * (a.date.getTime() - b.date.getTime()) || sign * (Number(a.uid) - Number(b.uid)),
+      );
+    });
+  }
+
+  private info(message: FetchMessageObject): MessageInfo {
+    const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
+    const from = message.envelope?.from?.[0];
+    const address = from?.address ?? '';
+    const number = senderNumber(header(headers, 'x-voicebox-caller'), address);
+    const duration = durationMs(header(headers, 'x-voicebox-duration'));
+    const internal =
+      message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
+    return {
+      uid: String(message.uid),
+      kind: detectKind(header(headers, 'x-voicebox-type'), address),
+      date: envelopeDate(message.envelope?.date) ?? internal,
+      sender: (from?.name ? decodeWords(from.name) : '') || address,
+      ...(number !== undefined ? { senderNumber: number } : {}),
+      subject: message.envelope?.subject ?? '',
+      ...(duration !== undefined ? { durationMs: duration } : {}),
+      isNew: !(message.flags?.has('\\Seen') ?? false),
+    };
+  }
+
+  private async structure(c: ImapFlow, uid: string): Promise<MessageStructureObject> {
+    if (!/^\d+$/.test(uid)) throw new MessageNotFound(`no message ${uid}`);
+    const message = await c.fetchOne(uid, { uid: true, bodyStructure: true }, { uid: true });
+    if (message === false || message.bodyStructure === undefined) {
+      throw new MessageNotFound(`no message ${uid} in ${this.folder}`);
+    }
+    return message.bodyStructure;
+  }
+
+  async voiceAudio(uid: string, toDir: string): Promise<string> {
+    return this.run('downloading the voice message', async (c) => {
+      const audio = leafParts(await this.structure(c, uid)).find((p) => isAudio(p.type));
+      if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
+      const download = await c.download(uid, audio.part ?? '1', { uid: true });
+      if (download.content === undefined) throw new MessageNotFound(`message ${uid}: audio part gone`);
+      await mkdir(toDir, { recursive: true });
+      const owner = createHash('sha256')
+        .update(`${this.access.host}\0${this.folder}`)
+        .digest('hex')
+        .slice(0, 12);
+      const path = join(toDir, `imap-${owner}-${c.mailbox === false ? 0 : c.mailbox.uidValidity}-${uid}.wav`);
+      const tmp = `${path}.${process.pid}.tmp`;
+      try {
+        await pipeline(download.content, createWriteStream(tmp));
+        await rename(tmp, path);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+      return path;
+    });
+  }
+
+  async text(uid: string, maxChars?: number): Promise<string[]> {
+    return this.run('reading the message text', async (c) => {
+      const parts = leafParts(await this.structure(c, uid)).filter((p) => p.disposition !== 'attachment');
+      const plain = parts.find((p) => p.type === 'text/plain');
+      const html = parts.find((p) => p.type === 'text/html');
+      const chosen = plain ?? html;
+      if (chosen === undefined) return [];
+      const download = await c.download(uid, chosen.part ?? '1', {
+        uid: true,
+        maxBytes: this.options.textBytes ?? TEXT_BYTES,
+      });
+      const body = download.content === undefined ? '' : await readStream(download.content);
+      return readAloud(chosen === plain ? { text: body } : { html: body }, maxChars);
+    });
+  }
+
+  async markSeen(uid: string): Promise<void> {
+    await this.run('marking the message seen', async (c) => {
+      await c.messageFlagsAdd(uid, ['\\Seen'], { uid: true });
+    });
+  }
+
+  async delete(uid: string): Promise<void> {
+    await this.run('deleting the message', async (c) => {
+      if (!/^\d+$/.test(uid)) throw new MessageNotFound(`no message ${uid}`);
+      const trash = this.paths?.trash;
+      if (this.options.deleteMode === 'expunge' || trash === undefined || trash === this.folder) {
+        await c.messageDelete(uid, { uid: true });
+        return;
+      }
+      if (!this.trashReady) {
+        const exists = await c.status(trash, { messages: true }).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) {
+          try {
+            await c.mailboxCreate(trash);
+          } catch (error) {
+            throw this.unavailable(`creating the trash folder "${trash}"`, error);
+          }
+        }
+        this.trashReady = true;
+      }
+      const moved = await c.messageMove(uid, trash, { uid: true });
+      if (moved === false) throw this.unavailable(`moving message ${uid} to "${trash}"`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (client === undefined || !client.usable) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.logout().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    client.close();
+  }
+}
+
+function envelopeDate(date: Date | string | undefined): Date | undefined {
+  const parsed = date === undefined ? undefined : new Date(date);
+  return parsed === undefined || Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+function leafParts(node: MessageStructureObject): MessageStructureObject[] {
+  return node.childNodes === undefined || node.childNodes.length === 0
+    ? [node]
+    : node.childNodes.flatMap(leafParts);
+}
+
+async function readStream(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,20 @@
+// The owner's messages: one port (Mailbox), an IMAP adapter and a local Maildir adapter.
+export { MailboxUnavailable, MessageNotFound } from './types.js';
+export type {
+  Mailbox,
+  MailboxFolders,
+  MailboxOwner,
+  MailboxStore,
+  MessageInfo,
+  MessageKind,
+  MessageSummary,
+} from './types.js';
+export { ImapMailboxStore, imapAccessFor, imapPaths } from './imap.js';
+export type { ImapAccess, ImapMailboxOptions } from './imap.js';
+export { MaildirMailboxStore, maildirFolderPath } from './maildir.js';
+export type { MaildirMailboxOptions } from './maildir.js';
+export { decryptPassword, encryptPassword, MailboxPasswordError, passwordKeyBytes } from './secrets.js';
+export { fillLoginTemplate, fillPathTemplate, imapHostFromAttribute } from './templates.js';
+export type { HostRewriteRule } from './templates.js';
+export { detectKind, senderNumber } from './kind.js';
+export { htmlToText, PIECE_CHARS, readAloud, splitForSpeech, stripQuotedAndSignature } from './text.js';

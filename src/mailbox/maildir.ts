@@ -1,0 +1,242 @@
+// The owner's messages in a local Maildir (the format src/mail's maildirTransport writes and
+// Dovecot reads): `<root>/<user>/{new,cur,tmp}`, subfolders Maildir++ style (`.INBOX.Voice`).
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { detectKind, durationMs, isAudio, senderNumber } from './kind.js';
+import {
+  decodeBody,
+  decodeWords,
+  header,
+  leaves,
+  parseAddress,
+  parseHeaders,
+  parseMime,
+  partText,
+  splitHeaderBody,
+} from './mime.js';
+import type { Headers, MimePart } from './mime.js';
+import { readAloud } from './text.js';
+import { MailboxUnavailable, MessageNotFound } from './types.js';
+import type {
+  Mailbox,
+  MailboxFolders,
+  MailboxOwner,
+  MailboxStore,
+  MessageInfo,
+  MessageSummary,
+} from './types.js';
+
+export interface MaildirMailboxOptions extends MailboxFolders {
+  /** holds one Maildir per user */
+  root: string;
+  /** the user's directory below root; default the lower-case local part of her e-mail, as maildirTransport delivers */
+  userDirFor?: (owner: MailboxOwner) => string;
+  /** at most this many bytes of a text part are read aloud (default 64 KiB) */
+  textBytes?: number;
+}
+
+const HEADER_BYTES = 64 * 1024;
+const TEXT_BYTES = 64 * 1024;
+
+const defaultUserDir = (owner: MailboxOwner): string => {
+  const at = owner.email.lastIndexOf('@');
+  return (at > 0 ? owner.email.slice(0, at) : owner.email || owner.mailbox).toLowerCase();
+};
+
+const safeSegment = (s: string): boolean => s !== '' && !/[/\\\0]/.test(s) && !s.startsWith('.');
+
+/** `INBOX` → the Maildir itself; `INBOX/Voice` → `.INBOX.Voice`; `Deleted Voice Messages` → `.Deleted Voice Messages`. */
+export function maildirFolderPath(userDir: string, folder: string): string {
+  const segments = folder
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s, i) => (i === 0 && s.toUpperCase() === 'INBOX' ? 'INBOX' : s));
+  if (!segments.every(safeSegment))
+    throw new MailboxUnavailable(`Maildir folder "${folder}" is not a folder name`);
+  if (segments.length === 0 || (segments.length === 1 && segments[0] === 'INBOX')) return userDir;
+  return join(userDir, `.${segments.join('.')}`);
+}
+
+/** Maildir info suffix `:2,<flags>` → the flags. */
+const flagsOf = (name: string): string => {
+  const info = name.indexOf(':2,');
+  return info < 0 ? '' : name.slice(info + 3);
+};
+const uidOf = (name: string): string => name.split(':')[0] ?? name;
+
+interface Entry {
+  uid: string;
+  path: string;
+  sub: 'new' | 'cur';
+  name: string;
+  seen: boolean;
+}
+
+export class MaildirMailboxStore implements MailboxStore {
+  constructor(private readonly options: MaildirMailboxOptions) {}
+
+  async open(owner: MailboxOwner): Promise<Mailbox> {
+    const userDirName = (this.options.userDirFor ?? defaultUserDir)(owner);
+    if (!userDirName.split('/').every((s) => s !== '.' && s !== '..' && s !== '')) {
+      throw new MailboxUnavailable(`Maildir for ${owner.mailbox}: "${userDirName}" is not a directory name`);
+    }
+    const userDir = join(this.options.root, userDirName);
+    const dir = maildirFolderPath(userDir, owner.folder ?? this.options.folder);
+    const trash = maildirFolderPath(userDir, this.options.trash);
+    return new MaildirMailbox(dir, trash, this.options);
+  }
+}
+
+class MaildirMailbox implements Mailbox {
+  constructor(
+    private readonly dir: string,
+    private readonly trashDir: string,
+    private readonly options: MaildirMailboxOptions,
+  ) {}
+
+  private async entries(): Promise<Entry[]> {
+    const out: Entry[] = [];
+    for (const sub of ['new', 'cur'] as const) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.dir, sub));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // no mail yet
+        throw new MailboxUnavailable(`Maildir ${this.dir} cannot be read: ${(error as Error).message}`);
+      }
+      for (const name of names) {
+        if (name.startsWith('.')) continue;
+        out.push({
+          uid: uidOf(name),
+          path: join(this.dir, sub, name),
+          sub,
+          name,
+          seen: sub === 'cur' && flagsOf(name).includes('S'),
+        });
+      }
+    }
+    return out;
+  }
+
+  private async find(uid: string): Promise<Entry> {
+    if (!safeSegment(uid) || uid.includes(':')) throw new MessageNotFound(`no message ${uid}`);
+    const entry = (await this.entries()).find((e) => e.uid === uid);
+    if (entry === undefined) throw new MessageNotFound(`no message ${uid} in ${this.dir}`);
+    return entry;
+  }
+
+  private async headersOf(entry: Entry): Promise<Headers> {
+    const file = await open(entry.path, 'r');
+    try {
+      const buffer = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await file.read(buffer, 0, HEADER_BYTES, 0);
+      return parseHeaders(splitHeaderBody(buffer.subarray(0, bytesRead)).header);
+    } finally {
+      await file.close();
+    }
+  }
+
+  private async info(entry: Entry): Promise<MessageInfo> {
+    const headers = await this.headersOf(entry);
+    const from = parseAddress(header(headers, 'from'));
+    const number = senderNumber(header(headers, 'x-voicebox-caller'), from.address);
+    const duration = durationMs(header(headers, 'x-voicebox-duration'));
+    const dated = new Date(header(headers, 'date') ?? '');
+    return {
+      uid: entry.uid,
+      kind: detectKind(header(headers, 'x-voicebox-type'), from.address),
+      date: Number.isNaN(dated.getTime()) ? (await stat(entry.path)).mtime : dated,
+      sender: from.name || from.address,
+      ...(number !== undefined ? { senderNumber: number } : {}),
+      subject: decodeWords(header(headers, 'subject') ?? ''),
+      ...(duration !== undefined ? { durationMs: duration } : {}),
+      isNew: !entry.seen,
+    };
+  }
+
+  async summary(): Promise<MessageSummary> {
+    const summary: MessageSummary = {
+      newVoice: 0,
+      oldVoice: 0,
+      newEmail: 0,
+      oldEmail: 0,
+      newFax: 0,
+      newSms: 0,
+      total: 0,
+    };
+    for (const entry of await this.entries()) {
+      const headers = await this.headersOf(entry);
+      const kind = detectKind(
+        header(headers, 'x-voicebox-type'),
+        parseAddress(header(headers, 'from')).address,
+      );
+      summary.total++;
+      if (kind === 'voice') summary[entry.seen ? 'oldVoice' : 'newVoice']++;
+      else if (kind === 'email') summary[entry.seen ? 'oldEmail' : 'newEmail']++;
+      else if (!entry.seen) summary[kind === 'fax' ? 'newFax' : 'newSms']++;
+    }
+    return summary;
+  }
+
+  async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
+    const infos: MessageInfo[] = [];
+    for (const entry of await this.entries()) infos.push(await this.info(entry));
+    const sign = order === 'newest_first' ? -1 : 1;
+    return infos.sort(
+      (a, b) => sign * (a.date.getTime() - b.date.getTime()) || sign * a.uid.localeCompare(b.uid),
+    );
+  }
+
+  private async parse(uid: string): Promise<MimePart> {
+    return parseMime(await readFile((await this.find(uid)).path));
+  }
+
+  async voiceAudio(uid: string, toDir: string): Promise<string> {
+    const audio = leaves(await this.parse(uid)).find((p) => isAudio(p.type));
+    if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
+    await mkdir(toDir, { recursive: true });
+    const path = join(toDir, `maildir-${uid.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`);
+    await writeFile(`${path}.tmp`, decodeBody(audio));
+    await rename(`${path}.tmp`, path);
+    return path;
+  }
+
+  async text(uid: string, maxChars?: number): Promise<string[]> {
+    const parts = leaves(await this.parse(uid)).filter((p) => p.disposition !== 'attachment');
+    const limit = this.options.textBytes ?? TEXT_BYTES;
+    const plain = parts.find((p) => p.type === 'text/plain');
+    const html = parts.find((p) => p.type === 'text/html');
+    return readAloud(
+      {
+        ...(plain !== undefined ? { text: partText(plain, limit) } : {}),
+        ...(html !== undefined ? { html: partText(html, limit) } : {}),
+      },
+      maxChars,
+    );
+  }
+
+  async markSeen(uid: string): Promise<void> {
+    const entry = await this.find(uid);
+    if (entry.seen) return;
+    const flags = [...new Set(`${flagsOf(entry.name)}S`)].sort().join('');
+    await rename(entry.path, join(this.dir, 'cur', `${entry.uid}:2,${flags}`));
+  }
+
+  async delete(uid: string): Promise<void> {
+    const entry = await this.find(uid);
+    if (this.options.deleteMode === 'expunge' || this.trashDir === this.dir) {
+      await rm(entry.path, { force: true });
+      return;
+    }
+    await ensureMaildir(this.trashDir);
+    await rename(entry.path, join(this.trashDir, entry.sub, entry.name));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A Maildir++ subfolder as Dovecot makes one: tmp, new, cur and the `maildirfolder` marker. */
+async function ensureMaildir(path: string): Promise<void> {
+  for (const sub of ['tmp', 'new', 'cur']) await mkdir(join(path, sub), { recursive: true, mode: 0o700 });
+  await writeFile(join(path, 'maildirfolder'), '', { flag: 'a' });
+}
