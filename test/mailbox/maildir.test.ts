@@ -1,0 +1,237 @@
+// The Maildir adapter on temp dirs, with messages written the real way: src/mail's
+// composeVoiceMessage + maildirTransport.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildRawMessage, composeVoiceMessage, maildirTransport } from '../../src/mail/index.js';
+import { MaildirMailboxStore, maildirFolderPath, MessageNotFound } from '../../src/mailbox/index.js';
+import type { MaildirMailboxOptions } from '../../src/mailbox/index.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+const scratch = (): string => {
+  const root = mkdtempSync(join(tmpdir(), 'voicebox-mailbox-'));
+  roots.push(root);
+  return root;
+};
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const alice = { mailbox: 'alice', email: 'alice@example.com' };
+
+async function deliver(root: string, raw: string | Buffer): Promise<void> {
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.replace(/\r?\n/g, '\r\n'));
+  await maildirTransport({ root }).send({
+    id: randomBytes(4).toString('hex'),
+    messageId: '<x@y>',
+    envelope: { from: 'sender@example.com', to: ['alice@example.com'] },
+    raw: bytes,
+  });
+}
+
+async function deliverVoice(root: string, wav: Buffer, at: string, caller = '+49301234102'): Promise<string> {
+  const path = join(root, `rec-${at}.wav`);
+  writeFileSync(path, wav);
+  const message = composeVoiceMessage({
+    to: { email: 'alice@example.com', name: 'Alice Anders', language: 'de' },
+    mailbox: '+49301234501',
+    caller: { number: caller, name: 'Bob Berger' },
+    recordedAt: new Date(at),
+    durationMs: 12_400,
+    wav: { path },
+    domain: 'example.com',
+    timeZone: 'Europe/Berlin',
+    messageId: `<voicebox.${at.replace(/\D/g, '')}@example.com>`,
+  });
+  await deliver(root, (await buildRawMessage(message)).raw);
+  return message.subject;
+}
+
+const plainMail = (
+  subject: string,
+  date: string,
+  body: string,
+  from = 'Carol Chen <carol@example.com>',
+): string =>
+  [
+    `From: ${from}`,
+    'To: alice@example.com',
+    `Subject: ${subject}`,
+    `Date: ${date}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+  ].join('\n');
+
+const store = (root: string, o: Partial<MaildirMailboxOptions> = {}): MaildirMailboxStore =>
+  new MaildirMailboxStore({
+    root,
+    folder: 'INBOX',
+    trash: 'Deleted Voice Messages',
+    deleteMode: 'trash',
+    ...o,
+  });
+
+describe('Maildir mailbox', () => {
+  it('counts new and old voice messages, e-mails, faxes and SMS', async () => {
+    const root = scratch();
+    const wav = randomBytes(2000);
+    await deliverVoice(root, wav, '2026-03-01T10:00:00Z');
+    await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
+    await deliver(root, plainMail('Lunch', 'Mon, 02 Mar 2026 12:00:00 +0000', 'Noon?'));
+    await deliver(
+      root,
+      plainMail('Fax', 'Mon, 02 Mar 2026 13:00:00 +0000', 'p1', '<+4930555@fax.example.com>'),
+    );
+    await deliver(
+      root,
+      plainMail('SMS', 'Mon, 02 Mar 2026 14:00:00 +0000', 'hi', '<+491701@sms.example.com>'),
+    );
+    const mailbox = await store(root).open(alice);
+    const list = await mailbox.list('oldest_first');
+    await mailbox.markSeen(list[0]!.uid);
+    expect(await mailbox.summary()).toEqual({
+      newVoice: 1,
+      oldVoice: 1,
+      newEmail: 1,
+      oldEmail: 0,
+      newFax: 1,
+      newSms: 1,
+      total: 5,
+    });
+  });
+
+  it('lists newest first with kind, sender, number, subject, duration and new flag', async () => {
+    const root = scratch();
+    const subject = await deliverVoice(root, randomBytes(100), '2026-03-02T10:00:00Z');
+    await deliver(root, plainMail('=?utf-8?Q?Gr=C3=BC=C3=9Fe?=', 'Sun, 01 Mar 2026 09:00:00 +0000', 'Hallo'));
+    const list = await (await store(root).open(alice)).list('newest_first');
+    expect(list).toEqual([
+      expect.objectContaining({
+        kind: 'voice',
+        sender: 'Bob Berger',
+        senderNumber: '+49301234102',
+        subject,
+        durationMs: 12_000,
+        isNew: true,
+        date: new Date('2026-03-02T10:00:00Z'),
+      }),
+      expect.objectContaining({ kind: 'email', sender: 'Carol Chen', subject: 'Grüße', isNew: true }),
+    ]);
+    expect(list[1]).not.toHaveProperty('senderNumber');
+  });
+
+  it('saves the voice attachment byte-identical to the recording', async () => {
+    const root = scratch();
+    const wav = Buffer.concat([Buffer.from('RIFF'), randomBytes(50_000)]);
+    await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    const path = await mailbox.voiceAudio(voice!.uid, join(root, 'play'));
+    expect(sha(readFileSync(path))).toBe(sha(wav));
+  });
+
+  it('markSeen moves the file to cur/ with :2,S and keeps the uid', async () => {
+    const root = scratch();
+    await deliver(root, plainMail('One', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
+    const mailbox = await store(root).open(alice);
+    const [one] = await mailbox.list('newest_first');
+    await mailbox.markSeen(one!.uid);
+    expect(readdirSync(join(root, 'alice', 'new'))).toEqual([]);
+    expect(readdirSync(join(root, 'alice', 'cur'))).toEqual([`${one!.uid}:2,S`]);
+    expect(await mailbox.list('newest_first')).toEqual([
+      expect.objectContaining({ uid: one!.uid, isNew: false }),
+    ]);
+  });
+
+  it('a message in cur/ without S is still new', async () => {
+    const root = scratch();
+    await deliver(root, plainMail('Flagged', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
+    const [name] = readdirSync(join(root, 'alice', 'new'));
+    renameSync(join(root, 'alice', 'new', name!), join(root, 'alice', 'cur', `${name!}:2,F`));
+    expect((await (await store(root).open(alice)).summary()).newEmail).toBe(1);
+  });
+
+  it('delete moves into the Maildir++ folder ".Deleted Voice Messages", created when missing', async () => {
+    const root = scratch();
+    await deliverVoice(root, randomBytes(10), '2026-03-02T10:00:00Z');
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    await mailbox.delete(voice!.uid);
+    expect(await mailbox.list('newest_first')).toEqual([]);
+    const trash = join(root, 'alice', '.Deleted Voice Messages');
+    expect(readdirSync(join(trash, 'new'))).toHaveLength(1);
+    expect(existsSync(join(trash, 'maildirfolder'))).toBe(true);
+    await expect(mailbox.markSeen(voice!.uid)).rejects.toBeInstanceOf(MessageNotFound);
+  });
+
+  it('expunge mode removes the file for good', async () => {
+    const root = scratch();
+    await deliver(root, plainMail('Gone', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
+    const mailbox = await store(root, { deleteMode: 'expunge' }).open(alice);
+    const [gone] = await mailbox.list('newest_first');
+    await mailbox.delete(gone!.uid);
+    expect(readdirSync(join(root, 'alice', 'new'))).toEqual([]);
+    expect(existsSync(join(root, 'alice', '.Deleted Voice Messages'))).toBe(false);
+  });
+
+  it('reads the owner’s own folder (INBOX/Voice → .INBOX.Voice) and an empty mailbox as empty', async () => {
+    const root = scratch();
+    expect(maildirFolderPath('/m/alice', 'Inbox/Voice')).toBe('/m/alice/.INBOX.Voice');
+    expect(maildirFolderPath('/m/alice', 'INBOX')).toBe('/m/alice');
+    expect(() => maildirFolderPath('/m/alice', '../bob')).toThrow(/not a folder name/);
+    const mailbox = await store(root).open({ ...alice, folder: 'INBOX/Voice' });
+    expect((await mailbox.summary()).total).toBe(0);
+    expect(await mailbox.list('newest_first')).toEqual([]);
+  });
+
+  it('refuses uids that are not message names', async () => {
+    const root = scratch();
+    const mailbox = await store(root).open(alice);
+    await expect(mailbox.text('../../etc/passwd')).rejects.toBeInstanceOf(MessageNotFound);
+    await expect(mailbox.voiceAudio('nope', root)).rejects.toBeInstanceOf(MessageNotFound);
+  });
+
+  it('reads an HTML e-mail aloud without its quoted history', async () => {
+    const root = scratch();
+    await deliver(
+      root,
+      [
+        'From: Carol <carol@example.com>',
+        'Subject: Re: offer',
+        'Date: Sun, 01 Mar 2026 09:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/alternative; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/html; charset=iso-8859-1',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<p>Sch=F6ne Gr=FC=DFe, the offer is ready.</p><blockquote type=3D"cite">old text</blockquote>',
+        '--b1--',
+        '',
+      ].join('\n'),
+    );
+    const mailbox = await store(root).open(alice);
+    const [mail] = await mailbox.list('newest_first');
+    expect(await mailbox.text(mail!.uid)).toEqual(['Schöne Grüße, the offer is ready.']);
+  });
+
+  it('reads the voice message body text too (plain part, not the WAV)', async () => {
+    const root = scratch();
+    await deliverVoice(root, randomBytes(10), '2026-03-02T10:00:00Z');
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    expect((await mailbox.text(voice!.uid)).join(' ')).toMatch(/Sprachnachricht/);
+  });
+});
