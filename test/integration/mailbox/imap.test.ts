@@ -301,6 +301,26 @@ describe('IMAP mailbox, individual access', () => {
   });
 });
 
+describe('IMAP mailbox, big bodies', () => {
+  it('reads at most the first 64 KiB of a 100 KB e-mail, in bounded pieces', async () => {
+    await seed();
+    const subject = `Long ${randomUUID().slice(0, 8)}`;
+    const body = 'This is a rather long sentence that goes on. '.repeat(2300); // ~100 KB
+    await withImap(asAlice(), (c) =>
+      c.append(FOLDER, email(subject, 'Tue, 03 Mar 2026 12:00:00 +0000', 'text/plain; charset=utf-8', body)),
+    );
+    await withMailbox(options(), alice, async (m) => {
+      const long = (await m.list('newest_first')).find((i) => i.subject === subject);
+      const started = Date.now();
+      const pieces = await m.text(long!.uid);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(400);
+      expect(pieces.join(' ').length).toBeLessThanOrEqual(64 * 1024);
+      expect(pieces.join(' ').length).toBeGreaterThan(30_000);
+    });
+  });
+});
+
 describe('IMAP mailbox, server trouble', () => {
   it('server down (closed port): MailboxUnavailable at once', async () => {
     const probe = createServer();
