@@ -5,7 +5,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMenus } from '../../dsl/index.js';
-import { callerActions } from '../../src/actions/index.js';
+import {
+  callerActions,
+  loginActions,
+  settingsActions,
+  UserRecords,
+  type LoginPolicy,
+} from '../../src/actions/index.js';
 import { readConfig } from '../../src/config/index.js';
 import type { Directory } from '../../src/directory/index.js';
 import { GreetingStore } from '../../src/greetings/index.js';
@@ -28,6 +34,8 @@ export interface Voicebox {
   ): Promise<{ events: CallEvent[]; said: string[]; hangupCause: string | undefined }>;
   spool: MailSpool;
   media: string;
+  /** the wrong-PIN log file */
+  wrongPinLog: string;
   close(): Promise<void>;
 }
 
@@ -36,6 +44,10 @@ export async function startVoicebox(o: {
   transport: MailTransport;
   menu?: Record<string, string | number | boolean>;
   now?: () => Date;
+  /** config.login, over the defaults */
+  login?: Partial<LoginPolicy>;
+  /** config.welcome, over the defaults */
+  welcome?: Partial<{ enabled: boolean; minPinLength: number; defaultPin: string }>;
 }): Promise<Voicebox> {
   const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
@@ -47,17 +59,51 @@ export async function startVoicebox(o: {
   });
   await spool.start();
   const mediaRoot = { local: media, freeswitch: media };
-  const actions = callerActions({
-    bundle,
-    directory: o.directory,
-    location: config.location,
-    greetings: new GreetingStore(mediaRoot),
-    spool,
-    mail: { domain: 'example.com' },
-    welcome: config.welcome,
-    log: silent,
-    ...(o.now ? { now: o.now } : {}),
-  });
+  const greetings = new GreetingStore(mediaRoot);
+  const welcome = { ...config.welcome, ...(o.welcome ?? {}) };
+  const wrongPinLog = join(media, 'log', 'wrong-pin.log');
+  const users = new UserRecords();
+  const actions = new Map([
+    ...callerActions(
+      {
+        bundle,
+        directory: o.directory,
+        location: config.location,
+        greetings,
+        spool,
+        mail: { domain: 'example.com' },
+        welcome,
+        log: silent,
+        ...(o.now ? { now: o.now } : {}),
+      },
+      users,
+    ),
+    ...loginActions(
+      {
+        bundle,
+        directory: o.directory,
+        location: config.location,
+        spool,
+        mail: { domain: 'example.com' },
+        login: { ...config.login, wrongPinLog, ...(o.login ?? {}) },
+        welcome,
+        log: silent,
+        ...(o.now ? { now: o.now } : {}),
+      },
+      users,
+    ),
+    ...settingsActions(
+      {
+        directory: o.directory,
+        location: config.location,
+        greetings,
+        welcome,
+        log: silent,
+        ...(o.now ? { now: o.now } : {}),
+      },
+      users,
+    ),
+  ]);
   const events = new Map<string, CallEvent[]>();
   const server = new VoiceboxServer({
     bundle,
@@ -80,6 +126,7 @@ export async function startVoicebox(o: {
   return {
     spool,
     media,
+    wrongPinLog,
     async call(caller) {
       const report = await sim.runCall(caller, { target: `${host}:${port}` });
       const list = events.get(report.uuid) ?? [];
@@ -104,4 +151,27 @@ export function quickMessage(called: string, from = '+4930555123', seconds = 3):
   return new ScriptedCaller({ number: from, dialed: called })
     .pressWhilePlaying(/standard_greeting|silence_stream/, '0', 500)
     .pressDuring('record', '#', seconds * 1000);
+}
+
+/** a regular expression that matches only the n-th time it is asked (the n-th time a prompt plays) */
+export function nth(pattern: RegExp, n: number): RegExp {
+  let seen = 0;
+  const re = new RegExp(pattern.source, pattern.flags);
+  re.test = (s: string) => pattern.test(s) && ++seen === n;
+  return re;
+}
+
+/** the owner calls her mailbox 501 and presses * during the greeting; `pins` at the 1st, 2nd, ... enter_pin */
+export function ownerCalls(
+  from: string,
+  pins: string[] = [],
+  then: (c: ScriptedCaller) => ScriptedCaller = (c) => c,
+): ScriptedCaller {
+  let c = new ScriptedCaller({ number: from, dialed: '501' }).pressWhilePlaying(
+    /standard_greeting|press_1_or_2/,
+    '*',
+    300,
+  );
+  pins.forEach((pin, i) => (c = c.pressWhilePlaying(nth(/enter_pin/, i + 1), `${pin}#`, 300)));
+  return then(c);
 }

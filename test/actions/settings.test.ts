@@ -1,0 +1,308 @@
+// Settings by phone (S1–S6) over the shipped menus with the simulator, and the actions one by one
+// against the YAML directory: profile, greetings, name, greeting type, transfer, message switch, PIN.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMenus } from '../../dsl/index.js';
+import { callerActions, settingsActions, UserRecords } from '../../src/actions/index.js';
+import { readConfig } from '../../src/config/index.js';
+import {
+  SettingsReadOnly,
+  YamlDirectory,
+  type Directory,
+  type UserSettings,
+} from '../../src/directory/index.js';
+import { GreetingStore } from '../../src/greetings/index.js';
+import { MailSpool, maildirTransport } from '../../src/mail/index.js';
+import { hashPin, verifyPin } from '../../src/pin/index.js';
+import type { ActionContext, ActionImpl, ActionResult, Value } from '../../src/runtime/index.js';
+import { ScriptedCaller } from '../../src/sim/index.js';
+import { nth, ownerCalls, startVoicebox, type Voicebox } from './support.js';
+
+const PIN = '2468';
+const ALICE = '+49 30 1234501';
+const OFFICE = '+49 30 1234101'; // trusted: no PIN
+const STRANGER = '+4989777888';
+// Tuesday 2026-12-01, 10:00 in Berlin: working hours, alice's own (work) profile is active
+const now = () => new Date('2026-12-01T10:00:00+01:00');
+
+let box: Voicebox | undefined;
+afterEach(async () => {
+  await box?.close();
+  box = undefined;
+});
+
+async function setup(welcome: { minPinLength?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'voicebox-settings-'));
+  const usersFile = join(dir, 'users.yaml');
+  copyFileSync('examples/users.yaml', usersFile);
+  const directory = new YamlDirectory({ file: usersFile });
+  const pinHash = await hashPin(PIN);
+  await directory.updateSettings((await directory.findByNumber([ALICE]))!, (s) => ({
+    ...s,
+    pinHash,
+    welcomeSentAt: '2026-01-01T00:00:00.000Z',
+  }));
+  box = await startVoicebox({
+    directory,
+    transport: maildirTransport({ root: join(dir, 'maildir') }),
+    now,
+    welcome,
+  });
+  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
+  return { box, settings, usersFile };
+}
+
+/** from the office phone into the settings menu; `keys` are pressed at the 1st, 2nd, ... `prompt` */
+function intoSettings(steps: [RegExp, number, string][]): ScriptedCaller {
+  return ownerCalls(OFFICE, [], (c) => {
+    let s = c.pressWhilePlaying(nth(/main_menu/, 1), '2', 300);
+    for (const [prompt, n, keys] of steps) s = s.pressWhilePlaying(nth(prompt, n), keys, 300);
+    return s;
+  });
+}
+
+describe('settings by phone', () => {
+  it('changing the PIN: too short and trivial are refused, a good one is stored as a hash only', async () => {
+    const { box, settings, usersFile } = await setup({ minPinLength: 5 });
+    const r = await box.call(
+      intoSettings([
+        [/settings_menu/, 1, '4'],
+        [/enter_new_pin/, 1, '2580#'],
+        [/repeat_new_pin/, 1, '2580#'],
+        [/enter_new_pin/, 2, '11111#'],
+        [/repeat_new_pin/, 2, '11111#'],
+        [/enter_new_pin/, 3, '97531#'],
+        [/repeat_new_pin/, 3, '97531#'],
+        [/settings_menu/, 2, '*'],
+        [/main_menu/, 2, '#'],
+      ]),
+    );
+    expect(r.said).toContain('de:pin_too_short');
+    expect(r.said).toContain('de:pin_trivial');
+    expect(r.said).toContain('de:pin_changed');
+    const s = await settings();
+    expect(s.pinHash).toMatch(/^scrypt\$/);
+    expect(await verifyPin('97531', s.pinHash!)).toBe(true);
+    expect(s.pinChangedAt).toBe(now().toISOString());
+    expect(readFileSync(usersFile, 'utf8')).not.toContain('97531');
+
+    // the old PIN no longer works, the new one does
+    const old = await box.call(ownerCalls(STRANGER, [PIN]));
+    expect(old.said).toContain('de:wrong_pin');
+    const fresh = await box.call(
+      ownerCalls(STRANGER, ['97531'], (c) => c.pressWhilePlaying(/main_menu/, '#', 300)),
+    );
+    expect(fresh.said).toContain('de:main_menu');
+    expect(fresh.said).not.toContain('de:wrong_pin');
+  });
+
+  it('two different PINs typed: nothing changes', async () => {
+    const { box, settings } = await setup();
+    const before = (await settings()).pinHash;
+    const r = await box.call(
+      intoSettings([
+        [/settings_menu/, 1, '4'],
+        [/enter_new_pin/, 1, '97531#'],
+        [/repeat_new_pin/, 1, '97532#'],
+        [/enter_new_pin/, 2, '*'],
+        [/settings_menu/, 2, '*'],
+        [/main_menu/, 2, '#'],
+      ]),
+    );
+    expect(r.said).toContain('de:pins_differ');
+    expect((await settings()).pinHash).toBe(before);
+  });
+
+  it('choosing a profile makes it the active one, and the menu says so', async () => {
+    const { box, settings } = await setup();
+    const r = await box.call(
+      intoSettings([
+        [/settings_menu/, 1, '1'],
+        [/choose_profile_menu/, 1, '2'],
+        [/settings_menu/, 2, '1'],
+        [/choose_profile_menu/, 2, '*'],
+        [/settings_menu/, 3, '*'],
+        [/main_menu/, 2, '#'],
+      ]),
+    );
+    expect(r.said).toContain('de:active_profile_is(de:profile_work)');
+    expect(r.said).toContain('de:profile_set');
+    expect(r.said).toContain('de:active_profile_is(de:profile_mobile)');
+    expect((await settings()).activeProfile).toBe('mobile');
+  });
+
+  it('a greeting recorded by phone is stored in the call language, and the next caller hears it', async () => {
+    const { box } = await setup();
+    const r = await box.call(
+      intoSettings([
+        [/settings_menu/, 1, '2'],
+        [/greetings_menu/, 1, '1'],
+        [/keep_or_record_again/, 1, '1'],
+        [/greetings_menu/, 2, '*'],
+        [/settings_menu/, 2, '*'],
+        [/main_menu/, 2, '#'],
+      ]).pressDuring('record', '#', 3000),
+    );
+    expect(r.said).toContain('de:greeting_saved');
+    const file = join(box.media, 'greetings', '49301234501', 'work.de.wav');
+    expect(existsSync(file)).toBe(true);
+
+    const caller = await box.call(new ScriptedCaller({ number: STRANGER, dialed: '501' }).hangupAt(1500));
+    expect(caller.events).toContainEqual({ kind: 'audio', file });
+    expect(caller.said).not.toContain('de:standard_greeting(5 0 1)');
+  });
+
+  it('greeting type, message switch and transfer target of the active profile', async () => {
+    const { box, settings } = await setup();
+    const r = await box.call(
+      intoSettings([
+        [/settings_menu/, 1, '3'],
+        [/greeting_type_menu/, 1, '2'],
+        [/settings_menu/, 2, '6'],
+        [/message_switch_menu/, 1, '2'],
+        [/settings_menu/, 3, '5'],
+        [/enter_transfer_number/, 1, '000#'],
+        [/enter_transfer_number/, 2, '01701234567#'],
+        [/settings_menu/, 4, '*'],
+        [/main_menu/, 2, '#'],
+      ]),
+    );
+    expect(r.said.filter((s) => s === 'de:setting_saved')).toHaveLength(3);
+    expect(r.said).toContain('de:invalid_number');
+    const s = await settings();
+    expect(s.greetingType).toBe('personalized');
+    expect(s.profiles['work']).toEqual({ messagesAllowed: false, transferTo: '+49 1701234567' });
+  });
+});
+
+// ---- unit level
+
+async function unit(directory?: (file: string) => Directory) {
+  const dir = mkdtempSync(join(tmpdir(), 'voicebox-settings-unit-'));
+  const usersFile = join(dir, 'users.yaml');
+  copyFileSync('examples/users.yaml', usersFile);
+  const yaml = new YamlDirectory({ file: usersFile });
+  const d = directory ? directory(usersFile) : yaml;
+  const config = readConfig();
+  const media = { local: dir, freeswitch: dir };
+  const greetings = new GreetingStore(media);
+  const users = new UserRecords();
+  const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+  const spool = new MailSpool({ dir: join(dir, 'spool'), send: async () => {} });
+  const actions = new Map<string, ActionImpl>([
+    ...callerActions(
+      {
+        bundle: loadMenus(['menus']).bundle,
+        directory: d,
+        location: config.location,
+        greetings,
+        spool,
+        mail: { domain: 'example.com' },
+        welcome: { enabled: false, minPinLength: 4 },
+        log: silent,
+      },
+      users,
+    ),
+    ...settingsActions(
+      { directory: d, location: config.location, greetings, welcome: { minPinLength: 4 }, log: silent, now },
+      users,
+    ),
+  ]);
+  const ctx: ActionContext = {
+    call: { id: 't', caller: OFFICE, callerName: '', called: '501', callerClass: 'external', time: now() },
+    language: 'en',
+    log: silent,
+    onCallEnd() {},
+  };
+  const run = (name: string, ...args: Value[]): Promise<ActionResult> => actions.get(name)!(args, ctx);
+  const rec = ((await run('lookup user', ALICE)) as { value: Value }).value;
+  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
+  const wav = join(dir, 'rec.wav');
+  writeFileSync(wav, 'RIFF-not-really');
+  const audio: Value = { kind: 'audio', freeswitchPath: wav, localPath: wav, ms: 2000 };
+  return { run, rec, settings, greetings, audio, dir };
+}
+
+describe('settings actions against the YAML directory', () => {
+  it('set transfer: a number that does not normalise is invalid; a good one is stored canonical', async () => {
+    const u = await unit();
+    expect(await u.run('set transfer', u.rec, 'home', '12x')).toEqual({ outcome: 'invalid' });
+    expect(await u.run('set transfer', u.rec, 'home', '')).toEqual({ outcome: 'invalid' });
+    expect(await u.run('set transfer', u.rec, 'home', '+4989555123')).toEqual({});
+    expect((await u.settings()).profiles['home']).toEqual({ transferTo: '+49 89555123' });
+    // another profile's target is untouched
+    expect((await u.settings()).profiles['mobile']).toEqual({ transferTo: '+49 170 1000001' });
+  });
+
+  it('set messages allowed and greeting type keep the other settings', async () => {
+    const u = await unit();
+    await u.run('set messages allowed', u.rec, 'mobile', false);
+    await u.run('set greeting type', u.rec, 'personalized');
+    const s = await u.settings();
+    expect(s.profiles['mobile']).toEqual({ transferTo: '+49 170 1000001', messagesAllowed: false });
+    expect(s.greetingType).toBe('personalized');
+    expect(s.trustedNumbers).toEqual(['+49 170 1000001']);
+  });
+
+  it('set profile ends a vacation switched on elsewhere', async () => {
+    const u = await unit();
+    const yaml = new YamlDirectory({ file: join(u.dir, 'users.yaml') });
+    await yaml.updateSettings((await yaml.findByNumber([ALICE]))!, (s) => ({ ...s, vacation: true }));
+    await u.run('set profile', u.rec, 'home');
+    const s = await u.settings();
+    expect(s.activeProfile).toBe('home');
+    expect(s.vacation).toBeUndefined();
+  });
+
+  it('greetings in the call language, the name, deleting one profile and all', async () => {
+    const u = await unit();
+    await u.run('save greeting', u.rec, 'work', u.audio);
+    await u.run('save greeting', u.rec, 'home', u.audio);
+    await u.run('save name', u.rec, u.audio);
+    expect(u.greetings.greeting(ALICE, 'work', 'en')).toBeDefined();
+    expect(u.greetings.greeting(ALICE, 'work', 'de')).toBeUndefined();
+    expect(u.greetings.name(ALICE)).toBeDefined();
+    await u.run('delete greeting', u.rec, 'work');
+    expect(u.greetings.greeting(ALICE, 'work', 'en')).toBeUndefined();
+    expect(u.greetings.greeting(ALICE, 'home', 'en')).toBeDefined();
+    await u.run('delete all greetings', u.rec);
+    expect(u.greetings.greeting(ALICE, 'home', 'en')).toBeUndefined();
+    expect(u.greetings.name(ALICE)).toBeUndefined();
+    await expect(u.run('save greeting', u.rec, 'work', 'not audio')).rejects.toThrow(/recording/);
+  });
+
+  it('change pin: too short, trivial, then a hash that replaces a legacy PIN and resets the count', async () => {
+    const u = await unit();
+    const yaml = new YamlDirectory({ file: join(u.dir, 'users.yaml') });
+    await yaml.updateSettings((await yaml.findByNumber([ALICE]))!, (s: UserSettings) => ({
+      ...s,
+      legacyPin: Buffer.from('8642').toString('base64'),
+      wrongPinCount: 2,
+    }));
+    expect(await u.run('change pin', u.rec, '123')).toEqual({ outcome: 'too_short' });
+    expect(await u.run('change pin', u.rec, '4321')).toEqual({ outcome: 'trivial' });
+    expect(await u.run('change pin', u.rec, '7777')).toEqual({ outcome: 'trivial' });
+    expect(await u.run('change pin', u.rec, '8135')).toEqual({});
+    const s = await u.settings();
+    expect(s.legacyPin).toBeUndefined();
+    expect(s.wrongPinCount).toBe(0);
+    expect(await verifyPin('8135', s.pinHash!)).toBe(true);
+  });
+
+  it('a read-only directory: the error goes up (the caller hears the apology)', async () => {
+    const u = await unit((file) => {
+      const yaml = new YamlDirectory({ file });
+      return {
+        findByNumber: (f) => yaml.findByNumber(f),
+        updateSettings: async (user) => {
+          throw new SettingsReadOnly(user.id, 'insufficientAccessRights (50)');
+        },
+        close: () => yaml.close(),
+      };
+    });
+    await expect(u.run('set profile', u.rec, 'home')).rejects.toBeInstanceOf(SettingsReadOnly);
+    await expect(u.run('change pin', u.rec, '8135')).rejects.toBeInstanceOf(SettingsReadOnly);
+  });
+});
