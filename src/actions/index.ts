@@ -11,3 +11,4 @@ export {
   type LoginPolicy,
 } from './login.js';
 export { settingsActions, type SettingsOptions } from './settings.js';
+export { inquiryActions, MessageWaitingEvents, type InquiryOptions } from './inquiry.js';

@@ -9,8 +9,12 @@ import type { Bundle } from '../graph/index.js';
 import { speechVoice, type RuntimeLogger, type Voice } from '../runtime/index.js';
 import { createRenderer, loadCatalogs, type MediaRoot } from '../speech/index.js';
 
-/** the folder holding package.json, bin/ and menus/ */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** the folder holding package.json, bin/ and menus/ (run from dist/ or from the sources) */
+export const packageRoot = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 export const shippedMenus = join(packageRoot, 'menus');
 

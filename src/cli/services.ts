@@ -2,7 +2,15 @@
 // greetings, the mail spool and its transport, and the actions the menus call.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { callerActions, loginActions, settingsActions, UserRecords } from '../actions/index.js';
+import {
+  callerActions,
+  inquiryActions,
+  loginActions,
+  MessageWaitingEvents,
+  settingsActions,
+  UserRecords,
+} from '../actions/index.js';
+import { ImapMailboxStore, MaildirMailboxStore, type MailboxStore } from '../mailbox/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
@@ -21,6 +29,8 @@ import { packageRoot } from './runtime.js';
 
 export interface Services {
   readonly actions: ActionRegistry;
+  /** "the owner has seen her messages": for the message-waiting lamp */
+  readonly messageWaiting: MessageWaitingEvents;
   readonly directory: Directory;
   readonly spool: MailSpool;
   readonly location: Location;
@@ -54,6 +64,17 @@ export function directoryFrom(config: VoiceboxConfig): Directory {
   return new YamlDirectory({ file });
 }
 
+/** Where the owners' messages are read: her IMAP mailbox, or the local Maildir voicebox delivers to. */
+export function mailboxStoreFrom(config: VoiceboxConfig): MailboxStore {
+  const m = config.mailbox;
+  const folders = { folder: m.folder, trash: m.trash, deleteMode: m.deleteMode };
+  if (m.type === 'imap') {
+    if (!m.imap) throw new Error('mailbox.imap: the IMAP server settings are missing');
+    return new ImapMailboxStore({ ...m.imap, ...folders });
+  }
+  return new MaildirMailboxStore({ root: resolve(config.mail.maildir), ...folders });
+}
+
 export async function buildServices(
   config: VoiceboxConfig,
   bundle: Bundle,
@@ -79,6 +100,8 @@ export async function buildServices(
   const greetings = new GreetingStore(media);
   // one UserRecords: a `user` found by `lookup user` is known to the login and settings actions
   const users = new UserRecords();
+  const messageWaiting = new MessageWaitingEvents();
+  messageWaiting.on('seen', (e) => log.info(e, 'messages seen: the lamp may go out'));
   const actions = new Map([
     ...callerActions(
       {
@@ -113,9 +136,23 @@ export async function buildServices(
       users,
     ),
     ...settingsActions({ directory, location, greetings, welcome: config.welcome, log }, users),
+    ...inquiryActions({
+      mailboxes: mailboxStoreFrom(config),
+      users,
+      spool,
+      location,
+      media,
+      mail: {
+        domain: config.mail.domain,
+        ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
+      },
+      timeZone: bundle.officeHours?.timeZone ?? 'UTC',
+      messageWaiting,
+    }),
   ]);
   return {
     actions,
+    messageWaiting,
     directory,
     spool,
     location,
