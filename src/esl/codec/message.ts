@@ -201,9 +201,6 @@ const SPACE = 0x20;
 /** `variable_` as bytes. */
 const VARIABLE_PREFIX = Buffer.from('variable_', 'latin1');
 
-/** Scratch for indexing a body: 4 offsets per header line; grown as needed, copied out per event. */
-let scratch = new Int32Array(4 * 256);
-
 /**
  * A `text/event-plain` body, read in place. On first use (other than the name) one pass over
  * the header bytes records, per line, where its name, colon, value and end are; no string is
@@ -213,8 +210,11 @@ let scratch = new Int32Array(4 * 256);
  * line or inner Content-Length throws {@link EslProtocolError} on that first use.
  */
 class PlainBodyEvent extends BaseEvent {
-  /** Per header line, in wire order: name start, colon, value start, line end. */
-  private index: Int32Array | undefined;
+  /**
+   * Per header line, in wire order: name start, colon, value start, line end. A plain array
+   * of small integers: allocated in the JS heap, unlike a typed array of this size.
+   */
+  private index: number[] | undefined;
   private innerStart = -1;
   private innerEnd = -1;
   private all: Map<string, string> | undefined;
@@ -224,39 +224,30 @@ class PlainBodyEvent extends BaseEvent {
   }
 
   /** Builds the line index (and checks the body): done once, on first use. */
-  lines(): Int32Array {
+  lines(): number[] {
     if (this.index !== undefined) return this.index;
     const raw = this.raw;
     let end = raw.indexOf('\n\n');
     const headerEnd = end < 0 ? raw.length : end;
-    let n = 0;
+    const index: number[] = [];
     let pos = 0;
     while (pos < headerEnd) {
-      let lf = raw.indexOf(LF, pos);
-      if (lf < 0 || lf > headerEnd) lf = headerEnd;
+      // One pass over the bytes (cheaper than a Buffer#indexOf call per line).
+      let colon = pos;
+      while (colon < headerEnd && raw[colon] !== COLON && raw[colon] !== LF) colon++;
+      let lf = colon;
+      while (lf < headerEnd && raw[lf] !== LF) lf++;
       if (lf > pos) {
-        let colon = pos;
-        while (colon < lf && raw[colon] !== COLON) colon++;
         if (colon === pos || colon === lf) {
           const line = raw.toString('latin1', pos, lf);
           throw new EslProtocolError(`bad line in event body: ${JSON.stringify(line.slice(0, 60))}`);
         }
         let v = colon + 1;
         while (v < lf && raw[v] === SPACE) v++;
-        if (n + 4 > scratch.length) {
-          const bigger = new Int32Array(scratch.length * 2);
-          bigger.set(scratch);
-          scratch = bigger;
-        }
-        scratch[n] = pos;
-        scratch[n + 1] = colon;
-        scratch[n + 2] = v;
-        scratch[n + 3] = lf;
-        n += 4;
+        index.push(pos, colon, v, lf);
       }
       pos = lf + 1;
     }
-    const index = scratch.slice(0, n);
     const at = find(raw, index, 'content-length');
     if (at >= 0 && end >= 0) {
       const innerLength = raw.toString('latin1', index[at + 2], index[at + 3]);
@@ -336,7 +327,7 @@ class PlainBodyEvent extends BaseEvent {
  * The first line (4 offsets each in `index`) whose name, lower-cased as String#toLowerCase
  * does for Latin-1, is `lower`; -1 if none.
  */
-function find(raw: Buffer, index: Int32Array, lower: string): number {
+function find(raw: Buffer, index: readonly number[], lower: string): number {
   const length = lower.length;
   for (let i = 0; i < index.length; i += 4) {
     const start = index[i] as number;
