@@ -23,6 +23,8 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
 
 /**
  * Incremental framer for both directions of the event socket.
@@ -208,26 +210,41 @@ export class FrameParser {
     return Buffer.concat(parts, n);
   }
 
+  /**
+   * Splits a header block into lines in place (no copy of the whole block as text): trailing
+   * CRs are dropped, empty lines skipped, each line cut at its first colon, spaces after the
+   * colon skipped. Only the names and values become strings.
+   */
   private parseHeaderBlock(block: Buffer): { command?: string; headers: HeaderBlock } | undefined {
-    const text = block.toString('latin1');
-    const lines = text.split('\n');
     const entries: Array<[string, string]> = [];
     let command: string | undefined;
-    for (let raw of lines) {
-      if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
-      if (raw.length === 0) continue;
+    const length = block.length;
+    let pos = 0;
+    while (pos < length) {
+      let colon = -1;
+      let lf = pos;
+      for (; lf < length; lf++) {
+        const b = block[lf];
+        if (b === LF) break;
+        if (b === COLON && colon < 0) colon = lf;
+      }
+      let end = lf;
+      while (end > pos && block[end - 1] === CR) end--;
+      const start = pos;
+      pos = lf + 1;
+      if (end === start) continue;
       if (this.commandMode && command === undefined) {
-        command = raw;
+        command = block.toString('latin1', start, end);
         continue;
       }
-      const colon = raw.indexOf(':');
-      if (colon <= 0) {
+      if (colon <= start || colon >= end) {
         if (this.commandMode) continue; // FreeSWITCH ignores such lines in commands
-        throw new EslProtocolError(`not a header line: ${JSON.stringify(raw.slice(0, 60))}`);
+        const line = block.toString('latin1', start, end);
+        throw new EslProtocolError(`not a header line: ${JSON.stringify(line.slice(0, 60))}`);
       }
       let v = colon + 1;
-      while (raw.charCodeAt(v) === 0x20) v++;
-      entries.push([raw.slice(0, colon), raw.slice(v)]);
+      while (v < end && block[v] === SPACE) v++;
+      entries.push([block.toString('latin1', start, colon), block.toString('latin1', v, end)]);
     }
     if (command === undefined && entries.length === 0) return undefined;
     const headers = new HeaderBlock(entries);

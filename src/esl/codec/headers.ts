@@ -14,7 +14,9 @@ export class HeaderBlock {
   raw(name: string): string | undefined {
     if (this.entries.length <= 8) {
       const lower = name.toLowerCase();
-      for (const [k, v] of this.entries) if (k === name || k.toLowerCase() === lower) return v;
+      // Names are binary strings, whose lower case has their length: compare lengths first.
+      for (const [k, v] of this.entries)
+        if (k === name || (k.length === lower.length && k.toLowerCase() === lower)) return v;
       return undefined;
     }
     if (!this.index) {
