@@ -237,8 +237,19 @@ mail:
     port: $SMTP_PORT
     # STARTTLS + AUTH instead: port: $SUBMISSION_PORT, starttls: true, user: alice, password: alicepw
 
-# remote inquiry reads the mailboxes over IMAP: 127.0.0.1:$IMAP_PORT (imaps :$IMAPS_PORT),
-# master user master / $MASTER_PW
+# remote inquiry reads the owners' mailboxes over IMAP as the master user
+mailbox:
+  type: imap
+  imap:
+    host: 127.0.0.1
+    port: $IMAP_PORT
+    # STARTTLS with the lab's throwaway certificate ($DIR/tls/cert.pem): not verified here
+    rejectUnauthorized: false
+    access: administrative
+    adminMode: master
+    masterUser: master
+    masterPassword: $MASTER_PW
+    masterSeparator: '*'
 YAML
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadMenus } from '../../dsl/index.js';
 import {
   callerActions,
+  inquiryActions,
   loginActions,
   settingsActions,
   UserRecords,
@@ -16,6 +17,7 @@ import { readConfig } from '../../src/config/index.js';
 import type { Directory } from '../../src/directory/index.js';
 import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, type MailTransport } from '../../src/mail/index.js';
+import type { MailboxStore } from '../../src/mailbox/index.js';
 import { isInternal } from '../../src/phone/index.js';
 import { VoiceboxServer, type CallEvent, type Voice } from '../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
@@ -48,6 +50,8 @@ export async function startVoicebox(o: {
   login?: Partial<LoginPolicy>;
   /** config.welcome, over the defaults */
   welcome?: Partial<{ enabled: boolean; minPinLength: number; defaultPin: string }>;
+  /** the owners' mailboxes, for remote inquiry */
+  mailboxes?: MailboxStore;
 }): Promise<Voicebox> {
   const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
@@ -103,6 +107,17 @@ export async function startVoicebox(o: {
       },
       users,
     ),
+    ...(o.mailboxes
+      ? inquiryActions({
+          mailboxes: o.mailboxes,
+          users,
+          spool,
+          location: config.location,
+          media: mediaRoot,
+          mail: { domain: 'example.com' },
+          timeZone: bundle.officeHours?.timeZone ?? 'UTC',
+        })
+      : []),
   ]);
   const events = new Map<string, CallEvent[]>();
   const server = new VoiceboxServer({

@@ -34,6 +34,7 @@ function directory(servers: string[]) {
 describe('a caller leaves a message (real LDAP, Postfix, Dovecot)', () => {
   it('lands in the owner Dovecot INBOX with From per template, the caller in the Subject and the WAV', async () => {
     box = await startVoicebox({
+      welcome: { enabled: false },
       directory: directory(lab.ldap.servers.map((s) => s.url)),
       transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
     });
@@ -71,6 +72,7 @@ describe('a caller leaves a message (real LDAP, Postfix, Dovecot)', () => {
 
   it('the second LDAP server answers when the first is down', async () => {
     box = await startVoicebox({
+      welcome: { enabled: false },
       directory: directory(['ldap://127.0.0.1:1', lab.ldap.servers[1].url]),
       transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
     });
@@ -80,6 +82,7 @@ describe('a caller leaves a message (real LDAP, Postfix, Dovecot)', () => {
 
   it('with no LDAP server at all the caller hears an apology, and nothing crashes', async () => {
     box = await startVoicebox({
+      welcome: { enabled: false },
       directory: directory(['ldap://127.0.0.1:1', 'ldap://127.0.0.1:2']),
       transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
     });
@@ -94,6 +97,7 @@ describe('a caller leaves a message (real LDAP, Postfix, Dovecot)', () => {
 describe('SMTP down', () => {
   it('the caller still hears thank you; the message waits and is delivered exactly once after a restart', async () => {
     box = await startVoicebox({
+      welcome: { enabled: false },
       directory: directory(lab.ldap.servers.map((s) => s.url)),
       transport: smtpTransport({ host: lab.host, port: 1, timeoutMs: 1000 }),
     });

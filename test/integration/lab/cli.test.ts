@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { load } from 'js-yaml';
+import { readConfig } from '../../../src/config/index.js';
 import { readLabState, runLab } from '../../env/lab.js';
 import type { LabRun, LabState } from '../../env/lab.js';
 
@@ -81,25 +81,21 @@ describe('npm run lab:up / lab:status / lab:down', () => {
     for (const pid of pidsOf(first)) expect(await alive(pid)).toBe(true);
   });
 
-  it('writes an example voicebox config that points at the lab', async () => {
-    const config = load(await readFile(first.config, 'utf8'));
-    expect(config).toMatchObject({
-      ldap: {
-        servers: first.ldap.servers.map((s) => s.url),
-        bindDn: first.ldap.bindDn,
-        bindPassword: first.ldap.bindPassword,
-        baseDn: 'dc=example,dc=com',
-        ous: first.ldap.ous,
-        attributes: { mailboxNumber: 'voiceboxMailboxNumber', userData: 'voiceboxUserData' },
-      },
-      imap: {
-        host: '127.0.0.1',
-        port: first.imap.port,
-        tls: false,
-        master: { user: 'master', password: 'masterpw' },
-      },
-      smtp: { host: '127.0.0.1', port: first.smtp.port },
+  it('writes an example voicebox config that voicebox accepts and that points at the lab', async () => {
+    const config = readConfig(first.config);
+    expect(config.directory.type).toBe('ldap');
+    expect(config.directory.ldap).toMatchObject({
+      servers: first.ldap.servers.map((s) => s.url),
+      bindDn: first.ldap.bindDn,
+      bindPassword: first.ldap.bindPassword,
+      baseDn: 'dc=example,dc=com',
     });
+    expect(config.mailbox.imap).toMatchObject({
+      host: '127.0.0.1',
+      port: first.imap.port,
+      masterUser: 'master',
+    });
+    expect(config.mail.smtp).toMatchObject({ host: '127.0.0.1', port: first.smtp.port });
   });
 
   it('lab:up again leaves the running lab alone', async () => {
