@@ -16,6 +16,7 @@ import {
   DEFAULT_LDAP_ATTRIBUTES,
   DEFAULT_LDAP_FILTER,
   LdapDirectory,
+  LocalSettingsFallback,
   YamlDirectory,
   type Directory,
 } from '../directory/index.js';
@@ -38,7 +39,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function directoryFrom(config: VoiceboxConfig): Directory {
+export function directoryFrom(config: VoiceboxConfig, log?: RuntimeLogger): Directory {
+  // settings changed by phone fall back to a local file when LDAP may not be written (S6)
+  return new LocalSettingsFallback(directoryOf(config), resolve(config.directory.localSettings), log);
+}
+
+function directoryOf(config: VoiceboxConfig): Directory {
   if (config.directory.type === 'ldap') {
     const l = config.directory.ldap;
     if (!l || l.servers.length === 0)
@@ -81,7 +87,7 @@ export async function buildServices(
   media: MediaRoot,
   log: RuntimeLogger,
 ): Promise<Services> {
-  const directory = directoryFrom(config);
+  const directory = directoryFrom(config, log);
   const smtp = config.mail.smtp;
   const transport: MailTransport = smtp
     ? smtpTransport({

@@ -28,6 +28,7 @@ export interface VoiceboxConfig {
   directory: {
     type: 'yaml' | 'ldap';
     file: string;
+    localSettings: string;
     ldap?: {
       servers: string[];
       bindDn?: string;

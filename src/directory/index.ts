@@ -17,3 +17,4 @@ export { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from './l
 export type { LdapAttributes, LdapDirectoryConfig } from './ldap.js';
 export { YamlDirectory } from './yaml.js';
 export type { YamlDirectoryConfig, YamlNumberField } from './yaml.js';
+export { LocalSettingsFallback } from './local.js';
