@@ -99,6 +99,22 @@ describe('plain events read in place give what the full decode gives', () => {
     }
   });
 
+  it('reads interleaved across events give the same values (one event is indexed at a time)', () => {
+    const bodies = captures.flatMap(plainBodies);
+    const events = bodies.map((b) => parsePlainEvent(b));
+    const refs = bodies.map((b) => fullDecode(b));
+    for (let round = 0; round < 2; round++)
+      events.forEach((ev, i) => {
+        const ref = refs[i]!;
+        const other = events[(i * 7 + round) % events.length]!;
+        expect(ev.get('Unique-ID')).toBe(ref.get('Unique-ID'));
+        other.get('Event-Name');
+        expect(ev.get('Event-Name')).toBe(ref.get('Event-Name'));
+        expect(ev.variable('current_application')).toBe(ref.headers.get('variable_current_application'));
+        expect(ev.body).toBe(ref.body);
+      });
+  });
+
   it('found plain events in the captures', () => {
     expect(captures.flatMap(plainBodies).length).toBeGreaterThan(20);
   });

@@ -202,19 +202,29 @@ const SPACE = 0x20;
 const VARIABLE_PREFIX = Buffer.from('variable_', 'latin1');
 
 /**
- * A `text/event-plain` body, read in place. On first use (other than the name) one pass over
- * the header bytes records, per line, where its name, colon, value and end are; no string is
+ * The line index of the plain event read last: 4 offsets per header line (name start, colon,
+ * value start, line end). One for the process, since events are read one at a time as they
+ * are dispatched: reading an event allocates nothing but the strings asked for. An event read
+ * again after another one has been read is indexed again (a pass over its header bytes).
+ */
+let scratch = new Int32Array(4 * 512);
+let scratchCount = 0;
+/** Which event `scratch` holds (events are numbered; 0: none). */
+let scratchOwner = 0;
+let eventIds = 0;
+
+/**
+ * A `text/event-plain` body, read in place. On use (other than the name) one pass over the
+ * header bytes records, per line, where its name, colon, value and end are; no string is
  * made until a header is read, and only that header's value is then percent-decoded. The
  * values are the same as splitting every line (`parsePlainEvent` does it this way too): the
  * first header whose name matches case-insensitively, as HeaderBlock.raw does, and a garbled
- * line or inner Content-Length throws {@link EslProtocolError} on that first use.
+ * line or inner Content-Length throws {@link EslProtocolError} on the first use.
  */
 class PlainBodyEvent extends BaseEvent {
-  /**
-   * Per header line, in wire order: name start, colon, value start, line end. A plain array
-   * of small integers: allocated in the JS heap, unlike a typed array of this size.
-   */
-  private index: number[] | undefined;
+  private readonly id = ++eventIds;
+  /** The body has been indexed once (and found sound). */
+  private checked = false;
   private innerStart = -1;
   private innerEnd = -1;
   private all: Map<string, string> | undefined;
@@ -223,13 +233,14 @@ class PlainBodyEvent extends BaseEvent {
     super();
   }
 
-  /** Builds the line index (and checks the body): done once, on first use. */
-  lines(): number[] {
-    if (this.index !== undefined) return this.index;
+  /** Puts this event's line index into `scratch` (unless it is there); returns the number of offsets. */
+  lines(): number {
+    if (scratchOwner === this.id) return scratchCount;
+    scratchOwner = 0;
     const raw = this.raw;
     let end = raw.indexOf('\n\n');
     const headerEnd = end < 0 ? raw.length : end;
-    const index: number[] = [];
+    let n = 0;
     let pos = 0;
     while (pos < headerEnd) {
       // One pass over the bytes (cheaper than a Buffer#indexOf call per line).
@@ -244,31 +255,44 @@ class PlainBodyEvent extends BaseEvent {
         }
         let v = colon + 1;
         while (v < lf && raw[v] === SPACE) v++;
-        index.push(pos, colon, v, lf);
+        if (n + 4 > scratch.length) {
+          const bigger = new Int32Array(scratch.length * 2);
+          bigger.set(scratch);
+          scratch = bigger;
+        }
+        scratch[n] = pos;
+        scratch[n + 1] = colon;
+        scratch[n + 2] = v;
+        scratch[n + 3] = lf;
+        n += 4;
       }
       pos = lf + 1;
     }
-    const at = find(raw, index, 'content-length');
-    if (at >= 0 && end >= 0) {
-      const innerLength = raw.toString('latin1', index[at + 2], index[at + 3]);
-      const len = Number(innerLength);
-      end += 2;
-      if (!Number.isSafeInteger(len) || len < 0 || end + len > raw.length) {
-        throw new EslProtocolError(
-          `inner Content-Length ${JSON.stringify(innerLength)} does not fit the event`,
-        );
+    if (!this.checked) {
+      const at = find(raw, scratch, n, 'content-length');
+      if (at >= 0 && end >= 0) {
+        const innerLength = raw.toString('latin1', scratch[at + 2], scratch[at + 3]);
+        const len = Number(innerLength);
+        end += 2;
+        if (!Number.isSafeInteger(len) || len < 0 || end + len > raw.length) {
+          throw new EslProtocolError(
+            `inner Content-Length ${JSON.stringify(innerLength)} does not fit the event`,
+          );
+        }
+        this.innerStart = end;
+        this.innerEnd = end + len;
       }
-      this.innerStart = end;
-      this.innerEnd = end + len;
+      this.checked = true;
     }
-    this.index = index;
-    return index;
+    scratchOwner = this.id;
+    scratchCount = n;
+    return n;
   }
 
   override get name(): string {
     const raw = this.raw;
     if (
-      this.index === undefined &&
+      !this.checked &&
       raw.length >= EVENT_NAME_LINE.length &&
       raw.compare(EVENT_NAME_LINE, 0, EVENT_NAME_LINE.length, 0, EVENT_NAME_LINE.length) === 0
     ) {
@@ -284,16 +308,17 @@ class PlainBodyEvent extends BaseEvent {
   }
 
   get(header: string): string | undefined {
-    const index = this.lines();
-    const at = find(this.raw, index, header.toLowerCase());
-    return at < 0 ? undefined : percentDecode(this.raw.toString('latin1', index[at + 2], index[at + 3]));
+    const n = this.lines();
+    const at = find(this.raw, scratch, n, header.toLowerCase());
+    return at < 0 ? undefined : percentDecode(this.raw.toString('latin1', scratch[at + 2], scratch[at + 3]));
   }
 
   override variable(name: string): string | undefined {
-    const index = this.lines();
+    const n = this.lines();
+    const index = scratch;
     const raw = this.raw;
     const length = VARIABLE_PREFIX.length + name.length;
-    for (let i = 0; i < index.length; i += 4) {
+    for (let i = 0; i < n; i += 4) {
       const start = index[i] as number;
       if ((index[i + 1] as number) - start !== length) continue;
       if (
@@ -310,10 +335,11 @@ class PlainBodyEvent extends BaseEvent {
 
   headers(): Map<string, string> {
     if (!this.all) {
-      const index = this.lines();
+      const n = this.lines();
+      const index = scratch;
       const raw = this.raw;
       const all = new Map<string, string>();
-      for (let i = 0; i < index.length; i += 4) {
+      for (let i = 0; i < n; i += 4) {
         const k = raw.toString('latin1', index[i], index[i + 1]);
         if (!all.has(k)) all.set(k, percentDecode(raw.toString('latin1', index[i + 2], index[i + 3])));
       }
@@ -324,12 +350,12 @@ class PlainBodyEvent extends BaseEvent {
 }
 
 /**
- * The first line (4 offsets each in `index`) whose name, lower-cased as String#toLowerCase
+ * The first of `count / 4` lines (4 offsets each in `index`) whose name, lower-cased as String#toLowerCase
  * does for Latin-1, is `lower`; -1 if none.
  */
-function find(raw: Buffer, index: readonly number[], lower: string): number {
+function find(raw: Buffer, index: Int32Array, count: number, lower: string): number {
   const length = lower.length;
-  for (let i = 0; i < index.length; i += 4) {
+  for (let i = 0; i < count; i += 4) {
     const start = index[i] as number;
     if ((index[i + 1] as number) - start !== length) continue;
     let k = 0;
