@@ -1,0 +1,107 @@
+// Remote inquiry over the shipped menus with the simulator and a Maildir mailbox: a long
+// e-mail is read piece by piece, and the caller can cut it short.
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { YamlDirectory } from '../../src/directory/index.js';
+import { maildirTransport } from '../../src/mail/index.js';
+import { MaildirMailboxStore } from '../../src/mailbox/index.js';
+import { hashPin } from '../../src/pin/index.js';
+import { nth, ownerCalls, startVoicebox, type Voicebox } from './support.js';
+
+const ALICE = '+49 30 1234501';
+let box: Voicebox | undefined;
+afterEach(async () => {
+  await box?.close();
+  box = undefined;
+});
+
+/** alice with a PIN, and one e-mail of `bytes` plain text in her Maildir INBOX */
+async function aliceWithLongMail(bytes: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'voicebox-inquiry-'));
+  const usersFile = join(dir, 'users.yaml');
+  copyFileSync('examples/users.yaml', usersFile);
+  const maildir = join(dir, 'maildir');
+  const directory = new YamlDirectory({ file: usersFile });
+  const alice = (await directory.findByNumber([ALICE]))!;
+  const pinHash = await hashPin('2468');
+  await directory.updateSettings(alice, (s) => ({
+    ...s,
+    pinHash,
+    welcomeSentAt: '2026-01-01T00:00:00.000Z',
+  }));
+  const sentence = (i: number) => `This is sentence number ${i} of a very long report about the quarter. `;
+  let body = '';
+  for (let i = 1; body.length < bytes; i++) body += sentence(i) + (i % 5 === 0 ? '\r\n\r\n' : '');
+  mkdirSync(join(maildir, 'alice', 'new'), { recursive: true });
+  mkdirSync(join(maildir, 'alice', 'cur'), { recursive: true });
+  mkdirSync(join(maildir, 'alice', 'tmp'), { recursive: true });
+  writeFileSync(
+    join(maildir, 'alice', 'new', '1700000000.long.test'),
+    [
+      'From: Bob Berger <bob@example.com>',
+      'To: alice@example.com',
+      'Subject: Quarterly report',
+      'Date: Tue, 14 Nov 2023 10:00:00 +0100',
+      'Message-ID: <long@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+  box = await startVoicebox({
+    directory,
+    transport: maildirTransport({ root: maildir }),
+    mailboxes: new MaildirMailboxStore({
+      root: maildir,
+      folder: 'INBOX',
+      trash: 'Deleted Voice Messages',
+      deleteMode: 'trash',
+    }),
+  });
+  return box;
+}
+
+describe('a long e-mail read aloud', () => {
+  it('100 KB: the caller hears the first piece, skips the rest with #, and gets the options menu', async () => {
+    const box = await aliceWithLongMail(100 * 1024);
+    const r = await box.call(
+      ownerCalls('+4989777888', ['2468'], (c) =>
+        c
+          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+          .pressWhilePlaying(/sentence%20number%201%20/, '#', 300)
+          .pressWhilePlaying(/message_options/, '*', 300)
+          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+      ),
+    );
+    const pieces = r.said.filter((s) => s.startsWith('This is sentence'));
+    expect(pieces).toHaveLength(1);
+    expect(pieces[0]).toMatch(/^This is sentence number 1 of/);
+    expect(r.said).toContain('de:text_keys');
+    // straight on after the body: the options menu, then the main menu
+    expect(r.said.slice(r.said.indexOf(pieces[0]!) + 1)).toEqual([
+      'de:message_options',
+      'de:main_menu',
+      'de:goodbye',
+    ]);
+  });
+
+  it('1 hears a piece again; silence goes on to the next piece', async () => {
+    const box = await aliceWithLongMail(100 * 1024);
+    const r = await box.call(
+      ownerCalls('+4989777888', ['2468'], (c) =>
+        c
+          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+          .pressWhilePlaying(nth(/sentence%20number%201%20/, 1), '1', 300)
+          .pressWhilePlaying(/sentence%20number%206%20/, '#', 300)
+          .pressWhilePlaying(/message_options/, '*', 300)
+          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+      ),
+    );
+    const pieces = r.said.filter((s) => s.startsWith('This is sentence'));
+    expect(pieces.map((p) => /number (\d+) /.exec(p)?.[1])).toEqual(['1', '1', '6']);
+    expect(r.said.at(-1)).toBe('de:goodbye');
+  });
+});
