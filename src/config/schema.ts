@@ -70,6 +70,10 @@ export const schema: Record<string, Rule> = {
       default: 'users.yaml',
       hint: 'the users file; a missing default one starts as a copy of examples/users.yaml',
     }),
+    localSettings: s({
+      default: 'local-settings.json',
+      hint: 'where settings go when the directory is read-only for voicebox',
+    }),
     ldap: section(
       {
         servers: { kind: 'list', of: 'string' },
