@@ -458,7 +458,7 @@ export class Channel {
             p.resolve({
               app: event.get('Application') ?? p.app,
               response: event.get('Application-Response') ?? '_none_',
-              variables: new EventVariables(event),
+              variables: eventVariables(event),
               event,
             }),
           );
@@ -577,28 +577,32 @@ function channelDataOf(reply: EslMessage): ChannelData {
     calledNumber: get('Caller-Destination-Number') || get('Channel-Destination-Number'),
     channelName: get('Channel-Name'),
     answered: get('Answer-State') === 'answered',
-    variables: ev?.variables() ?? new Map(),
+    variables: ev ? eventVariables(ev) : new Map(),
     headers,
   };
 }
 
 /**
- * `ExecuteResult.variables`: a single `get`/`has` reads that one variable from the event
- * (most callers read one or two of the ~100 a completion carries); anything else builds the
- * whole map once, as `event.variables()` does.
+ * A map read mostly one key at a time: `get`/`has` use `lookup` (which must agree with the
+ * map), anything else builds the whole map once. `ExecuteResult.variables` reads one or two of
+ * the ~100 variables a completion carries straight from the event; `ChannelData.variables`
+ * reads them from the connect reply's headers.
  */
-class EventVariables implements ReadonlyMap<string, string> {
+class LazyMap implements ReadonlyMap<string, string> {
   private map: Map<string, string> | undefined;
-  constructor(private readonly event: EslEvent) {}
+  constructor(
+    private readonly lookup: (key: string) => string | undefined,
+    private readonly build: () => Map<string, string>,
+  ) {}
   private all(): Map<string, string> {
-    this.map ??= this.event.variables();
+    this.map ??= this.build();
     return this.map;
   }
-  get(name: string): string | undefined {
-    return this.map ? this.map.get(name) : this.event.variable(name);
+  get(key: string): string | undefined {
+    return this.map ? this.map.get(key) : this.lookup(key);
   }
-  has(name: string): boolean {
-    return this.get(name) !== undefined;
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
   }
   get size(): number {
     return this.all().size;
@@ -621,6 +625,14 @@ class EventVariables implements ReadonlyMap<string, string> {
   [Symbol.iterator](): MapIterator<[string, string]> {
     return this.all()[Symbol.iterator]();
   }
+}
+
+/** An event's channel variables, read one at a time (`event.variable`). */
+function eventVariables(event: EslEvent): ReadonlyMap<string, string> {
+  return new LazyMap(
+    (name) => event.variable(name),
+    () => event.variables(),
+  );
 }
 
 function bridgeOutcome(disposition: string | undefined, dialStatus: string | undefined): BridgeOutcome {

@@ -115,6 +115,26 @@ describe('plain events read in place give what the full decode gives', () => {
       });
   });
 
+  it('variable(name) is variables().get(name) for json events and the connect reply too', () => {
+    let checked = 0;
+    for (const capture of captures) {
+      const parser = new FrameParser();
+      parser.push(readFileSync(new URL(capture, dir)), (f) => {
+        const m = new EslMessage(f);
+        const fresh = (): EslEvent | undefined => new EslMessage(f).event();
+        const ev = m.event();
+        if (!ev) return;
+        const vars = fresh()?.variables() ?? new Map<string, string>();
+        for (const k of [...vars.keys(), 'no_such_variable', 'Variable_x'])
+          expect(fresh()?.variable(k), `${capture} ${k}`).toBe(vars.get(k));
+        ev.headers(); // and once the map exists
+        for (const k of vars.keys()) expect(ev.variable(k)).toBe(vars.get(k));
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
   it('found plain events in the captures', () => {
     expect(captures.flatMap(plainBodies).length).toBeGreaterThan(20);
   });

@@ -122,6 +122,12 @@ class PlainEvent extends BaseEvent {
   get(header: string): string | undefined {
     return this.block.decoded(header);
   }
+  override variable(name: string): string | undefined {
+    if (this.all) return this.all.get('variable_' + name);
+    const key = 'variable_' + name;
+    for (const [k, v] of this.block.entries) if (k === key) return percentDecode(v);
+    return undefined;
+  }
   headers(): Map<string, string> {
     if (!this.all) {
       this.all = new Map();
