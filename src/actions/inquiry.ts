@@ -224,10 +224,11 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
       const { info, owner } = entry(msg);
       if (!isAudio(recording!) || !recording.localPath) throw new Error('reply needs a recording');
       const id = `re-${ctx.call.id}-${info.uid}`.replace(/[^A-Za-z0-9._-]/g, '_');
+      // a phone's voice message goes back to its voice address; an e-mail to Reply-To, else From
       const to = info.senderNumber
         ? `${info.senderNumber}@voice.${o.mail.domain}`
-        : info.sender.includes('@')
-          ? info.sender
+        : info.replyAddress.includes('@')
+          ? info.replyAddress
           : undefined;
       if (!to) throw new Error('the sender has no address to reply to');
       const message = composeVoiceMessage({

@@ -351,6 +351,7 @@ class ImapMailbox implements Mailbox {
       kind: detectKind(header(headers, 'x-voicebox-type'), address),
       date: envelopeDate(message.envelope?.date) ?? internal,
       sender: (from?.name ? decodeWords(from.name) : '') || address,
+      replyAddress: message.envelope?.replyTo?.[0]?.address || address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: message.envelope?.subject ?? '',
       ...(duration !== undefined ? { durationMs: duration } : {}),

@@ -147,6 +147,7 @@ class MaildirMailbox implements Mailbox {
       kind: detectKind(header(headers, 'x-voicebox-type'), from.address),
       date: Number.isNaN(dated.getTime()) ? (await stat(entry.path)).mtime : dated,
       sender: from.name || from.address,
+      replyAddress: parseAddress(header(headers, 'reply-to')).address || from.address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: decodeWords(header(headers, 'subject') ?? ''),
       ...(duration !== undefined ? { durationMs: duration } : {}),

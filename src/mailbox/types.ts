@@ -35,6 +35,8 @@ export interface MessageInfo {
   date: Date;
   /** the display name, else the address */
   sender: string;
+  /** where a reply goes: the Reply-To address, else the From address ('' when there is none) */
+  replyAddress: string;
   /** the phone number when the sender is a phone (X-Voicebox-Caller or `$(phonenumber)@voice.domain`) */
   senderNumber?: string;
   subject: string;

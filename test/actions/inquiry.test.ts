@@ -1,6 +1,6 @@
 // Remote inquiry over the shipped menus with the simulator and a Maildir mailbox: a long
 // e-mail is read piece by piece, and the caller can cut it short.
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -61,12 +61,12 @@ async function aliceWithLongMail(bytes: number) {
       deleteMode: 'trash',
     }),
   });
-  return box;
+  return { box, maildir };
 }
 
 describe('a long e-mail read aloud', () => {
   it('100 KB: the caller hears the first piece, skips the rest with #, and gets the options menu', async () => {
-    const box = await aliceWithLongMail(100 * 1024);
+    const { box } = await aliceWithLongMail(100 * 1024);
     const r = await box.call(
       ownerCalls('+4989777888', ['2468'], (c) =>
         c
@@ -89,7 +89,7 @@ describe('a long e-mail read aloud', () => {
   });
 
   it('1 hears a piece again; silence goes on to the next piece', async () => {
-    const box = await aliceWithLongMail(100 * 1024);
+    const { box } = await aliceWithLongMail(100 * 1024);
     const r = await box.call(
       ownerCalls('+4989777888', ['2468'], (c) =>
         c
@@ -103,5 +103,27 @@ describe('a long e-mail read aloud', () => {
     const pieces = r.said.filter((s) => s.startsWith('This is sentence'));
     expect(pieces.map((p) => /number (\d+) /.exec(p)?.[1])).toEqual(['1', '1', '6']);
     expect(r.said.at(-1)).toBe('de:goodbye');
+  });
+
+  it("a reply goes to the sender's address, not her display name", async () => {
+    const { box, maildir } = await aliceWithLongMail(300);
+    const r = await box.call(
+      ownerCalls('+4989777888', ['2468'], (c) =>
+        c
+          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+          .pressWhilePlaying(nth(/message_options/, 1), '8', 300)
+          .pressDuring('record', '#', 2000)
+          .pressWhilePlaying(nth(/message_options/, 2), '*', 300)
+          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+      ),
+    );
+    expect(r.said).toContain('de:reply_sent');
+    await box.spool.flush();
+    const replies = readdirSync(join(maildir, 'bob', 'new')).map((f) =>
+      readFileSync(join(maildir, 'bob', 'new', f), 'utf8'),
+    );
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatch(/^Subject: Re: Quarterly report/m);
+    expect(replies[0]).toMatch(/audio\/wav/);
   });
 });
