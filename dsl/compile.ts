@@ -214,7 +214,7 @@ class Compiler {
       case 'binary':
         return this.binary(e);
       case 'call':
-        return this.call(e, new Set(), true);
+        return this.call(e, true);
       case 'path':
         return this.path(e, expected);
     }
@@ -325,10 +325,10 @@ class Compiler {
   }
 
   /**
-   * An action call. `handled` are the outcomes the statement handles; in an
-   * expression nested in another (`nested`), there is nowhere to handle them.
+   * An action call. In an expression nested in another (`nested`) there is nowhere to
+   * handle its outcomes, so an action that has some is an error there.
    */
-  call(e: Expr & { kind: 'call' }, handled: Set<string>, nested: boolean): GraphExpr {
+  call(e: Expr & { kind: 'call' }, nested: boolean): GraphExpr {
     const signature = actions[e.action.text];
     if (!signature) {
       const guess = didYouMean(e.action.text, Object.keys(actions));
@@ -352,7 +352,6 @@ class Compiler {
         ),
       );
     }
-    void handled;
     return { kind: 'call', action: e.action.text, args, type: signature.result };
   }
 
@@ -601,31 +600,8 @@ class Compiler {
       }
       case 'assign':
         return this.assign(s, next, ctx, id);
-      case 'call': {
-        const handled = new Set(s.outcomes.map((o) => o.outcome.text));
-        const g = this.call(s.call, handled, false);
-        const signature = actions[s.call.action.text];
-        const outcomes = signature
-          ? this.outcomes(
-              signature.outcomes,
-              [],
-              s.outcomes,
-              next,
-              ctx,
-              s.call.action.text,
-              s.call.action.loc,
-            )
-          : {};
-        return this.add({
-          id,
-          kind: 'action',
-          loc,
-          action: s.call.action.text,
-          args: g.kind === 'call' ? g.args : [],
-          outcomes,
-          next,
-        });
-      }
+      case 'call':
+        return this.actionNode(s.call, s.outcomes, next, ctx, id, loc);
     }
   }
 
@@ -654,8 +630,6 @@ class Compiler {
       expected = this.vars.get(head.text)?.type;
     }
     if (s.value.kind === 'call') {
-      const handled = new Set(s.outcomes.map((o) => o.outcome.text));
-      const g = this.call(s.value, handled, false);
       const signature = actions[s.value.action.text];
       if (signature?.result === 'void') {
         this.report(
@@ -666,35 +640,17 @@ class Compiler {
           ),
         );
       }
-      if (rest.length === 0) this.checkVariable(head, g.type);
-      else if (expected && !assignable(g.type, expected))
+      const resultType = signature?.result ?? UNKNOWN;
+      if (rest.length === 0) this.checkVariable(head, resultType);
+      else if (expected && !assignable(resultType, expected)) {
         this.report(
           error(
             s.value.loc,
-            `expected ${article(describeType(expected))}, but this is ${article(describeType(g.type))}`,
+            `expected ${article(describeType(expected))}, but this is ${article(describeType(resultType))}`,
           ),
         );
-      const outcomes = signature
-        ? this.outcomes(
-            signature.outcomes,
-            [],
-            s.outcomes,
-            next,
-            ctx,
-            s.value.action.text,
-            s.value.action.loc,
-          )
-        : {};
-      return this.add({
-        id,
-        kind: 'action',
-        loc: s.loc,
-        action: s.value.action.text,
-        args: g.kind === 'call' ? g.args : [],
-        result: variable,
-        outcomes,
-        next,
-      });
+      }
+      return this.actionNode(s.value, s.outcomes, next, ctx, id, s.loc, variable);
     }
     const value = this.expr(s.value, expected);
     if (rest.length === 0) this.checkVariable(head, value.type);
@@ -710,6 +666,34 @@ class Compiler {
         error(o.outcome.loc, `only an action call has outcomes; '${o.outcome.text}' cannot happen here`),
       );
     return this.add({ id, kind: 'assign', loc: s.loc, variable, value, next });
+  }
+
+  /** an action call as a statement, its result (if assigned) and its outcome handlers */
+  private actionNode(
+    call: Expr & { kind: 'call' },
+    handlers: OutcomeHandler[],
+    next: NodeId,
+    ctx: Ctx,
+    id: NodeId,
+    loc: SourceLoc,
+    result?: string,
+  ): NodeId {
+    const g = this.call(call, false);
+    const signature = actions[call.action.text];
+    const outcomes = signature
+      ? this.outcomes(signature.outcomes, [], handlers, next, ctx, call.action.text, call.action.loc)
+      : {};
+    const args = g.kind === 'call' ? g.args : [];
+    return this.add({
+      id,
+      kind: 'action',
+      loc,
+      action: call.action.text,
+      args,
+      ...(result ? { result } : {}),
+      outcomes,
+      next,
+    });
   }
 
   private checkVariable(name: Name, type: TypeName): void {
