@@ -577,7 +577,15 @@ function channelDataOf(reply: EslMessage): ChannelData {
     calledNumber: get('Caller-Destination-Number') || get('Channel-Destination-Number'),
     channelName: get('Channel-Name'),
     answered: get('Answer-State') === 'answered',
-    variables: ev ? eventVariables(ev) : new Map(),
+    // Read from the headers map (kept anyway), so that the reply itself is not kept for the call.
+    variables: new LazyMap(
+      (name) => headers.get('variable_' + name),
+      () => {
+        const out = new Map<string, string>();
+        for (const [k, v] of headers) if (k.startsWith('variable_')) out.set(k.slice(9), v);
+        return out;
+      },
+    ),
     headers,
   };
 }
@@ -586,7 +594,7 @@ function channelDataOf(reply: EslMessage): ChannelData {
  * A map read mostly one key at a time: `get`/`has` use `lookup` (which must agree with the
  * map), anything else builds the whole map once. `ExecuteResult.variables` reads one or two of
  * the ~100 variables a completion carries straight from the event; `ChannelData.variables`
- * reads them from the connect reply's headers.
+ * reads them from the connect reply's headers map (as `EslEvent.variables()` does).
  */
 class LazyMap implements ReadonlyMap<string, string> {
   private map: Map<string, string> | undefined;

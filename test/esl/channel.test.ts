@@ -55,6 +55,16 @@ describe('Channel against the simulator', () => {
       called: ch.calledNumber,
       mailbox: ch.data.variables.get('vb_mailbox'),
       answered: ch.data.answered,
+      // read one at a time or whole, the variables are the variable_* headers
+      variablesAgree: (() => {
+        const expected = [...ch.data.headers]
+          .filter(([k]) => k.startsWith('variable_'))
+          .map(([k, v]) => [k.slice(9), v]);
+        const one = expected.every(([k, v]) => ch.data.variables.get(k!) === v && ch.data.variables.has(k!));
+        return (
+          one && expected.length > 10 && JSON.stringify([...ch.data.variables]) === JSON.stringify(expected)
+        );
+      })(),
     }));
     expect(result).toMatchObject({
       number: '+4930123456',
@@ -62,6 +72,7 @@ describe('Channel against the simulator', () => {
       called: '5001',
       mailbox: '1000',
       answered: false,
+      variablesAgree: true,
     });
     expect(result?.uuid).toMatch(/^[0-9a-f-]{36}$/);
   });
