@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow } from 'imapflow';
-import type { FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
+import type { ESearchResult, FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
 import { detectKind, durationMs, isAudio, KIND_HEADERS, senderNumber } from './kind.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';
@@ -156,13 +156,34 @@ interface ImapErrorShape {
 const shape = (error: unknown): ImapErrorShape =>
   typeof error === 'object' && error !== null ? (error as ImapErrorShape) : {};
 
+/**
+ * The kind of each voice, fax and SMS message by UID, per folder, as far as it was searched.
+ * A message's headers never change, so its kind is learned once: a summary searches the
+ * headers of the messages that arrived since (UID ≥ `scannedTo`) and asks the server only for
+ * what does change — which messages exist and which are unseen (index-only searches). The
+ * summary so costs the same for 10 and 10,000 messages after the first call (R5: the counts
+ * are still the store's own, read afresh every call).
+ */
+interface KindIndex {
+  uidValidity: bigint;
+  scannedTo: number;
+  voice: Set<number>;
+  fax: Set<number>;
+  sms: Set<number>;
+}
+
+/** folders whose kinds are remembered; the oldest is forgotten beyond this */
+const KIND_INDEX_FOLDERS = 2000;
+
 /** Opens owners' mailboxes on an IMAP server; one connection per open mailbox (per call). */
 export class ImapMailboxStore implements MailboxStore {
+  private readonly kinds = new Map<string, KindIndex>();
+
   constructor(private readonly options: ImapMailboxOptions) {}
 
   async open(owner: MailboxOwner): Promise<Mailbox> {
     const access = imapAccessFor(this.options, owner);
-    const mailbox = new ImapMailbox(this.options, owner, access);
+    const mailbox = new ImapMailbox(this.options, owner, access, this.kinds);
     await mailbox.connect();
     return mailbox;
   }
@@ -179,6 +200,7 @@ class ImapMailbox implements Mailbox {
     private readonly options: ImapMailboxOptions,
     private readonly owner: MailboxOwner,
     private readonly access: ImapAccess,
+    private readonly kinds: Map<string, KindIndex>,
   ) {}
 
   /** host, user and mode: what an operator needs in every error */
@@ -280,27 +302,25 @@ class ImapMailbox implements Mailbox {
 
   async summary(): Promise<MessageSummary> {
     return this.run('summary', async (c) => {
-      const status = await c.status(this.folder, { messages: true, unseen: true });
+      const status = await c.status(this.folder, { messages: true, uidNext: true, uidValidity: true });
       if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
-      const search = async (query: SearchObject): Promise<Set<number>> =>
-        new Set((await c.search(query, { uid: true })) || []);
-      // the rule of detectKind: X-Voicebox-Type wins; without it, the sender's subdomain decides
-      const byKind = (kind: string): SearchObject => ({
-        or: [
-          { header: { 'x-voicebox-type': kind } },
-          { from: `@${kind}.`, not: { header: { 'x-voicebox-type': true } } },
-        ],
-      });
-      const unseen = await search({ seen: false });
-      const voice = await search(byKind('voice'));
-      const fax = await search(byKind('fax'));
-      const sms = await search(byKind('sms'));
-      const kindOf = (uid: number): 'voice' | 'fax' | 'sms' =>
-        voice.has(uid) ? 'voice' : fax.has(uid) ? 'fax' : 'sms';
+      const uids = async (query: SearchObject): Promise<number[]> =>
+        expandUids(await c.search(query, { uid: true, returnOptions: ['ALL'] }));
+      const index = await this.kindIndex(c, status.uidValidity ?? 0n, status.uidNext, uids);
+      // what changes between calls: which messages exist, which are unseen (index-only searches)
+      const unseen = new Set(await uids({ seen: false }));
       const counts = { newVoice: 0, oldVoice: 0, newFax: 0, newSms: 0, newEmail: 0 };
       let special = 0;
-      for (const uid of new Set([...voice, ...fax, ...sms])) {
-        const kind = kindOf(uid);
+      for (const uid of await uids({ all: true })) {
+        // the rule of detectKind, in the same order as before: voice, fax, sms
+        const kind = index.voice.has(uid)
+          ? 'voice'
+          : index.fax.has(uid)
+            ? 'fax'
+            : index.sms.has(uid)
+              ? 'sms'
+              : undefined;
+        if (kind === undefined) continue;
         special++;
         const isNew = unseen.has(uid);
         if (kind === 'voice') counts[isNew ? 'newVoice' : 'oldVoice']++;
@@ -308,7 +328,7 @@ class ImapMailbox implements Mailbox {
       }
       const total = status.messages ?? 0;
       const newSpecial = counts.newVoice + counts.newFax + counts.newSms;
-      const newEmail = Math.max(0, (status.unseen ?? unseen.size) - newSpecial);
+      const newEmail = Math.max(0, unseen.size - newSpecial);
       return {
         ...counts,
         newEmail,
@@ -316,6 +336,44 @@ class ImapMailbox implements Mailbox {
         total,
       };
     });
+  }
+
+  /** the folder's kinds, brought up to date: only messages that arrived since are searched */
+  private async kindIndex(
+    c: ImapFlow,
+    uidValidity: bigint,
+    uidNext: number | undefined,
+    uids: (query: SearchObject) => Promise<number[]>,
+  ): Promise<KindIndex> {
+    const key = `${this.access.host}\0${this.options.port}\0${this.access.user}\0${this.folder}`;
+    let index = this.kinds.get(key);
+    if (index === undefined || index.uidValidity !== uidValidity) {
+      index = { uidValidity, scannedTo: 1, voice: new Set(), fax: new Set(), sms: new Set() };
+    }
+    this.kinds.delete(key);
+    this.kinds.set(key, index); // most recently used last
+    if (this.kinds.size > KIND_INDEX_FOLDERS) this.kinds.delete(this.kinds.keys().next().value!);
+    const from = index.scannedTo;
+    if (uidNext !== undefined && uidNext <= from) return index;
+    // the rule of detectKind: X-Voicebox-Type wins; without it, the sender's subdomain decides
+    const byKind = (kind: string): SearchObject => ({
+      uid: `${from}:*`,
+      or: [
+        { header: { 'x-voicebox-type': kind } },
+        { from: `@${kind}.`, not: { header: { 'x-voicebox-type': true } } },
+      ],
+    });
+    // `n:*` names the last message even when its UID is below n: keep only what is new
+    const add = (set: Set<number>, found: number[]) =>
+      found.filter((u) => u >= from).forEach((u) => set.add(u));
+    const voice = await uids(byKind('voice'));
+    const fax = await uids(byKind('fax'));
+    const sms = await uids(byKind('sms'));
+    add(index.voice, voice);
+    add(index.fax, fax);
+    add(index.sms, sms);
+    if (uidNext !== undefined) index.scannedTo = uidNext;
+    return index;
   }
 
   async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
@@ -475,4 +533,20 @@ async function readStream(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** UIDs from a SEARCH answer: an ESEARCH `ALL` sequence set (`1:5,9`) or a plain list */
+export function expandUids(result: number[] | ESearchResult | false | undefined): number[] {
+  if (result === false || result === undefined) return [];
+  if (Array.isArray(result)) return result;
+  const uids: number[] = [];
+  for (const range of (result.all ?? '').split(',')) {
+    if (range === '') continue;
+    const [a, b] = range.split(':').map(Number);
+    const lo = Math.min(a!, b ?? a!);
+    const hi = Math.max(a!, b ?? a!);
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) continue;
+    for (let u = lo; u <= hi; u++) uids.push(u);
+  }
+  return uids;
 }

@@ -1,0 +1,117 @@
+// The IMAP summary remembers each message's kind by UID and searches headers only for
+// messages that arrived since: the counts must still follow every change in the store —
+// new mail, mail read elsewhere, mail deleted — call after call on one store.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { ImapMailboxStore, type MessageSummary } from '../../../src/mailbox/index.js';
+import { expandUids } from '../../../src/mailbox/imap.js';
+import { imapClient, labTls, withImap } from '../lab/support.js';
+
+const lab = inject('lab');
+const tag = `summary-${Date.now()}`;
+const wang = { mailbox: 'wang', email: 'wang@example.com' };
+const store = new ImapMailboxStore({
+  host: lab.host,
+  port: lab.imap.port,
+  tls: false,
+  tlsOptions: labTls(lab),
+  access: 'administrative',
+  adminMode: 'master',
+  masterUser: lab.imap.master.user,
+  masterPassword: lab.imap.master.password,
+  masterSeparator: lab.imap.master.separator,
+  namespace: 'Other Users/',
+  pathTemplate: 'user.${MAILBOX}',
+  loginTemplate: '$(LOGIN)',
+  timeoutMs: 5000,
+  folder: 'INBOX',
+  trash: 'Deleted Voice Messages',
+  deleteMode: 'expunge',
+});
+
+const raw = (from: string, kind: string | undefined, n: number) =>
+  [
+    `From: ${from}`,
+    'To: wang@example.com',
+    ...(kind ? [`X-Voicebox-Type: ${kind}`] : []),
+    `Subject: ${tag} ${n}`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <${tag}-${n}@example.com>`,
+    '',
+    'hello',
+    '',
+  ].join('\r\n');
+
+const wangImap = <T>(fn: Parameters<typeof withImap<T>>[1]) =>
+  withImap(imapClient(lab, 'wang', 'wangpw'), fn);
+
+async function summary(): Promise<MessageSummary> {
+  const mailbox = await store.open(wang);
+  try {
+    return await mailbox.summary();
+  } finally {
+    await mailbox.close();
+  }
+}
+
+const diff = (a: MessageSummary, b: MessageSummary) =>
+  Object.fromEntries(
+    Object.keys(a).map((k) => [k, b[k as keyof MessageSummary] - a[k as keyof MessageSummary]]),
+  );
+
+afterAll(() =>
+  wangImap(async (imap) => {
+    await imap.mailboxOpen('INBOX');
+    const uids = (await imap.search({ subject: tag }, { uid: true })) || [];
+    if (uids.length) await imap.messageDelete(uids, { uid: true });
+  }),
+);
+
+describe('summary over calls, as the store changes', () => {
+  it('counts new mail of every kind, mail read elsewhere and mail deleted', async () => {
+    const before = await summary();
+    await wangImap(async (imap) => {
+      await imap.append('INBOX', raw('+4930111@voice.example.com', 'voice', 1));
+      await imap.append('INBOX', raw('+4930111@voice.example.com', undefined, 2)); // legacy: no header
+      await imap.append('INBOX', raw('+4930222@fax.example.com', 'fax', 3));
+      await imap.append('INBOX', raw('+4930333@sms.example.com', 'sms', 4));
+      await imap.append('INBOX', raw('Alice <alice@example.com>', undefined, 5));
+    });
+    const after = await summary();
+    expect(diff(before, after)).toEqual({
+      newVoice: 2,
+      oldVoice: 0,
+      newEmail: 1,
+      oldEmail: 0,
+      newFax: 1,
+      newSms: 1,
+      total: 5,
+    });
+    // one voice message heard and one deleted elsewhere, one more voice message arrives
+    await wangImap(async (imap) => {
+      await imap.mailboxOpen('INBOX');
+      const [first] = (await imap.search({ subject: `${tag} 1` }, { uid: true })) || [];
+      await imap.messageFlagsAdd(String(first), ['\\Seen'], { uid: true });
+      const [second] = (await imap.search({ subject: `${tag} 2` }, { uid: true })) || [];
+      await imap.messageDelete(String(second), { uid: true });
+      await imap.append('INBOX', raw('+4930444@voice.example.com', 'voice', 6));
+    });
+    expect(diff(before, await summary())).toEqual({
+      newVoice: 1,
+      oldVoice: 1,
+      newEmail: 1,
+      oldEmail: 0,
+      newFax: 1,
+      newSms: 1,
+      total: 5,
+    });
+  });
+});
+
+describe('expandUids', () => {
+  it('reads an ESEARCH ALL sequence set and a plain SEARCH list', () => {
+    expect(expandUids({ all: '1:3,7,10:9' })).toEqual([1, 2, 3, 7, 9, 10]);
+    expect(expandUids([4, 5])).toEqual([4, 5]);
+    expect(expandUids({})).toEqual([]);
+    expect(expandUids(false)).toEqual([]);
+  });
+});
