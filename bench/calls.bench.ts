@@ -55,10 +55,13 @@ async function simulatorRole(): Promise<void> {
   const proto = Socket.prototype as unknown as { write: (this: Socket, ...args: unknown[]) => boolean };
   const write = proto.write;
   proto.write = function (this: Socket, ...args: unknown[]): boolean {
+    // Stamped before the write: on 2 cores voicebox often reads the bytes before write()
+    // returns here, and a stamp taken after it would be matched to the previous completion.
+    const at = performance.now() + toMonotonic;
     const written = write.apply(this, args);
     const bytes = args[0];
     if (bytes instanceof Buffer && bytes.includes('CHANNEL_EXECUTE_COMPLETE')) {
-      (completionsSent[String(this.localPort)] ??= []).push(performance.now() + toMonotonic);
+      (completionsSent[String(this.localPort)] ??= []).push(at);
     }
     return written;
   };
