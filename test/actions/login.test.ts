@@ -213,18 +213,30 @@ describe('PIN expiry', () => {
     expect(r.said).toContain('de:main_menu');
   });
 
-  it('expired, afterExpiry change: straight to choosing a new PIN', async () => {
+  it('expired, afterExpiry change: a new PIN first, with no way round it', async () => {
     const { box } = await setup({ login: { pinExpiryDays: 90 }, alice: changed(91), now });
+    // star does not lead past the PIN change; silence ends the call
+    const dodger = await box.call(
+      ownerCalls(STRANGER, [PIN], (c) => c.pressWhilePlaying(/enter_new_pin/, '*', 300)),
+    );
+    expect(dodger.said).toContain('de:pin_expired');
+    expect(dodger.said).not.toContain('de:main_menu');
+    expect(dodger.said.at(-1)).toBe('de:goodbye');
+    // a new PIN, twice, and she is in
     const r = await box.call(
       ownerCalls(STRANGER, [PIN], (c) =>
         c
-          .pressWhilePlaying(/enter_new_pin/, '*', 300)
-          .pressWhilePlaying(/settings_menu/, '*', 300)
+          .pressWhilePlaying(/enter_new_pin/, '5831#', 300)
+          .pressWhilePlaying(/repeat_new_pin/, '5831#', 300)
           .pressWhilePlaying(/main_menu/, '#', 300),
       ),
     );
-    expect(r.said).toContain('de:pin_expired');
-    expect(r.said).toContain('de:enter_new_pin');
+    expect(r.said).toContain('de:pin_changed');
+    expect(r.said).toContain('de:main_menu');
+    // and the new PIN is the one that works now
+    const next = await box.call(ownerCalls(STRANGER, ['5831'], hangUpAtMain));
+    expect(next.said).toContain('de:main_menu');
+    expect(next.said).not.toContain('de:pin_expired');
   });
 
   it('expired, afterExpiry refuse: the login is refused', async () => {
