@@ -4,12 +4,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../../../src/directory/index.js';
 import { smtpTransport } from '../../../src/mail/index.js';
-import { ImapMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
 import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
 import { Attribute, Change } from 'ldapts';
-import { asLdapAdmin, imapClient, labTls, values, withImap } from '../lab/support.js';
+import { asLdapAdmin, imapClient, labMailboxStore, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 let box: Voicebox;
@@ -47,25 +46,7 @@ beforeAll(async () => {
     directory: directory(),
     transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
     welcome: { enabled: false },
-    mailboxes: new ImapMailboxStore({
-      host: lab.host,
-      port: lab.imap.port,
-      tls: false,
-      // STARTTLS against the lab's own certificate, verified
-      tlsOptions: labTls(lab),
-      access: 'administrative',
-      adminMode: 'master',
-      masterUser: lab.imap.master.user,
-      masterPassword: lab.imap.master.password,
-      masterSeparator: lab.imap.master.separator,
-      namespace: 'Other Users/',
-      pathTemplate: 'user.${MAILBOX}',
-      loginTemplate: '$(LOGIN)',
-      timeoutMs: 5000,
-      folder: 'INBOX',
-      trash: 'Deleted Voice Messages',
-      deleteMode: 'trash',
-    }),
+    mailboxes: labMailboxStore(lab),
   });
 });
 

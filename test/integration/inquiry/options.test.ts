@@ -8,11 +8,11 @@ import type { ImapFlow, MessageStructureObject } from 'imapflow';
 import { Attribute, Change } from 'ldapts';
 import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../../../src/directory/index.js';
 import { smtpTransport } from '../../../src/mail/index.js';
-import { ImapMailboxStore, type ImapMailboxOptions } from '../../../src/mailbox/index.js';
+import type { ImapMailboxOptions, ImapMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
 import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
-import { asLdapAdmin, imapClient, labTls, values, withImap } from '../lab/support.js';
+import { asLdapAdmin, imapClient, labMailboxStore, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 const PIN = '1357';
@@ -37,25 +37,7 @@ function directory() {
 }
 
 function imapStore(o: Partial<ImapMailboxOptions> = {}): ImapMailboxStore {
-  return new ImapMailboxStore({
-    host: lab.host,
-    port: lab.imap.port,
-    tls: false,
-    tlsOptions: labTls(lab),
-    access: 'administrative',
-    adminMode: 'master',
-    masterUser: lab.imap.master.user,
-    masterPassword: lab.imap.master.password,
-    masterSeparator: lab.imap.master.separator,
-    namespace: 'Other Users/',
-    pathTemplate: 'user.${MAILBOX}',
-    loginTemplate: '$(LOGIN)',
-    timeoutMs: 5000,
-    folder: 'INBOX',
-    trash: 'Deleted Voice Messages',
-    deleteMode: 'expunge',
-    ...o,
-  });
+  return labMailboxStore(lab, { deleteMode: 'expunge', ...o });
 }
 
 const as = <T>(user: string, fn: (imap: ImapFlow) => Promise<T>): Promise<T> =>

@@ -5,6 +5,7 @@ import { Client } from 'ldapts';
 import type { Entry } from 'ldapts';
 import { ImapFlow } from 'imapflow';
 import type { LabState } from '../../env/lab.js';
+import { ImapMailboxStore, type ImapMailboxOptions } from '../../../src/mailbox/index.js';
 
 /** An LDAP attribute's values as a list: ldapts gives a string for one value, an array for several. */
 export function values(entry: Entry | undefined, attribute: string): string[] {
@@ -75,5 +76,28 @@ export function run(command: string, args: string[]): Promise<string> {
       if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`));
       else resolve(stdout);
     });
+  });
+}
+
+/** The lab's Dovecot as voicebox reads it: the master user, STARTTLS verified against the lab's certificate. */
+export function labMailboxStore(lab: LabState, options: Partial<ImapMailboxOptions> = {}): ImapMailboxStore {
+  return new ImapMailboxStore({
+    host: lab.host,
+    port: lab.imap.port,
+    tls: false,
+    tlsOptions: labTls(lab),
+    access: 'administrative',
+    adminMode: 'master',
+    masterUser: lab.imap.master.user,
+    masterPassword: lab.imap.master.password,
+    masterSeparator: lab.imap.master.separator,
+    namespace: 'Other Users/',
+    pathTemplate: 'user.${MAILBOX}',
+    loginTemplate: '$(LOGIN)',
+    timeoutMs: 5000,
+    folder: 'INBOX',
+    trash: 'Deleted Voice Messages',
+    deleteMode: 'trash',
+    ...options,
   });
 }

@@ -2,31 +2,14 @@
 // messages that arrived since: the counts must still follow every change in the store —
 // new mail, mail read elsewhere, mail deleted — call after call on one store.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ImapMailboxStore, type MessageSummary } from '../../../src/mailbox/index.js';
+import type { MessageSummary } from '../../../src/mailbox/index.js';
 import { expandUids } from '../../../src/mailbox/imap.js';
-import { imapClient, labTls, withImap } from '../lab/support.js';
+import { imapClient, labMailboxStore, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 const tag = `summary-${Date.now()}`;
 const wang = { mailbox: 'wang', email: 'wang@example.com' };
-const store = new ImapMailboxStore({
-  host: lab.host,
-  port: lab.imap.port,
-  tls: false,
-  tlsOptions: labTls(lab),
-  access: 'administrative',
-  adminMode: 'master',
-  masterUser: lab.imap.master.user,
-  masterPassword: lab.imap.master.password,
-  masterSeparator: lab.imap.master.separator,
-  namespace: 'Other Users/',
-  pathTemplate: 'user.${MAILBOX}',
-  loginTemplate: '$(LOGIN)',
-  timeoutMs: 5000,
-  folder: 'INBOX',
-  trash: 'Deleted Voice Messages',
-  deleteMode: 'expunge',
-});
+const store = labMailboxStore(lab, { deleteMode: 'expunge' });
 
 const raw = (from: string, kind: string | undefined, n: number) =>
   [
