@@ -1,9 +1,7 @@
 // The caller side against the lab's real servers: call set-up time (the simulator's
 // socket connects → voicebox starts the first prompt) with a cold and a warm LDAP cache,
 // and how many voice messages a second the spool hands to Postfix (→ Dovecot).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMenus } from '../dsl/index.js';
 import { callerActions } from '../src/actions/index.js';
@@ -11,7 +9,8 @@ import { readConfig } from '../src/config/index.js';
 import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../src/directory/index.js';
 import { GreetingStore } from '../src/greetings/index.js';
 import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../src/mail/index.js';
-import { VoiceboxServer, type Voice } from '../src/runtime/index.js';
+import { VoiceboxServer } from '../src/runtime/index.js';
+import { privateLab, shortVoice, silent } from './lab.js';
 import { ScriptedCaller, Simulator, writeWav } from '../src/sim/index.js';
 
 interface LabState {
@@ -20,24 +19,8 @@ interface LabState {
   smtp: { port: number };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'voicebox-bench-caller-'));
-const stateFile = join(work, 'lab.json');
-const env = { ...process.env, LAB_STATE: stateFile, LAB_CONFIG: join(work, 'voicebox.yaml') };
-try {
-  execFileSync('bash', ['lab/lab.sh', 'up'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (e) {
-  console.log(
-    `caller: skipped — the lab could not start (needs root and slapd, dovecot, postfix: bash test/run installs them)`,
-  );
-  console.log(`  ${String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0]}`);
-  process.exit(0);
-}
-const lab = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-const voice: Voice = {
-  promptText: (id) => id,
-  render: async (text) => ({ freeswitchPath: `silence_stream://20?${text}` }),
-};
+const { lab, work, down } = privateLab<LabState>('caller');
+const voice = shortVoice;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -154,6 +137,5 @@ try {
     `caller: spool → Postfix → Dovecot: 200 voice messages with a 3 s WAV (48 KB) in ${spool.ms.toFixed(0)} ms = ${spool.perSecond.toFixed(1)} messages/s (fsync on enqueue included)`,
   );
 } finally {
-  execFileSync('bash', ['lab/lab.sh', 'down'], { env, stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
+  down();
 }

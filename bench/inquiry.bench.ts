@@ -4,8 +4,7 @@
 // Measured on the runtime's CallEvent stream: the DTMF that selects messages → the
 // `you_have_voice` prompt event.
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { loadMenus } from '../dsl/index.js';
@@ -16,7 +15,8 @@ import { GreetingStore } from '../src/greetings/index.js';
 import { buildRawMessage, composeVoiceMessage, MailSpool, voiceMessageId } from '../src/mail/index.js';
 import { ImapMailboxStore } from '../src/mailbox/index.js';
 import { hashPin } from '../src/pin/index.js';
-import { VoiceboxServer, type Voice } from '../src/runtime/index.js';
+import { VoiceboxServer } from '../src/runtime/index.js';
+import { privateLab, shortVoice, silent } from './lab.js';
 import { ScriptedCaller, Simulator, writeWav } from '../src/sim/index.js';
 
 interface LabState {
@@ -31,24 +31,8 @@ interface LabState {
   };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'voicebox-bench-inquiry-'));
-const stateFile = join(work, 'lab.json');
-const env = { ...process.env, LAB_STATE: stateFile, LAB_CONFIG: join(work, 'voicebox.yaml') };
-try {
-  execFileSync('bash', ['lab/lab.sh', 'up'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (e) {
-  console.log(
-    `inquiry: skipped — the lab could not start (needs root and slapd, dovecot, postfix: bash test/run installs them)`,
-  );
-  console.log(`  ${String((e as { stderr?: Buffer }).stderr ?? e).split('\n')[0]}`);
-  process.exit(0);
-}
-const lab = JSON.parse(readFileSync(stateFile, 'utf8')) as LabState;
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-const voice: Voice = {
-  promptText: (id) => id,
-  render: async (text) => ({ freeswitchPath: `silence_stream://20?${text}` }),
-};
+const { lab, work, down } = privateLab<LabState>('inquiry');
+const voice = shortVoice;
 const OWNER = { uid: 'carol', number: '+49 30 1234503', dialed: '503', pin: '1357' };
 
 /** one raw voice message for carol, as the spool would send it (a 0.2 s WAV) */
@@ -247,6 +231,5 @@ async function main() {
 try {
   await main();
 } finally {
-  execFileSync('bash', ['lab/lab.sh', 'down'], { env, stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
+  down();
 }
