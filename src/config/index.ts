@@ -1,4 +1,5 @@
 // voicebox's configuration: one YAML file, checked at start (see schema.ts for every key).
+import { resolve } from 'node:path';
 import {
   loadConfig,
   parseConfig,
@@ -112,7 +113,8 @@ export function typedConfig(tree: ConfigTree): VoiceboxConfig {
   return {
     ...t,
     freeswitch: { ...t.freeswitch, listen: { host: host!, port: Number(port) } },
-    media: { local: t.media.local, freeswitch: t.media.freeswitch ?? t.media.local },
+    // FreeSWITCH needs absolute paths; a relative media folder is taken from where voicebox runs
+    media: { local: resolve(t.media.local), freeswitch: t.media.freeswitch ?? resolve(t.media.local) },
     menu,
   };
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig, redacted, loadConfig } from '../../src/config/index.js';
 
@@ -30,6 +30,8 @@ describe('the configuration', () => {
     expect(config.menu.language_choice).toBe('by_caller');
     expect(config.menu.max_message).toBe(180_000);
     expect(config.media.freeswitch).toBe(config.media.local);
+    // FreeSWITCH gets absolute paths even from a relative setting
+    expect(config.media.local).toBe(resolve('media'));
   });
 
   it('reads a full file', () => {
