@@ -13,7 +13,7 @@ export { decode, defaultSettings, encode } from './codec.js';
 export type { DecodedUserData } from './codec.js';
 export { compileFilterTemplate, escapeFilterValue, MAX_FORMAT_LENGTH, MAX_FORMATS } from './filter.js';
 export type { FilterTemplate } from './filter.js';
-export { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from './ldap.js';
+export { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory, REVISION } from './ldap.js';
 export type { LdapAttributes, LdapDirectoryConfig } from './ldap.js';
 export { YamlDirectory } from './yaml.js';
 export type { YamlDirectoryConfig, YamlNumberField } from './yaml.js';

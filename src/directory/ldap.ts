@@ -1,5 +1,6 @@
 // The LDAP adapter (ldapts): fail-over over several servers, one bound client per server kept
 // for reuse, a short-lived cache for lookups, atomic updates of the user-data attribute.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import {
@@ -62,7 +63,7 @@ export interface LdapDirectoryConfig {
   cacheTtlMs?: number;
   /** a server that failed is tried first again after this long; default 30000 */
   retryFailedAfterMs?: number;
-  /** updateSettings gives up with SettingsConflict after this many attempts; default 5 */
+  /** updateSettings gives up with SettingsConflict after this many attempts; default 10 */
   maxUpdateAttempts?: number;
   tls?: {
     rejectUnauthorized?: boolean;
@@ -72,6 +73,9 @@ export interface LdapDirectoryConfig {
     servername?: string;
   };
 }
+
+/** the user-data value that changes with every write (see updateSettings) */
+export const REVISION = 'voiceboxRev=';
 
 export const DEFAULT_LDAP_FILTER = '(&(objectClass=voiceboxUser)(voiceboxMailboxNumber=${NUMBER}))';
 export const DEFAULT_LDAP_ATTRIBUTES: LdapAttributes = {
@@ -167,7 +171,7 @@ export class LdapDirectory implements Directory {
     this.connectTimeoutMs = config.connectTimeoutMs ?? 2_000;
     this.cacheTtlMs = config.cacheTtlMs ?? 10_000;
     this.retryFailedAfterMs = config.retryFailedAfterMs ?? 30_000;
-    this.maxUpdateAttempts = config.maxUpdateAttempts ?? 5;
+    this.maxUpdateAttempts = config.maxUpdateAttempts ?? 10;
   }
 
   /** The server that answered last (for logs and tests). */
@@ -210,7 +214,32 @@ export class LdapDirectory implements Directory {
       const result = await this.withServer(async (c) => {
         // always the values as they are now, not the cached ones: `change` decides on fresh data
         const current = await this.readById(c, user.id, user.mailbox);
-        const next = encode(change(structuredClone(current.settings)), current.rawUserData);
+        // Every write deletes the revision token it read and adds a new one, so a writer that
+        // read stale data fails (noSuchAttribute) even when its own change only adds values.
+        // With no token yet, first put one there on its own (two at once: the second gets
+        // typeOrValueExists or adds a second token; both are harmless) and read again.
+        const tokens = current.rawUserData.filter((v) => v.startsWith(REVISION));
+        if (tokens.length === 0) {
+          try {
+            await c.modify(user.id, [
+              new Change({
+                operation: 'add',
+                modification: new Attribute({ type: attr, values: [`${REVISION}${randomUUID()}`] }),
+              }),
+            ]);
+          } catch (e) {
+            if (e instanceof InsufficientAccessError) throw new SettingsReadOnly(user.id, message(e));
+            if (e instanceof NoSuchObjectError) throw new UserGone(user.id);
+            if (!(e instanceof TypeOrValueExistsError)) throw e;
+          }
+          return 'conflict';
+        }
+        const encoded = encode(change(structuredClone(current.settings)), current.rawUserData);
+        const unchanged =
+          encoded.length === current.rawUserData.length &&
+          encoded.every((v) => current.rawUserData.includes(v));
+        if (unchanged) return current;
+        const next = [...encoded.filter((v) => !v.startsWith(REVISION)), `${REVISION}${randomUUID()}`];
         const removed = current.rawUserData.filter((v) => !next.includes(v));
         const added = next.filter((v) => !current.rawUserData.includes(v));
         if (removed.length === 0 && added.length === 0) return current;
@@ -241,6 +270,7 @@ export class LdapDirectory implements Directory {
         this.refreshCached(result);
         return structuredClone(result);
       }
+      if (attempt === this.maxUpdateAttempts) break;
       // let the other writer finish; jitter so two retrying calls do not collide again
       await sleep(Math.floor(Math.random() * 10 * attempt) + 1);
     }
