@@ -5,10 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../../../src/directory/index.js';
 import { MailSpool, smtpTransport } from '../../../src/mail/index.js';
 import { quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
-import { imapClient, withImap } from '../lab/support.js';
+import { imapClient, labDirectory, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 let box: Voicebox | undefined;
@@ -18,17 +17,7 @@ afterEach(async () => {
 });
 
 function directory(servers: string[]) {
-  return new LdapDirectory({
-    servers,
-    bindDn: lab.ldap.bindDn,
-    bindPassword: lab.ldap.bindPassword,
-    baseDn: lab.ldap.baseDn,
-    filter: DEFAULT_LDAP_FILTER,
-    attributes: DEFAULT_LDAP_ATTRIBUTES,
-    connectTimeoutMs: 500,
-    timeoutMs: 2000,
-    cacheTtlMs: 0,
-  });
+  return labDirectory(lab, { servers, connectTimeoutMs: 500, timeoutMs: 2000 });
 }
 
 describe('a caller leaves a message (real LDAP, Postfix, Dovecot)', () => {

@@ -2,28 +2,19 @@
 // calls in from an untrusted number, presses *, enters her PIN, hears "one new voice
 // message", hears it and deletes it; over IMAP it is in the trash and gone from INBOX.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../../../src/directory/index.js';
 import { smtpTransport } from '../../../src/mail/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
 import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
 import { Attribute, Change } from 'ldapts';
-import { asLdapAdmin, imapClient, labMailboxStore, values, withImap } from '../lab/support.js';
+import { asLdapAdmin, imapClient, labMailboxStore, labDirectory, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 let box: Voicebox;
 const from = `+4921${Date.now() % 10_000_000}`;
 
 function directory() {
-  return new LdapDirectory({
-    servers: lab.ldap.servers.map((s) => s.url),
-    bindDn: lab.ldap.bindDn,
-    bindPassword: lab.ldap.bindPassword,
-    baseDn: lab.ldap.baseDn,
-    filter: DEFAULT_LDAP_FILTER,
-    attributes: DEFAULT_LDAP_ATTRIBUTES,
-    cacheTtlMs: 0,
-  });
+  return labDirectory(lab);
 }
 
 async function erinsFolder(folder: string): Promise<number> {

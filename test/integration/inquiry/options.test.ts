@@ -6,13 +6,12 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ImapFlow, MessageStructureObject } from 'imapflow';
 import { Attribute, Change } from 'ldapts';
-import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../../../src/directory/index.js';
 import { smtpTransport } from '../../../src/mail/index.js';
 import type { ImapMailboxOptions, ImapMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
 import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
-import { asLdapAdmin, imapClient, labMailboxStore, values, withImap } from '../lab/support.js';
+import { asLdapAdmin, imapClient, labMailboxStore, labDirectory, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 const PIN = '1357';
@@ -25,15 +24,7 @@ const seeded = new Map<string, string[]>([
 ]);
 
 function directory() {
-  return new LdapDirectory({
-    servers: lab.ldap.servers.map((s) => s.url),
-    bindDn: lab.ldap.bindDn,
-    bindPassword: lab.ldap.bindPassword,
-    baseDn: lab.ldap.baseDn,
-    filter: DEFAULT_LDAP_FILTER,
-    attributes: DEFAULT_LDAP_ATTRIBUTES,
-    cacheTtlMs: 0,
-  });
+  return labDirectory(lab);
 }
 
 function imapStore(o: Partial<ImapMailboxOptions> = {}): ImapMailboxStore {

@@ -6,6 +6,12 @@ import type { Entry } from 'ldapts';
 import { ImapFlow } from 'imapflow';
 import type { LabState } from '../../env/lab.js';
 import { ImapMailboxStore, type ImapMailboxOptions } from '../../../src/mailbox/index.js';
+import {
+  DEFAULT_LDAP_ATTRIBUTES,
+  DEFAULT_LDAP_FILTER,
+  LdapDirectory,
+  type LdapDirectoryConfig,
+} from '../../../src/directory/index.js';
 
 /** An LDAP attribute's values as a list: ldapts gives a string for one value, an array for several. */
 export function values(entry: Entry | undefined, attribute: string): string[] {
@@ -98,6 +104,20 @@ export function labMailboxStore(lab: LabState, options: Partial<ImapMailboxOptio
     folder: 'INBOX',
     trash: 'Deleted Voice Messages',
     deleteMode: 'trash',
+    ...options,
+  });
+}
+
+/** The lab's slapd as voicebox reads it: both servers in fail-over order, the admin bind, no cache. */
+export function labDirectory(lab: LabState, options: Partial<LdapDirectoryConfig> = {}): LdapDirectory {
+  return new LdapDirectory({
+    servers: lab.ldap.servers.map((s) => s.url),
+    bindDn: lab.ldap.bindDn,
+    bindPassword: lab.ldap.bindPassword,
+    baseDn: lab.ldap.baseDn,
+    filter: DEFAULT_LDAP_FILTER,
+    attributes: DEFAULT_LDAP_ATTRIBUTES,
+    cacheTtlMs: 0,
     ...options,
   });
 }
