@@ -235,7 +235,8 @@ mail:
   smtp:
     host: 127.0.0.1
     port: $SMTP_PORT
-    # STARTTLS + AUTH instead: port: $SUBMISSION_PORT, starttls: true, user: alice, password: alicepw
+    # STARTTLS + AUTH instead, the certificate verified against the lab's CA:
+    # port: $SUBMISSION_PORT, starttls: true, ca: $DIR/tls/cert.pem, user: alice, password: alicepw
 
 # remote inquiry reads the owners' mailboxes over IMAP as the master user
 mailbox:

@@ -1,8 +1,14 @@
 // SMTP: hand the spooled bytes to the MTA, whose queue takes over from there.
+import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { MailTransport, RawMessage } from './types.js';
 import { MailDeliveryError } from './types.js';
+
+/** RFC 5321 §4.5.3.2.2–5: MAIL and RCPT 5 min, DATA 2 min, each data block 3 min — the longest. */
+export const SMTP_COMMAND_TIMEOUT_MS = 5 * 60_000;
+/** RFC 5321 §4.5.3.2.6: the reply to the end of the message, 10 min (content filters run here). */
+export const SMTP_DATA_TIMEOUT_MS = 10 * 60_000;
 
 export interface SmtpTransportOptions {
   host: string;
@@ -12,72 +18,193 @@ export interface SmtpTransportOptions {
   /** true: STARTTLS is required; false: never attempted; unset: used when the server offers it */
   starttls?: boolean;
   auth?: { user: string; pass: string };
-  /** connect, greeting and per-reply timeout */
+  /** setting the session up: connecting, TLS and the server's greeting */
   timeoutMs: number;
-  /** CA, servername, ... for verifying the server's certificate */
+  /** each step before the message is complete (EHLO, AUTH, MAIL, RCPT, DATA, the bytes); default 5 min */
+  commandTimeoutMs?: number;
+  /** the wait for the reply to the end of the message; default 10 min */
+  dataTimeoutMs?: number;
+  /** CA, servername, rejectUnauthorized ... for verifying the server's certificate */
   tls?: ConnectionOptions;
   /** the name voicebox gives in EHLO; default the machine's host name */
   clientName?: string;
 }
 
+/** What the session was doing when it failed: only a failure in `reply` may leave a delivered copy. */
+type Phase = 'connect' | 'commands' | 'reply';
+
+const PHASE_WORDS: Record<Phase, string> = {
+  connect: 'while connecting',
+  commands: 'before the end of the message',
+  reply: 'waiting for the reply to the end of the message',
+};
+
+// Node's codes for a certificate it could not verify (tls.TLSSocket#authorizationError)
+const UNTRUSTED_CERTIFICATE =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+function field(error: unknown, name: string): unknown {
+  return typeof error === 'object' && error !== null && name in error
+    ? (error as Record<string, unknown>)[name]
+    : undefined;
+}
+
 function responseCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('responseCode' in error)) return undefined;
-  return typeof error.responseCode === 'number' ? error.responseCode : undefined;
+  const code = field(error, 'responseCode');
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The certificate problem behind an error, if that is what it is (nodemailer may wrap it). */
+function certificateProblem(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 4; e = field(e, 'cause'), depth++) {
+    // nodemailer puts its own code on the error and keeps Node's as originalCode
+    for (const code of [field(e, 'originalCode'), field(e, 'code')])
+      if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.test(code)) return code;
+  }
+  return undefined;
+}
+
+class SmtpTimeout extends Error {
+  override readonly name = 'SmtpTimeout';
 }
 
 /**
- * An SMTP transport over nodemailer. `send` resolves once the server answered 250 to the
- * message; a refused connection, a timeout or a 4xx/5xx reply rejects with a MailDeliveryError.
+ * An SMTP transport over nodemailer's SMTP connection. `send` resolves on the server's 250 to the
+ * message — before QUIT, so the spool can record the delivery at once; a refused connection, a
+ * timeout or a 4xx/5xx reply rejects with a MailDeliveryError.
+ *
+ * Timeouts per phase (RFC 5321 §4.5.3.2): nodemailer has one inactivity timeout for every reply
+ * after the greeting, so it is set to the longest wait — the reply to the end of the message — and
+ * the shorter steps before it get their own timer here. A timeout before the end of the message is
+ * harmless (the server drops an unfinished transaction; the retry is the only copy); one after it
+ * may leave a copy delivered, which is why that wait is the RFC's 10 minutes, not a few seconds.
  * A new connection per message: voice mail is rare, and no idle connection can go stale.
  */
 export function smtpTransport(options: SmtpTransportOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    host: options.host,
-    port: options.port,
-    secure: options.secure ?? false,
-    requireTLS: options.starttls === true,
-    ignoreTLS: options.starttls === false,
-    ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.pass } } : {}),
-    ...(options.tls ? { tls: options.tls } : {}),
-    ...(options.clientName ? { name: options.clientName } : {}),
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
   const where = `${options.host}:${options.port}`;
+  const commandTimeoutMs = options.commandTimeoutMs ?? SMTP_COMMAND_TIMEOUT_MS;
+  const dataTimeoutMs = options.dataTimeoutMs ?? SMTP_DATA_TIMEOUT_MS;
+  const open = new Set<SMTPConnection>();
+
+  function deliveryError(message: RawMessage, phase: Phase, error: unknown): MailDeliveryError {
+    const code = responseCodeOf(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    const certificate = certificateProblem(error);
+    const text = certificate
+      ? `SMTP ${where} did not take ${message.messageId}: the server's certificate is not trusted ` +
+        `(${certificate}); give the CA that signed it (mail.smtp.ca) rather than turning verification off`
+      : `SMTP ${where} did not take ${message.messageId} ${PHASE_WORDS[phase]}: ${reason}` +
+        (phase === 'reply' && code === undefined
+          ? ' (it may have it all the same: the next attempt carries the same Message-ID)'
+          : '');
+    return new MailDeliveryError(text, code, code !== undefined && code >= 500, { cause: error });
+  }
+
+  function send(message: RawMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const connection = new SMTPConnection({
+        host: options.host,
+        port: options.port,
+        secure: options.secure ?? false,
+        requireTLS: options.starttls === true,
+        ignoreTLS: options.starttls === false,
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(options.clientName ? { name: options.clientName } : {}),
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        dnsTimeout: options.timeoutMs,
+        // the backstop for every reply; the steps before the end of the message are timed below
+        socketTimeout: Math.max(dataTimeoutMs, commandTimeoutMs),
+        logger: false,
+      });
+      open.add(connection);
+      let phase: Phase = 'connect';
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error === undefined) {
+          // resolve first: the spool records the delivery before anything else happens
+          resolve();
+          connection.quit();
+        } else {
+          connection.close();
+          reject(error instanceof MailDeliveryError ? error : deliveryError(message, phase, error));
+        }
+        open.delete(connection);
+      };
+      const expectWithin = (ms: number): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(new SmtpTimeout(`no answer within ${ms} ms`)), ms);
+      };
+
+      connection.on('error', (error: unknown) => finish(error));
+      connection.once('end', () => finish(new Error('the server closed the connection')));
+      expectWithin(commandTimeoutMs);
+
+      const transfer = (): void => {
+        expectWithin(commandTimeoutMs);
+        let reading = false;
+        const bytes = new Readable({
+          read() {
+            // read only after the server's 354: MAIL, RCPT and DATA are done
+            if (!reading) {
+              reading = true;
+              expectWithin(commandTimeoutMs);
+            }
+            this.push(message.raw);
+            this.push(null);
+          },
+        });
+        bytes.once('end', () => {
+          // every byte is handed to the socket, the terminating dot follows: from here on the
+          // server may have the message, and giving up early would send it twice
+          phase = 'reply';
+          expectWithin(dataTimeoutMs);
+        });
+        connection.send(
+          { from: message.envelope.from, to: [...message.envelope.to], size: message.raw.length },
+          bytes,
+          (error, info) => {
+            if (error) return finish(error);
+            // some recipients refused is a partial delivery: sending again would duplicate it for
+            // the others; all of them refused is an answer to act on
+            if (!info || info.accepted.length === 0) {
+              return finish(
+                new MailDeliveryError(
+                  `SMTP ${where} accepted no recipient of ${message.messageId}`,
+                  undefined,
+                  true,
+                ),
+              );
+            }
+            finish();
+          },
+        );
+      };
+
+      connection.connect((error) => {
+        if (error) return finish(error);
+        if (settled) return;
+        phase = 'commands';
+        expectWithin(commandTimeoutMs);
+        if (!options.auth || !connection.allowsAuth) return transfer();
+        connection.login({ user: options.auth.user, pass: options.auth.pass }, (loginError) => {
+          if (loginError) return finish(loginError);
+          if (!settled) transfer();
+        });
+      });
+    });
+  }
 
   return {
-    async send(message: RawMessage): Promise<void> {
-      let info;
-      try {
-        info = await transporter.sendMail({
-          envelope: { from: message.envelope.from, to: [...message.envelope.to] },
-          raw: message.raw,
-        });
-      } catch (error) {
-        const code = responseCodeOf(error);
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new MailDeliveryError(
-          `SMTP ${where} did not take ${message.messageId}: ${reason}`,
-          code,
-          code !== undefined && code >= 500,
-          { cause: error },
-        );
-      }
-      // nodemailer rejects when every recipient was refused; some refused is a partial delivery,
-      // and sending again would duplicate it for the others
-      if (info.accepted.length === 0) {
-        throw new MailDeliveryError(
-          `SMTP ${where} accepted no recipient of ${message.messageId}`,
-          undefined,
-          true,
-        );
-      }
-    },
+    send,
     close(): void {
-      transporter.close();
+      for (const connection of open) connection.close();
+      open.clear();
     },
   };
 }

@@ -2,11 +2,12 @@
 // disk only after a server accepted it. It bridges the time the MTA is unreachable; the MTA's own
 // queue is the durable queue after that. Layout and guarantees: README.md beside this file.
 import { createHash, randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { MailLogger, MailMessage, RawMessage, SendRaw } from './types.js';
-import { silentMailLogger } from './types.js';
+import { MailSpoolError, silentMailLogger } from './types.js';
 
 export interface RetryPolicy {
   /** delay after the first failed attempt */
@@ -18,6 +19,31 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({ firstMs: 5_000, maxMs: 10 * 60_000, factor: 2 });
+
+/** The file operations the spool uses: a seam for what a real disk does rarely (ENOSPC, EIO). */
+export interface SpoolFileSystem {
+  open: typeof open;
+  link: typeof link;
+  mkdir: typeof mkdir;
+  readdir: typeof readdir;
+  readFile: typeof readFile;
+  rename: typeof rename;
+  rm: typeof rm;
+  unlink: typeof unlink;
+  renameSync: typeof renameSync;
+}
+
+const nodeFileSystem: SpoolFileSystem = Object.freeze({
+  open,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  renameSync,
+});
 
 export interface MailSpoolOptions {
   /** the spool directory (created if missing); one spool per directory */
@@ -32,6 +58,8 @@ export interface MailSpoolOptions {
   sentRetentionMs?: number;
   /** at most this many sends at once; default 4 */
   concurrency?: number;
+  /** the file operations (tests replace some to play a full disk); default node:fs */
+  fs?: Partial<SpoolFileSystem>;
 }
 
 /** One spool entry as stored in `<dir>/<name>.json`. */
@@ -98,20 +126,28 @@ class CorruptEntry extends Error {
   override readonly name = 'CorruptEntry';
 }
 
-/** Writes a file and syncs it to disk before resolving. */
-async function writeSynced(path: string, data: string | Buffer): Promise<void> {
-  const file = await open(path, 'wx', 0o600);
+/**
+ * Writes a file and syncs it to disk before resolving. A write that fails (a full disk) removes
+ * what it wrote at once: a partial file would hold the space until the next start.
+ */
+async function writeSynced(fs: SpoolFileSystem, path: string, data: string | Buffer): Promise<void> {
+  const file = await fs.open(path, 'wx', 0o600);
   try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    await fs.rm(path, { force: true }).catch(() => undefined);
+    throw error;
   }
 }
 
 /** Syncs a directory, so a file created, renamed or removed in it survives a power cut. */
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
+async function syncDir(fs: SpoolFileSystem, path: string): Promise<void> {
+  const dir = await fs.open(path, 'r');
   try {
     await dir.sync();
   } finally {
@@ -153,6 +189,7 @@ export class MailSpool {
   private readonly now: () => number;
   private readonly sentRetentionMs: number;
   private readonly concurrency: number;
+  private readonly fs: SpoolFileSystem;
 
   /** entries on disk that this process knows of, by file name */
   private readonly known = new Map<string, Known>();
@@ -175,6 +212,7 @@ export class MailSpool {
     this.now = options.now ?? Date.now;
     this.sentRetentionMs = options.sentRetentionMs ?? 24 * 60 * 60_000;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.fs = { ...nodeFileSystem, ...options.fs };
   }
 
   /**
@@ -211,18 +249,28 @@ export class MailSpool {
       raw: built.raw.toString('base64'),
     };
     const tmp = this.tmpPath(name);
-    await writeSynced(tmp, JSON.stringify(entry));
+    try {
+      await writeSynced(this.fs, tmp, JSON.stringify(entry));
+    } catch (error) {
+      throw this.notSaved(id, error);
+    }
     try {
       // link, not rename: it fails if the entry exists, so a spooled message is never replaced
-      await link(tmp, this.entryPath(name));
+      await this.fs.link(tmp, this.entryPath(name));
     } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
+      if (errorCode(error) !== 'EEXIST') throw this.notSaved(id, error);
       this.log.info({ id }, 'mail spool: already spooled, not enqueued again');
       return;
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      await this.fs.unlink(tmp).catch(() => undefined);
     }
-    await syncDir(this.dir);
+    try {
+      await syncDir(this.fs, this.dir);
+    } catch (error) {
+      // the caller is told "not saved" and may record again: this copy must not go out as well
+      await this.fs.rm(this.entryPath(name), { force: true }).catch(() => undefined);
+      throw this.notSaved(id, error);
+    }
     // a send of the same id may have finished between our check and our link: it wrote its
     // marker before removing its entry, so this check sees it
     if (await this.wasSent(name)) {
@@ -234,13 +282,20 @@ export class MailSpool {
     if (!this.stopped) this.schedule(name, 0);
   }
 
+  private notSaved(id: string, error: unknown): MailSpoolError {
+    this.log.error({ id, err: messageOf(error) }, 'mail spool: message could not be saved');
+    return new MailSpoolError(`the message ${id} could not be saved in the spool: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+
   /** Resumes everything in the directory (after a restart): corrupt entries go to `bad/`. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.ensureDirs();
     await this.cleanTmp();
     await this.pruneSent();
-    for (const file of await readdir(this.dir)) {
+    for (const file of await this.fs.readdir(this.dir)) {
       if (!file.endsWith(ENTRY_SUFFIX)) continue;
       const name = file.slice(0, -ENTRY_SUFFIX.length);
       if (this.inFlight.has(name)) continue;
@@ -345,13 +400,17 @@ export class MailSpool {
         envelope: entry.envelope,
         raw: Buffer.from(entry.raw, 'base64'),
       };
+      // the marker is written and synced before the send, so that on the server's 250 only a
+      // rename is left between "delivered" and "recorded as delivered" (guarantee 5)
+      const marker = await this.prepareMarker(name, entry);
       try {
         await this.sendRaw(message);
       } catch (error) {
+        if (marker) await this.fs.rm(marker, { force: true }).catch(() => undefined);
         await this.failed(name, entry, error);
         return;
       }
-      await this.markSent(name, entry);
+      await this.markSent(name, entry, marker);
       await this.removeEntry(name);
       this.known.delete(name);
       this.log.info(
@@ -376,8 +435,8 @@ export class MailSpool {
     try {
       // the attempt count survives a restart, so the back-off does not start over
       const tmp = this.tmpPath(name);
-      await writeSynced(tmp, JSON.stringify(entry));
-      await rename(tmp, this.entryPath(name));
+      await writeSynced(this.fs, tmp, JSON.stringify(entry));
+      await this.fs.rename(tmp, this.entryPath(name));
     } catch (writeError) {
       this.log.error(
         { id: entry.id, err: messageOf(writeError) },
@@ -388,7 +447,7 @@ export class MailSpool {
   }
 
   private async readEntry(name: string): Promise<SpoolEntry> {
-    const text = await readFile(this.entryPath(name), 'utf8');
+    const text = await this.fs.readFile(this.entryPath(name), 'utf8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -402,8 +461,8 @@ export class MailSpool {
   private async moveToBad(file: string, error: unknown): Promise<void> {
     const target = join(this.badDir, `${file}.${this.now()}`);
     try {
-      await rename(join(this.dir, file), target);
-      await syncDir(this.dir);
+      await this.fs.rename(join(this.dir, file), target);
+      await syncDir(this.fs, this.dir);
       this.log.error(
         { file, movedTo: target, err: messageOf(error) },
         'mail spool: corrupt entry moved aside',
@@ -416,30 +475,54 @@ export class MailSpool {
     }
   }
 
-  private async markSent(name: string, entry: SpoolEntry): Promise<void> {
-    const marker = join(this.sentDir, name);
+  /** Writes the sent marker into tmp/ ahead of the send; undefined if the disk refused (logged). */
+  private async prepareMarker(name: string, entry: SpoolEntry): Promise<string | undefined> {
+    const tmp = this.tmpPath(name);
     try {
-      const tmp = this.tmpPath(name);
       await writeSynced(
+        this.fs,
         tmp,
         JSON.stringify({ id: entry.id, messageId: entry.messageId, sentAt: this.now() }),
       );
-      await rename(tmp, marker);
-      await syncDir(this.sentDir);
+      return tmp;
+    } catch (error) {
+      this.log.warn({ id: entry.id, err: messageOf(error) }, 'mail spool: could not prepare the sent marker');
+      return undefined;
+    }
+  }
+
+  private async markSent(name: string, entry: SpoolEntry, prepared: string | undefined): Promise<void> {
+    const marker = join(this.sentDir, name);
+    try {
+      if (prepared) {
+        // synchronous on purpose: an async rename waits for a free libuv thread (behind other
+        // fsyncs), and a crash in that wait would send the message again on the next start
+        this.fs.renameSync(prepared, marker);
+      } else {
+        const tmp = this.tmpPath(name);
+        await writeSynced(
+          this.fs,
+          tmp,
+          JSON.stringify({ id: entry.id, messageId: entry.messageId, sentAt: this.now() }),
+        );
+        await this.fs.rename(tmp, marker);
+      }
+      await syncDir(this.fs, this.sentDir);
     } catch (error) {
       // the message is delivered; without a marker only a crash right now could send it again
       this.log.warn({ id: entry.id, err: messageOf(error) }, 'mail spool: could not write the sent marker');
+      if (prepared) await this.fs.rm(prepared, { force: true }).catch(() => undefined);
     }
   }
 
   private async removeEntry(name: string): Promise<void> {
-    await rm(this.entryPath(name), { force: true });
-    await syncDir(this.dir);
+    await this.fs.rm(this.entryPath(name), { force: true });
+    await syncDir(this.fs, this.dir);
   }
 
   private async wasSent(name: string): Promise<boolean> {
     try {
-      const marker: unknown = JSON.parse(await readFile(join(this.sentDir, name), 'utf8'));
+      const marker: unknown = JSON.parse(await this.fs.readFile(join(this.sentDir, name), 'utf8'));
       const sentAt = (marker as { sentAt?: unknown } | null)?.sentAt;
       return typeof sentAt !== 'number' || this.now() - sentAt < this.sentRetentionMs;
     } catch (error) {
@@ -452,24 +535,25 @@ export class MailSpool {
     this.lastPruneAt = this.now();
     let names: string[];
     try {
-      names = await readdir(this.sentDir);
+      names = await this.fs.readdir(this.sentDir);
     } catch {
       return;
     }
     for (const name of names) {
-      if (!(await this.wasSent(name))) await rm(join(this.sentDir, name), { force: true });
+      if (!(await this.wasSent(name))) await this.fs.rm(join(this.sentDir, name), { force: true });
     }
   }
 
   private async cleanTmp(): Promise<void> {
     // half-written files of a process that stopped before its enqueue resolved
-    for (const name of await readdir(this.tmpDir)) await rm(join(this.tmpDir, name), { force: true });
+    for (const name of await this.fs.readdir(this.tmpDir))
+      await this.fs.rm(join(this.tmpDir, name), { force: true });
   }
 
   private ensureDirs(): Promise<void> {
     this.dirsReady ??= (async () => {
       for (const d of [this.dir, this.tmpDir, this.sentDir, this.badDir])
-        await mkdir(d, { recursive: true, mode: 0o700 });
+        await this.fs.mkdir(d, { recursive: true, mode: 0o700 });
     })().catch((error: unknown) => {
       this.dirsReady = undefined;
       throw error;

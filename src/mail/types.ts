@@ -52,6 +52,11 @@ export class MailDeliveryError extends Error {
   }
 }
 
+/** A message could not be written to the spool (a full disk, no permission): it is not saved. */
+export class MailSpoolError extends Error {
+  override readonly name = 'MailSpoolError';
+}
+
 /** A message cannot be composed from what was given (a programming or configuration error). */
 export class MailComposeError extends Error {
   override readonly name = 'MailComposeError';

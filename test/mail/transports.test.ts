@@ -129,3 +129,32 @@ describe('smtpTransport', () => {
     expect(String(error)).toMatch(/ECONNREFUSED|connect/i);
   });
 });
+
+describe('smtpTransport timeouts per phase', () => {
+  it('a server that stops answering before the message is complete is given up on after the command timeout', async () => {
+    const root = scratch();
+    // greets and answers EHLO, then never answers MAIL FROM
+    const server = createServer((socket) => {
+      socket.write('220 mx.example.com ESMTP\r\n');
+      socket.on('data', (b: Buffer) => {
+        if (/^EHLO /m.test(b.toString('latin1'))) socket.write('250-mx.example.com\r\n250 8BITMIME\r\n');
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const transport = smtpTransport({
+      host: '127.0.0.1',
+      port,
+      timeoutMs: 2_000,
+      commandTimeoutMs: 300,
+      dataTimeoutMs: 600_000,
+    });
+    const error: unknown = await transport.send(await rawVoiceMessage(root)).catch((e: unknown) => e);
+    transport.close();
+    server.close();
+    expect(error).toBeInstanceOf(MailDeliveryError);
+    expect(error).toMatchObject({ permanent: false });
+    expect(String(error)).toMatch(/before the end of the message: no answer within 300 ms$/);
+  });
+});
