@@ -9,17 +9,17 @@ import type { Logger } from './logger.js';
 /** What the outbound `connect` reply told us about the call. */
 export interface ChannelData {
   readonly uuid: string;
-  /** `Caller-Caller-ID-Number`, e.g. `+4930123456`. */
+  /** `Caller-Caller-ID-Number`, e.g. `+4930123456`; one printable line, at most {@link CALLER_ID_LIMITS}. */
   readonly callerNumber: string;
-  /** `Caller-Caller-ID-Name` (decoded; Latin-1 names survive). */
+  /** `Caller-Caller-ID-Name` (decoded; Latin-1 names survive); bounded like the number. */
   readonly callerName: string;
-  /** `Caller-Destination-Number`: the number that was dialled. */
+  /** `Caller-Destination-Number`: the number that was dialled; bounded like the number. */
   readonly calledNumber: string;
   readonly channelName: string;
   readonly answered: boolean;
   /** All channel variables at connect time (`variable_*` without the prefix). */
   readonly variables: ReadonlyMap<string, string>;
-  /** Every header of the CHANNEL_DATA reply, decoded. */
+  /** Every header of the CHANNEL_DATA reply, decoded — as sent, unbounded: read the fields above. */
   readonly headers: ReadonlyMap<string, string>;
 }
 
@@ -322,9 +322,13 @@ export class Channel {
       };
     } catch (err) {
       if (!(err instanceof HangupError) || err.transferred) throw err;
+      // The socket may have gone before the completion: the RECORD_STOP that did arrive
+      // still knows the length. Without either, the caller measures the file.
       const stop = this.recordStops.get(file);
       const v = stop?.variables() ?? new Map<string, string>();
       return { file, ...msOf(v), silence: false, hungUp: true };
+    } finally {
+      this.recordStops.delete(file);
     }
   }
 
@@ -507,7 +511,7 @@ export class Channel {
     if (this.exitTimer) clearTimeout(this.exitTimer);
     this.graceTimer = this.exitTimer = undefined;
     this.listeners.clear();
-    this.recordStops.clear();
+    // recordStops stay: a record() rejected just above reads its RECORD_STOP once it resumes.
     this.resolveClosed();
   }
 
@@ -566,15 +570,45 @@ export class Channel {
   }
 }
 
+/**
+ * The longest caller number, dialled number and caller name a call keeps (in characters).
+ * These come from the network — SIP headers any caller writes, or anyone posing as
+ * FreeSWITCH — and flow into the LDAP search, log lines, the mail's From, Subject and
+ * X-Voicebox headers. Numbers: E.164 allows 15 digits; 64 leaves room for every dialling
+ * format with separators and prefixes, and is the longest local part an e-mail address may
+ * have (RFC 5321 §4.5.3.1.1) — the caller number becomes the local part of the From address.
+ * Names: caller-ID (CNAM) carries 15 characters and SIP display names rarely pass 50; 128
+ * keeps a full name with a department in any script, and a Subject line readable.
+ */
+export const CALLER_ID_LIMITS = { number: 64, name: 128 } as const;
+
+/** Control characters, and the bidi overrides that make a log line or subject read differently. */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
+
+/** One printable line of at most `max` characters (code points: a cut never splits one). */
+export function boundedCallerText(value: string, max: number): string {
+  const line = value.replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').trim();
+  if (line.length <= max) return line;
+  // max code points fit in 2·max UTF-16 units: no need to split a 1 MiB header into an array
+  return Array.from(line.slice(0, 2 * max))
+    .slice(0, max)
+    .join('')
+    .trimEnd();
+}
+
 function channelDataOf(reply: EslMessage): ChannelData {
   const ev = reply.event();
   const headers = ev?.headers() ?? new Map<string, string>();
   const get = (k: string): string => headers.get(k) ?? '';
+  const number = (v: string): string => boundedCallerText(v, CALLER_ID_LIMITS.number);
   return {
     uuid: get('Unique-ID') || get('Channel-Unique-ID') || get('Caller-Unique-ID'),
-    callerNumber: get('Caller-Caller-ID-Number') || get('Channel-Caller-ID-Number'),
-    callerName: get('Caller-Caller-ID-Name') || get('Channel-Caller-ID-Name'),
-    calledNumber: get('Caller-Destination-Number') || get('Channel-Destination-Number'),
+    callerNumber: number(get('Caller-Caller-ID-Number') || get('Channel-Caller-ID-Number')),
+    callerName: boundedCallerText(
+      get('Caller-Caller-ID-Name') || get('Channel-Caller-ID-Name'),
+      CALLER_ID_LIMITS.name,
+    ),
+    calledNumber: number(get('Caller-Destination-Number') || get('Channel-Destination-Number')),
     channelName: get('Channel-Name'),
     answered: get('Answer-State') === 'answered',
     // Read from the headers map (kept anyway), so that the reply itself is not kept for the call.

@@ -302,6 +302,11 @@ export class SimCall {
     this.kick(); // a transferred call goes on until its destination ends it
   }
 
+  /** The controlling socket was broken on purpose (a scripted fault): in the transcript. */
+  noteSocketFault(text: string): void {
+    this.note('error', text);
+  }
+
   /** Cleans up every timer (after the controlling connection is gone). */
   dispose(): void {
     this.stopPump();

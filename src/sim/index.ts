@@ -17,6 +17,8 @@ export type {
   CallerTrigger,
   DestinationOutcome,
   MediaMatch,
+  SocketFault,
+  SocketFaultKind,
 } from './script.js';
 export { SimInboundServer } from './inbound.js';
 export type { InboundListenOptions } from './inbound.js';

@@ -7,6 +7,8 @@ import { SimConnection } from './connection.js';
 import type { SwitchServices } from './connection.js';
 import type { ClockTimer } from './clock.js';
 import { MYEVENTS_TYPES } from './events.js';
+import type { SimEvent } from './events.js';
+import type { SocketFault } from './script.js';
 
 /** Commands an outbound socket without `full` may use (the rest: `-ERR command not found`). */
 const WITHOUT_FULL = new Set([
@@ -31,6 +33,7 @@ export class SimOutboundSession extends SimConnection {
   private linger: number | undefined;
   private lingerTimer: ClockTimer | undefined;
   private lingering = false;
+  private faulted = false;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly unsink: () => void;
   private resolveClosed!: () => void;
@@ -51,6 +54,36 @@ export class SimOutboundSession extends SimConnection {
       if (!this.connected) this.close();
     }, connectTimeoutMs);
     void call.done.then(() => this.afterHangupComplete());
+  }
+
+  override deliver(ev: SimEvent): void {
+    const fault = this.call.script.socketFault;
+    if (fault && !this.faulted && !this.closed && faultStrikes(fault, ev)) {
+      this.faulted = true;
+      this.breakSocket(fault, ev);
+      return;
+    }
+    super.deliver(ev);
+  }
+
+  /** The scripted fault: the socket breaks instead of sending `ev`; the call goes on as FreeSWITCH's would. */
+  private breakSocket(fault: SocketFault, ev: SimEvent): void {
+    const what = fault.application ? `${ev.name} of ${fault.application}` : ev.name;
+    this.call.noteSocketFault(`socket ${fault.how} before ${what}`);
+    if (fault.how === 'close') {
+      this.close();
+      return;
+    }
+    this.closed = true;
+    if (fault.how === 'reset') {
+      this.socket.resetAndDestroy();
+      return;
+    }
+    const frame = replies.eventMessage(this.sub.format, ev.headers, ev.body);
+    // the half must have left before the RST, or the RST would discard it unsent
+    this.socket.write(frame.subarray(0, Math.floor(frame.length / 2)), () => {
+      if (!this.socket.destroyed) this.socket.resetAndDestroy();
+    });
   }
 
   protected override onInput(): void {
@@ -178,4 +211,10 @@ export class SimOutboundSession extends SimConnection {
       );
     }
   }
+}
+
+function faultStrikes(fault: SocketFault, ev: SimEvent): boolean {
+  if (ev.name !== fault.before) return false;
+  if (fault.application === undefined) return true;
+  return ev.headers.some(([k, v]) => k === 'Application' && v === fault.application);
 }

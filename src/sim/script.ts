@@ -31,6 +31,21 @@ export type DestinationOutcome =
   | { readonly outcome: 'no-answer'; readonly ringMs?: number }
   | { readonly outcome: 'failed'; readonly cause?: string; readonly ringMs?: number };
 
+/**
+ * How the controlling socket breaks: `reset` (TCP RST), `close` (FIN), `half-frame` (the
+ * first half of the frame, then RST).
+ */
+export type SocketFaultKind = 'reset' | 'close' | 'half-frame';
+
+/** The socket breaks instead of sending an event to the controller (a network fault, FreeSWITCH dying). */
+export interface SocketFault {
+  /** The event that never arrives whole, e.g. `RECORD_STOP` or `CHANNEL_EXECUTE_COMPLETE`. */
+  readonly before: string;
+  /** Only that application's completion (`record`), for `CHANNEL_EXECUTE_COMPLETE`. */
+  readonly application?: string;
+  readonly how: SocketFaultKind;
+}
+
 export interface CallerProfile {
   /** Caller-ID number, e.g. `+4930123456`. */
   readonly number: string;
@@ -48,6 +63,8 @@ export interface CallerProfile {
 export interface CallerScript extends CallerProfile {
   readonly rules: readonly CallerRule[];
   readonly destinations: ReadonlyMap<string, DestinationOutcome>;
+  /** Default none: the socket behaves. */
+  readonly socketFault?: SocketFault;
 }
 
 /**
@@ -65,6 +82,7 @@ export class ScriptedCaller {
   private profile: CallerProfile;
   private readonly rules: CallerRule[] = [];
   private readonly destinations = new Map<string, DestinationOutcome>();
+  private fault: SocketFault | undefined;
 
   constructor(profile: Partial<CallerProfile> = {}) {
     this.profile = {
@@ -133,8 +151,24 @@ export class ScriptedCaller {
     return this;
   }
 
+  /**
+   * The socket breaks `how` at the moment the event `before` would be sent (the media go on
+   * as FreeSWITCH's would: a recording's file is written before its RECORD_STOP). E.g.
+   * `.breakSocket('RECORD_STOP', 'reset')`, or `.breakSocket('CHANNEL_EXECUTE_COMPLETE',
+   * 'close', 'record')` for a RECORD_STOP that arrives and a completion that does not.
+   */
+  breakSocket(before: string, how: SocketFaultKind, application?: string): this {
+    this.fault = { before, how, ...(application ? { application } : {}) };
+    return this;
+  }
+
   /** Plain-data form the simulator runs. */
   get script(): CallerScript {
-    return { ...this.profile, rules: [...this.rules], destinations: new Map(this.destinations) };
+    return {
+      ...this.profile,
+      rules: [...this.rules],
+      destinations: new Map(this.destinations),
+      ...(this.fault ? { socketFault: this.fault } : {}),
+    };
   }
 }

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EslTimeoutError, HangupError } from '../../src/esl/index.js';
-import type { Channel, EslEvent } from '../../src/esl/index.js';
+import { CALLER_ID_LIMITS, EslTimeoutError, HangupError } from '../../src/esl/index.js';
+import type { Channel, EslEvent, RecordResult } from '../../src/esl/index.js';
 import { ScriptedCaller, wavDurationMs } from '../../src/sim/index.js';
 import type { CallReport } from '../../src/sim/index.js';
 import { harness } from './harness.js';
@@ -75,6 +75,33 @@ describe('Channel against the simulator', () => {
       variablesAgree: true,
     });
     expect(result?.uuid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('bounds caller number, caller name and dialled number to one printable line (5,000 characters sent)', async () => {
+    const caller = new ScriptedCaller({
+      number: '+49 30\t' + '1'.repeat(5000),
+      // a line break to forge a header, a bidi override to reverse what a log shows, emoji at the cut
+      name: 'Mallory\r\nBcc: victim@example.com \u202Eevil ' + '😀'.repeat(5000),
+      dialed: '501\u0000' + '9'.repeat(5000),
+    });
+    const { result } = await scenario(caller, async (ch) => ({
+      number: ch.callerNumber,
+      name: ch.callerName,
+      called: ch.calledNumber,
+      raw: ch.data.headers.get('Caller-Caller-ID-Name')?.length,
+    }));
+    expect(result?.number).toBe('+49 30 ' + '1'.repeat(57));
+    expect(result?.called).toBe('501 ' + '9'.repeat(60));
+    expect(result?.name.startsWith('Mallory Bcc: victim@example.com evil 😀')).toBe(true);
+    expect(Array.from(result?.name ?? '')).toHaveLength(128);
+    expect(result?.name).not.toMatch(/[\p{Cc}\u202A-\u202E]/u);
+    // never half an emoji
+    expect(result?.name).not.toMatch(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+    );
+    // what FreeSWITCH sent stays readable as it was
+    expect(result?.raw).toBeGreaterThan(10_000);
+    expect(CALLER_ID_LIMITS).toEqual({ number: 64, name: 128 });
   });
 
   it('matches completions to executes by Application-UUID, also when they complete out of order', async () => {
@@ -155,6 +182,33 @@ describe('Channel against the simulator', () => {
     expect(result?.hungUp).toBe(true);
     expect(result?.recordMs).toBe(2500);
     expect(result && existsSync(result.file)).toBe(true);
+    expect(result && wavDurationMs(result.file)).toBe(2500);
+  });
+
+  it('record: the socket closing after RECORD_STOP but before the completion still gives its length', async () => {
+    const caller = new ScriptedCaller()
+      .hangupDuring('record', 2500)
+      .breakSocket('CHANNEL_EXECUTE_COMPLETE', 'close', 'record');
+    let recorded: Promise<RecordResult> | undefined;
+    await scenario(caller, async (ch, dir) => {
+      await ch.answer();
+      recorded = ch.record(join(dir, 'msg.wav'), { maxSeconds: 120 });
+      return recorded;
+    });
+    expect(await recorded).toMatchObject({ hungUp: true, recordMs: 2500 });
+  });
+
+  it('record: the socket reset before RECORD_STOP resolves without a length; the file is there', async () => {
+    const caller = new ScriptedCaller().pressDuring('record', '#', 2500).breakSocket('RECORD_STOP', 'reset');
+    let recorded: Promise<RecordResult> | undefined;
+    await scenario(caller, async (ch, dir) => {
+      await ch.answer();
+      recorded = ch.record(join(dir, 'msg.wav'), { maxSeconds: 120 });
+      return recorded;
+    });
+    const result = await recorded;
+    expect(result).toMatchObject({ hungUp: true, silence: false });
+    expect(result?.recordMs).toBeUndefined();
     expect(result && wavDurationMs(result.file)).toBe(2500);
   });
 

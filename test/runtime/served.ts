@@ -1,0 +1,135 @@
+// What `voicebox serve` runs on the embedded defaults — the shipped menus, users.yaml, the
+// spool, Maildir delivery — answering simulated calls over TCP, with its log lines kept.
+// Prompts are 2 s of silence named after the prompt. Each call resolves once its session has
+// ended (the message spooled or not), so a test never guesses when voicebox is done.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMenus } from '../../dsl/index.js';
+import { buildServices, type Services } from '../../src/cli/services.js';
+import { readConfig } from '../../src/config/index.js';
+import { OutboundServer } from '../../src/esl/index.js';
+import { CallSession, type CallEvent, type RuntimeLogger, type Voice } from '../../src/runtime/index.js';
+import { type CallReport, type ScriptedCaller, Simulator } from '../../src/sim/index.js';
+
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly obj: Record<string, unknown>;
+}
+
+function memoryLog(lines: LogLine[], bindings: Record<string, unknown> = {}): RuntimeLogger {
+  const at =
+    (level: string) =>
+    (obj: object, msg?: string): void =>
+      void lines.push({ level, msg: msg ?? '', obj: { ...bindings, ...obj } });
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => memoryLog(lines, { ...bindings, ...more }),
+  };
+}
+
+const voice: Voice = {
+  promptText: (id, language) => `${language}:${id}`,
+  render: async (text) => ({ freeswitchPath: `silence_stream://2000?${encodeURIComponent(text)}` }),
+};
+
+export interface Served {
+  /** Places the call; resolves when the simulator's call and voicebox's session are both over. */
+  call(caller: ScriptedCaller): Promise<{ report: CallReport; events: CallEvent[] }>;
+  /** Sends what the spool holds now, then lists the voice messages in a user's Maildir. */
+  voiceMails(user: string): Promise<string[]>;
+  readonly log: LogLine[];
+  readonly media: string;
+  readonly services: Services;
+  close(): Promise<void>;
+}
+
+export async function serveEmbedded(): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), 'voicebox-served-'));
+  copyFileSync('examples/users.yaml', join(dir, 'users.yaml'));
+  const config = readConfig();
+  config.directory.file = join(dir, 'users.yaml');
+  config.directory.localSettings = join(dir, 'local-settings.json');
+  config.mail.maildir = join(dir, 'maildir');
+  config.mail.spool = join(dir, 'spool');
+  config.login.wrongPinLog = join(dir, 'wrong-pin.log');
+  const media = join(dir, 'media');
+  mkdirSync(media);
+  const mediaRoot = { local: media, freeswitch: media };
+  const bundle = loadMenus(['menus']).bundle;
+  const log: LogLine[] = [];
+  const logger = memoryLog(log);
+  const services = await buildServices(config, bundle, mediaRoot, logger);
+  const sessions = new Map<string, { ended: Promise<void>; end: () => void; events: CallEvent[] }>();
+  const sessionOf = (uuid: string) => {
+    let s = sessions.get(uuid);
+    if (!s) {
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      s = { ended, end, events: [] };
+      sessions.set(uuid, s);
+    }
+    return s;
+  };
+  // VoiceboxServer's handling of a call, with its end made visible
+  const server = new OutboundServer({
+    port: 0,
+    logger,
+    onChannel: async (channel) => {
+      const s = sessionOf(channel.uuid);
+      try {
+        await new CallSession({
+          bundle,
+          flow: channel.data.variables.get('voicebox_flow') || 'voicebox',
+          media: channel,
+          voice,
+          actions: services.actions,
+          config: config.menu,
+          mediaRoot,
+          log: logger,
+          classifyCaller: services.classifyCaller,
+          onEvent: (e) => s.events.push(e),
+        }).run();
+      } finally {
+        s.end();
+      }
+    },
+  });
+  const { host, port } = await server.listen();
+  const sim = new Simulator({ missingFiles: 'default-length' });
+  return {
+    log,
+    media,
+    services,
+    async call(caller) {
+      const placed = await sim.placeCall(caller, { target: `${host}:${port}` });
+      const s = sessionOf(placed.uuid);
+      const report = await placed.finished;
+      await s.ended;
+      return { report, events: s.events };
+    },
+    async voiceMails(user) {
+      await services.spool.flush();
+      const folder = join(config.mail.maildir, user, 'new');
+      let names: string[];
+      try {
+        names = readdirSync(folder);
+      } catch {
+        return [];
+      }
+      return names
+        .map((f) => readFileSync(join(folder, f), 'utf8'))
+        .filter((m) => /^X-Voicebox-Type: voice/im.test(m));
+    },
+    async close() {
+      await server.close();
+      await sim.close();
+      await services.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
