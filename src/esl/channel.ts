@@ -596,13 +596,20 @@ export function boundedCallerText(value: string, max: number): string {
     .trimEnd();
 }
 
+/** FreeSWITCH's uuids are 36 characters of hex and dashes; letters and `_` allowed for other peers. */
+const CALL_UUID = /^[A-Za-z0-9_-]{1,64}$/;
+
 function channelDataOf(reply: EslMessage): ChannelData {
   const ev = reply.event();
   const headers = ev?.headers() ?? new Map<string, string>();
   const get = (k: string): string => headers.get(k) ?? '';
   const number = (v: string): string => boundedCallerText(v, CALLER_ID_LIMITS.number);
+  const uuid = get('Unique-ID') || get('Channel-Unique-ID') || get('Caller-Unique-ID');
+  // The uuid names the call's files (recordings, downloads): a peer must not steer a path.
+  if (!CALL_UUID.test(uuid))
+    throw new EslCommandError('connect', 'CHANNEL_DATA', `the call's Unique-ID is not a uuid`);
   return {
-    uuid: get('Unique-ID') || get('Channel-Unique-ID') || get('Caller-Unique-ID'),
+    uuid,
     callerNumber: number(get('Caller-Caller-ID-Number') || get('Channel-Caller-ID-Number')),
     callerName: boundedCallerText(
       get('Caller-Caller-ID-Name') || get('Channel-Caller-ID-Name'),

@@ -104,6 +104,16 @@ describe('Channel against the simulator', () => {
     expect(CALLER_ID_LIMITS).toEqual({ number: 64, name: 128 });
   });
 
+  it('refuses a call whose Unique-ID could steer a file path, and takes the next call', async () => {
+    const calls: string[] = [];
+    h = await harness((ch) => void calls.push(ch.uuid));
+    await h.sim.runCall(new ScriptedCaller({ uuid: '../../../etc/cron.d/x' }), { target: h.target });
+    await h.sim.runCall(new ScriptedCaller({ uuid: 'a/b' }), { target: h.target });
+    const good = '7f4de4bc-17d7-11dd-b7a0-db4edd065621';
+    await h.sim.runCall(new ScriptedCaller({ uuid: good }), { target: h.target });
+    expect(calls).toEqual([good]);
+  });
+
   it('matches completions to executes by Application-UUID, also when they complete out of order', async () => {
     const { result, report } = await scenario(new ScriptedCaller(), async (ch) => {
       await ch.answer();
