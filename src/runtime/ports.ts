@@ -38,6 +38,11 @@ export interface Voice {
   promptText(id: string, language: string, values: Readonly<Record<string, string>>): string;
   /** audio for any text in a language */
   render(text: string, language: string): Promise<{ freeswitchPath: string }>;
+  /**
+   * a prompt's audio if it is rendered already, else undefined — at once, whatever state the
+   * renderer is in: how a failing call gets its apology
+   */
+  ready?(id: string, language: string): { freeswitchPath: string } | undefined;
 }
 
 export interface CallInfo {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ export const SAMPLE_RATES: readonly SampleRate[] = [8000, 16000];
 
 /** espeak-ng voice per language. `en` is en-gb in espeak-ng, so US English is asked for by name. */
 export const DEFAULT_VOICES: Readonly<Record<string, string>> = { en: 'en-us', de: 'de' };
+
+/** How long a render may run before it is killed, unless configured (`speech.renderTimeoutMs`). */
+export const DEFAULT_RENDER_TIMEOUT_MS = 20_000;
 
 /** The size of the canonical WAV header sox writes; a file no longer than this holds no audio. */
 const WAV_HEADER_BYTES = 44;
@@ -29,7 +33,10 @@ export interface RendererOptions {
   concurrency?: number;
   /** Paths of the programs, for hosts where they are not on PATH. */
   commands?: { espeak?: string; sox?: string };
-  /** Kill a render that takes longer than this. Default 30 s. */
+  /**
+   * A render that has not ended this long after it started (its wait in the queue not
+   * counted) is killed, and its place given to the next. Default 20 s.
+   */
   timeoutMs?: number;
 }
 
@@ -55,6 +62,11 @@ export interface Renderer {
   locate(text: string, lang: string): Omit<RenderedAudio, 'cached'>;
   /** A WAV of `text` (8 or 16 kHz, mono, 16-bit signed PCM), rendered once and cached by content. */
   render(text: string, lang: string): Promise<RenderedAudio>;
+  /**
+   * The WAV of `text` if it is in the cache already, else undefined: never renders and never
+   * waits, so it works however busy or broken the renderer is.
+   */
+  cached(text: string, lang: string): RenderedAudio | undefined;
 }
 
 /** Collapses what cannot change the audio, so equal prompts share one cache file. */
@@ -71,7 +83,10 @@ export function createRenderer(options: RendererOptions): Renderer {
   const wordsPerMinute = options.wordsPerMinute ?? 150;
   const espeak = options.commands?.espeak ?? 'espeak-ng';
   const sox = options.commands?.sox ?? 'sox';
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
   const limit = new ConcurrencyLimit(options.concurrency ?? availableParallelism());
   // Two calls asking for the same new prompt at once share one render.
   const inFlight = new Map<string, Promise<RenderedAudio>>();
@@ -115,34 +130,60 @@ export function createRenderer(options: RendererOptions): Renderer {
     const pending = inFlight.get(target.localPath);
     if (pending) return pending;
     const job = limit
-      .run(async () => {
-        // Another process may have finished it while this one waited.
-        if (await hasAudio(target.localPath)) return { ...target, cached: true };
-        await mkdir(ttsCacheDir(options.mediaRoot, lang), { recursive: true });
-        const tmp = `${target.localPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-        try {
-          await synthesize(
-            { espeak, sox, voice: voiceFor(lang), wordsPerMinute, sampleRate, timeoutMs },
-            target.text,
-            tmp,
-          );
-          if (!(await hasAudio(tmp))) {
-            throw new SpeechRenderFailed('espeak-ng and sox produced no audio', target.text, '');
-          }
-          // rename() is atomic within a directory: a reader sees no file or the whole file.
-          await rename(tmp, target.localPath);
-        } catch (error) {
-          await unlink(tmp).catch(() => undefined);
-          throw error;
-        }
-        return { ...target, cached: false };
-      })
+      .run(() =>
+        withDeadline(
+          timeoutMs,
+          () => new SpeechRenderFailed(`rendering took longer than ${timeoutMs} ms`, target.text, ''),
+          (signal) => produce(target, lang, signal),
+        ),
+      )
       .finally(() => inFlight.delete(target.localPath));
     inFlight.set(target.localPath, job);
     return job;
   }
 
-  return { sampleRate, mediaRoot: options.mediaRoot, voiceFor, locate, render };
+  async function produce(
+    target: Omit<RenderedAudio, 'cached'>,
+    lang: string,
+    signal: AbortSignal,
+  ): Promise<RenderedAudio> {
+    // Another process may have finished it while this one waited.
+    if (await hasAudio(target.localPath)) return { ...target, cached: true };
+    await mkdir(ttsCacheDir(options.mediaRoot, lang), { recursive: true });
+    signal.throwIfAborted();
+    const tmp = `${target.localPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await synthesize(
+        { espeak, sox, voice: voiceFor(lang), wordsPerMinute, sampleRate },
+        target.text,
+        tmp,
+        signal,
+      );
+      if (!(await hasAudio(tmp))) {
+        throw new SpeechRenderFailed('espeak-ng and sox produced no audio', target.text, '');
+      }
+      signal.throwIfAborted();
+      // rename() is atomic within a directory: a reader sees no file or the whole file.
+      await rename(tmp, target.localPath);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+    return { ...target, cached: false };
+  }
+
+  function cached(text: string, lang: string): RenderedAudio | undefined {
+    let target: Omit<RenderedAudio, 'cached'>;
+    try {
+      target = locate(text, lang);
+    } catch {
+      return undefined;
+    }
+    const size = statSync(target.localPath, { throwIfNoEntry: false })?.size ?? 0;
+    return size > WAV_HEADER_BYTES ? { ...target, cached: true } : undefined;
+  }
+
+  return { sampleRate, mediaRoot: options.mediaRoot, voiceFor, locate, render, cached };
 }
 
 async function hasAudio(path: string): Promise<boolean> {
@@ -153,13 +194,42 @@ async function hasAudio(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * How long programs that were killed, or have exited, get to close their pipes before this
+ * side closes them: a pipe can outlive its program (a wrapper script's child holds it, or
+ * nobody reads it) and a child process is only "closed" once all its pipes are.
+ */
+const PIPE_GRACE_MS = 2000;
+
+/**
+ * Runs `work` with a signal that aborts after `timeoutMs`, and settles by then plus
+ * PIPE_GRACE_MS whatever `work` does: the caller's concurrency slot is never held for good,
+ * even by a file-system call that hangs (a dead network mount).
+ */
+function withDeadline<T>(
+  timeoutMs: number,
+  timeoutError: () => Error,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    const abort = setTimeout(() => controller.abort(timeoutError()), timeoutMs);
+    const giveUp = setTimeout(() => reject(timeoutError()), timeoutMs + PIPE_GRACE_MS);
+    work(controller.signal)
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(abort);
+        clearTimeout(giveUp);
+      });
+  });
+}
+
 interface SynthesisSettings {
   espeak: string;
   sox: string;
   voice: string;
   wordsPerMinute: number;
   sampleRate: SampleRate;
-  timeoutMs: number;
 }
 
 interface Finished {
@@ -168,6 +238,25 @@ interface Finished {
   stderr: string;
 }
 
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGKILL to the program and everything it started (it leads its own process group). */
+function killAll(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already, or the program never led one
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Settles when the program has ended: with its exit status once its pipes are closed (so
+ * stderr is complete), or PIPE_GRACE_MS after its exit with the pipes closed from this side.
+ */
 function finished(child: ChildProcess, command: string, debianPackage: string): Promise<Finished> {
   return new Promise((resolve, reject) => {
     let stderr = '';
@@ -175,6 +264,7 @@ function finished(child: ChildProcess, command: string, debianPackage: string): 
     child.stderr?.on('data', (chunk: string) => {
       if (stderr.length < 4000) stderr += chunk;
     });
+    for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe?.on('error', () => undefined);
     child.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'ENOENT' || error.code === 'EACCES'
@@ -182,17 +272,30 @@ function finished(child: ChildProcess, command: string, debianPackage: string): 
           : error,
       );
     });
+    child.once('exit', () => {
+      const closeFromHere = setTimeout(() => {
+        for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe?.destroy();
+      }, PIPE_GRACE_MS);
+      child.once('close', () => clearTimeout(closeFromHere));
+    });
     child.once('close', (code, signal) => resolve({ code, signal, stderr: stderr.trim() }));
   });
 }
 
 /** espeak-ng (22050 Hz WAV on stdout) piped into sox, which writes the telephony WAV to `out`. */
-async function synthesize(settings: SynthesisSettings, text: string, out: string): Promise<void> {
+async function synthesize(
+  settings: SynthesisSettings,
+  text: string,
+  out: string,
+  signal: AbortSignal,
+): Promise<void> {
+  signal.throwIfAborted();
   const env = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+  // Each program leads its own process group, so a kill reaches whatever it started too.
   const espeak = spawn(
     settings.espeak,
     ['-v', settings.voice, '-s', String(settings.wordsPerMinute), '-b', '1', '--stdin', '--stdout'],
-    { env, stdio: ['pipe', 'pipe', 'pipe'] },
+    { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
   );
   const espeakDone = finished(espeak, settings.espeak, 'espeak-ng');
   const sox = spawn(
@@ -211,52 +314,78 @@ async function synthesize(settings: SynthesisSettings, text: string, out: string
       '-e',
       'signed-integer',
     ].concat(['-t', 'wav', out]),
-    { env, stdio: ['pipe', 'ignore', 'pipe'] },
+    { env, stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   const soxDone = finished(sox, settings.sox, 'sox');
-  // A program that died early closes its pipe; the failure is reported from its exit, not from EPIPE.
-  espeak.stdin.on('error', () => undefined);
-  sox.stdin.on('error', () => undefined);
+
+  // Which program was stopped from here because the other had failed: its own exit status
+  // says nothing, the other's does.
+  let espeakStopped = false;
+  let soxStopped = false;
+  const stopEspeak = () => {
+    // pipe() leaves espeak-ng's stdout paused once sox is gone: espeak-ng would block on a
+    // full pipe and its stdout never end. Drain it, and stop espeak-ng.
+    espeak.stdout.unpipe(sox.stdin);
+    espeak.stdout.resume();
+    if (!hasExited(espeak)) {
+      espeakStopped = true;
+      killAll(espeak);
+    }
+  };
+  const stopSox = () => {
+    // Nothing more will reach sox's stdin.
+    sox.stdin.end();
+    if (!hasExited(sox)) {
+      soxStopped = true;
+      killAll(sox);
+    }
+  };
+  sox.once('exit', stopEspeak);
+  sox.once('error', stopEspeak);
+  espeak.once('exit', (code) => {
+    // A good espeak-ng ends sox's input through the pipe and sox finishes the file.
+    if (code !== 0) stopSox();
+  });
+  espeak.once('error', stopSox);
+  const onAbort = () => {
+    stopEspeak();
+    stopSox();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+
   espeak.stdout.pipe(sox.stdin);
   espeak.stdin.end(text, 'utf8');
 
-  const timer = setTimeout(() => {
-    espeak.kill('SIGKILL');
-    sox.kill('SIGKILL');
-  }, settings.timeoutMs);
-  const [espeakResult, soxResult] = await Promise.allSettled([
-    espeakDone.catch((error: unknown) => {
-      // Without espeak-ng nothing will ever reach sox's stdin: close it so sox ends too.
-      sox.stdin.end();
-      throw error;
-    }),
-    soxDone.catch((error: unknown) => {
-      // Without sox nobody drains espeak-ng's stdout, and it would block on a full pipe.
-      espeak.kill('SIGKILL');
-      throw error;
-    }),
-  ]).finally(() => clearTimeout(timer));
+  const [espeakResult, soxResult] = await Promise.allSettled([espeakDone, soxDone]).finally(() =>
+    signal.removeEventListener('abort', onAbort),
+  );
 
+  signal.throwIfAborted();
   if (espeakResult.status === 'rejected') throw espeakResult.reason;
   if (soxResult.status === 'rejected') throw soxResult.reason;
-  const timedOut = espeakResult.value.signal === 'SIGKILL' || soxResult.value.signal === 'SIGKILL';
-  if (timedOut) {
-    throw new SpeechRenderFailed(`rendering took longer than ${settings.timeoutMs} ms`, text, '');
-  }
-  if (espeakResult.value.code !== 0) {
+  const espeakFailed = espeakResult.value.code !== 0;
+  const soxFailed = soxResult.value.code !== 0;
+  if (espeakFailed && !espeakStopped) {
     throw new SpeechRenderFailed(
-      `espeak-ng -v ${settings.voice} failed (exit ${String(espeakResult.value.code)})`,
+      `espeak-ng -v ${settings.voice} failed (${exitOf(espeakResult.value)})`,
       text,
       espeakResult.value.stderr,
     );
   }
-  if (soxResult.value.code !== 0) {
+  if (soxFailed && !soxStopped) {
     throw new SpeechRenderFailed(
-      `sox failed to convert to ${settings.sampleRate} Hz (exit ${String(soxResult.value.code)})`,
+      `sox failed to convert to ${settings.sampleRate} Hz (${exitOf(soxResult.value)})`,
       text,
       soxResult.value.stderr,
     );
   }
+  if (espeakFailed || soxFailed) {
+    throw new SpeechRenderFailed('espeak-ng and sox stopped each other', text, '');
+  }
+}
+
+function exitOf(result: Finished): string {
+  return result.signal ? `killed by ${result.signal}` : `exit ${String(result.code)}`;
 }
 
 /** The versions of espeak-ng and sox, or SpeechEngineMissing — for a start-up check. */
