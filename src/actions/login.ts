@@ -1,13 +1,13 @@
 // The owner logs in by phone (R1–R4): who may log in from where, with or without a PIN;
 // the PIN against its salted hash; wrong PINs counted atomically in the directory, the
 // lock after N, the lock mail, the wrong-PIN log; PIN expiry.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Directory, DirectoryUser, UserSettings } from '../directory/index.js';
 import type { Bundle } from '../graph/index.js';
 import { mailLanguage, normalizeMessageId, type MailMessage, type MailSpool } from '../mail/index.js';
 import { toE164, type Location } from '../phone/index.js';
-import { hashPin, verifyLegacyPin, verifyPin } from '../pin/index.js';
+import { hashPin, pinHashOutdated, verifyLegacyPin, verifyPin } from '../pin/index.js';
 import type { ActionImpl, ActionResult, RuntimeLogger } from '../runtime/ports.js';
 import type { Value } from '../runtime/values.js';
 import { UserRecords } from './caller.js';
@@ -17,8 +17,12 @@ export interface LoginPolicy {
   /** phone login allowed by default (a user's own `access` overrides it) */
   readonly allowed: boolean;
   readonly restriction: 'everywhere' | 'nowhere' | 'listed';
+  /** PIN-less login from the office number (her extension too); off unless the admin chose it */
   readonly trustOffice: boolean;
+  /** PIN-less login from the mobile number; off unless the admin chose it */
   readonly trustMobile: boolean;
+  /** PIN-less login from the numbers in the user's own `trusted` list; off unless the admin chose it */
+  readonly trustListedNumbers: boolean;
   readonly access: 'none' | 'settings' | 'messages';
   readonly maxWrongPins: number;
   readonly notifyLock: boolean;
@@ -49,10 +53,11 @@ const text = (v: Value | undefined): string => (typeof v === 'string' ? v : '');
 const field = (s: string): string => s.replace(/[^\x21-\x7e]/g, '_').slice(0, 64) || '-';
 
 /**
- * Whether, and how, this number may log in (R2, R4). `trusted`: office (if trusted), mobile
- * (if trusted) and the user's trusted numbers log in without a PIN. Others need the PIN:
- * `everywhere` from any number; `nowhere` from none; `listed` only from the user's own
- * numbers (office, mobile, trusted ones), which matters when office or mobile are not trusted.
+ * Whether, and how, this number may log in (R2, R4). A caller number proves nothing (SIP
+ * caller ID and CHANNEL_DATA can be forged), so a number skips the PIN only where the admin
+ * switched that on: office (`trustOffice`), mobile (`trustMobile`), the user's own trusted
+ * numbers (`trustListedNumbers`). Others need the PIN: `everywhere` from any number; `nowhere`
+ * from none; `listed` only from the user's own numbers (office, mobile, trusted ones).
  */
 export function loginDecision(
   user: DirectoryUser,
@@ -69,7 +74,7 @@ export function loginDecision(
   const same = (n: string | undefined) => caller !== undefined && e164(n) === caller;
   const ownTrusted = s.trustedNumbers.some(same);
   const trusted =
-    ownTrusted ||
+    (policy.trustListedNumbers && ownTrusted) ||
     (policy.trustOffice && same(user.numbers.office)) ||
     (policy.trustMobile && same(user.numbers.mobile));
   if (trusted) return { pinRequired: false, access };
@@ -169,8 +174,15 @@ export function loginActions(o: LoginOptions, users = new UserRecords()): Map<st
   const wrongPinLog = async (line: string, ctx: { log: RuntimeLogger }) => {
     if (!policy.wrongPinLog) return;
     try {
-      await mkdir(dirname(policy.wrongPinLog), { recursive: true });
-      await appendFile(policy.wrongPinLog, `${line}\n`, 'utf8');
+      // who called which mailbox when, and got the PIN wrong: for the admin only
+      await mkdir(dirname(policy.wrongPinLog), { recursive: true, mode: 0o700 });
+      const fh = await open(policy.wrongPinLog, 'a', 0o600);
+      try {
+        if ((await fh.stat()).mode & 0o077) await fh.chmod(0o600);
+        await fh.appendFile(`${line}\n`, 'utf8');
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       ctx.log.error({ file: policy.wrongPinLog, err: (e as Error).message }, 'wrong-PIN log not written');
     }
@@ -253,8 +265,10 @@ export function loginActions(o: LoginOptions, users = new UserRecords()): Map<st
         return { outcome: 'locked' };
       }
 
-      // the right PIN: the legacy one becomes a hash, the count starts again
-      const newHash = how === 'legacy' ? await hashPin(pin) : undefined;
+      // the right PIN: the legacy one becomes a hash, a hash made at a lower cost is made
+      // again at today's, the count starts again
+      const rehash = how === 'hash' && pinHashOutdated(user.settings.pinHash ?? '');
+      const newHash = how === 'legacy' || rehash ? await hashPin(pin) : undefined;
       const verified = user.settings;
       let lockedMeanwhile = false;
       const updated = await o.directory.updateSettings(user, (s) => {
@@ -266,13 +280,15 @@ export function loginActions(o: LoginOptions, users = new UserRecords()): Map<st
           next = { ...next, pinHash: newHash };
           delete next.legacyPin;
         }
+        if (newHash && rehash && s.pinHash === verified.pinHash) next = { ...next, pinHash: newHash };
         // PIN expiry counts from now for a PIN voicebox never saw set
         if (policy.pinExpiryDays > 0 && !s.pinChangedAt) next = { ...next, pinChangedAt: at.toISOString() };
         return next;
       });
       users.replace(rec!, updated);
       if (lockedMeanwhile) return { outcome: 'locked' };
-      if (newHash) ctx.log.info({ user: user.id }, 'legacy PIN replaced by a hash');
+      if (newHash && rehash) ctx.log.info({ user: user.id }, 'PIN hash renewed at the current cost');
+      else if (newHash) ctx.log.info({ user: user.id }, 'legacy PIN replaced by a hash');
       if (pinExpired(updated.settings, policy, at)) {
         ctx.log.info({ user: user.id, afterExpiry: policy.afterExpiry }, 'PIN expired');
         return { outcome: policy.afterExpiry === 'refuse' ? 'refused' : 'expired' };

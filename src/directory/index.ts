@@ -18,3 +18,5 @@ export type { LdapAttributes, LdapDirectoryConfig } from './ldap.js';
 export { YamlDirectory } from './yaml.js';
 export type { YamlDirectoryConfig, YamlNumberField } from './yaml.js';
 export { LocalSettingsFallback } from './local.js';
+export { LastKnownDirectory } from './snapshot.js';
+export type { LastKnownOptions } from './snapshot.js';

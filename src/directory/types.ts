@@ -48,6 +48,11 @@ export interface DirectoryUser {
   settings: UserSettings;
   /** the raw user-data values as read, for atomic updates */
   rawUserData: string[];
+  /**
+   * Set (to the ISO time the entry was taken) when no directory server answered and the entry
+   * comes from the last known copy (snapshot.ts): enough to take a message, never to log in.
+   */
+  lastKnown?: string;
 }
 
 export interface Directory {

@@ -70,9 +70,53 @@ async function setup(
 
 const hangUpAtMain = (c: ScriptedCaller) => c.pressWhilePlaying(/main_menu/, '#', 300);
 
+const OFFICE = '+49 30 1234101';
+const MOBILE = '+49 170 1000001'; // also in her own list of trusted numbers
+/** PIN-less login switched on, as an admin does for numbers the PBX authenticates */
+const trustAll = { trustOffice: true, trustMobile: true, trustListedNumbers: true };
+
+describe('on the defaults every number needs the PIN (caller ID can be forged)', () => {
+  it("a caller claiming alice's mobile number is asked for the PIN", async () => {
+    const { box } = await setup();
+    const r = await box.call(ownerCalls(MOBILE, [], hangUpAtMain));
+    expect(r.said).toContain('de:enter_pin');
+    expect(r.said).not.toContain('de:main_menu');
+  });
+
+  it('so is one claiming her office number, her extension, or a number she listed as trusted', async () => {
+    const { box } = await setup({ alice: (s) => ({ ...s, trustedNumbers: ['+49 89 555000'] }) });
+    for (const from of [OFFICE, '101', '+4989555000']) {
+      const r = await box.call(ownerCalls(from, [PIN], hangUpAtMain));
+      expect(r.said, from).toContain('de:enter_pin');
+      expect(r.said, from).toContain('de:main_menu');
+    }
+  });
+
+  it('with trustMobile switched on explicitly, her mobile logs in without a PIN', async () => {
+    const { box } = await setup({ login: { trustMobile: true } });
+    const r = await box.call(ownerCalls(MOBILE, [], hangUpAtMain));
+    expect(r.said).toContain('de:main_menu');
+    expect(r.said).not.toContain('de:enter_pin');
+    // and only her mobile: the office still needs the PIN
+    const office = await box.call(ownerCalls(OFFICE, [PIN], hangUpAtMain));
+    expect(office.said).toContain('de:enter_pin');
+  });
+
+  it('trustListedNumbers opens the login for the numbers in her own trusted list only', async () => {
+    const { box } = await setup({
+      login: { trustListedNumbers: true },
+      alice: (s) => ({ ...s, trustedNumbers: ['+49 89 555000'] }),
+    });
+    const listed = await box.call(ownerCalls('+4989555000', [], hangUpAtMain));
+    expect(listed.said).toContain('de:main_menu');
+    expect(listed.said).not.toContain('de:enter_pin');
+    expect((await box.call(ownerCalls(MOBILE, [PIN], hangUpAtMain))).said).toContain('de:enter_pin');
+  });
+});
+
 describe('logging in by phone', () => {
   it('from her office phone (trusted): straight to the main menu, no PIN', async () => {
-    const { box } = await setup();
+    const { box } = await setup({ login: trustAll });
     const r = await box.call(ownerCalls('+49 30 1234101', [], hangUpAtMain));
     expect(r.said).toContain('de:main_menu');
     expect(r.said).not.toContain('de:enter_pin');
@@ -80,7 +124,7 @@ describe('logging in by phone', () => {
   });
 
   it('from her internal extension and from a number she listed as trusted: no PIN either', async () => {
-    const { box } = await setup();
+    const { box } = await setup({ login: trustAll });
     for (const from of ['101', '+491701000001']) {
       const r = await box.call(ownerCalls(from, [], hangUpAtMain));
       expect(r.said, from).toContain('de:main_menu');
@@ -98,7 +142,7 @@ describe('logging in by phone', () => {
   });
 
   it('trusting the office phone can be switched off: then it needs the PIN', async () => {
-    const { box } = await setup({ login: { trustOffice: false } });
+    const { box } = await setup({ login: { ...trustAll, trustOffice: false } });
     const r = await box.call(ownerCalls('+49 30 1234101', [PIN], hangUpAtMain));
     expect(r.said).toContain('de:enter_pin');
     expect(r.said).toContain('de:main_menu');
@@ -118,7 +162,7 @@ describe('logging in by phone', () => {
   });
 
   it('restriction nowhere (global default): only trusted numbers get in', async () => {
-    const { box } = await setup({ login: { restriction: 'nowhere' } });
+    const { box } = await setup({ login: { ...trustAll, restriction: 'nowhere' } });
     expect((await box.call(ownerCalls(STRANGER, [PIN]))).said.at(-1)).toBe('de:login_not_allowed');
     expect((await box.call(ownerCalls('+49 30 1234101', [], hangUpAtMain))).said).toContain('de:main_menu');
   });
@@ -127,12 +171,12 @@ describe('logging in by phone', () => {
     const none = await setup({ alice: (s) => ({ ...s, access: 'none' }) });
     expect((await none.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe('de:login_not_allowed');
     await none.box.close();
-    const notAllowed = await setup({ login: { allowed: false } });
+    const notAllowed = await setup({ login: { ...trustAll, allowed: false } });
     expect((await notAllowed.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe(
       'de:login_not_allowed',
     );
     await notAllowed.box.close();
-    const { box } = await setup({ alice: (s) => ({ ...s, access: 'settings' }) });
+    const { box } = await setup({ login: trustAll, alice: (s) => ({ ...s, access: 'settings' }) });
     const r = await box.call(ownerCalls('+49 30 1234101', [], hangUpAtMain));
     expect(r.said).toContain('de:main_menu_settings_only');
     expect(r.said).not.toContain('de:main_menu');
@@ -258,6 +302,7 @@ const policy: LoginPolicy = {
   restriction: 'everywhere',
   trustOffice: true,
   trustMobile: true,
+  trustListedNumbers: true,
   access: 'messages',
   maxWrongPins: 3,
   notifyLock: true,

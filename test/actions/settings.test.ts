@@ -22,7 +22,7 @@ import { nth, ownerCalls, startVoicebox, type Voicebox } from './support.js';
 
 const PIN = '2468';
 const ALICE = '+49 30 1234501';
-const OFFICE = '+49 30 1234101'; // trusted: no PIN
+const OFFICE = '+49 30 1234101'; // trusted below (login.trustOffice): no PIN
 const STRANGER = '+4989777888';
 // Tuesday 2026-12-01, 10:00 in Berlin: working hours, alice's own (work) profile is active
 const now = () => new Date('2026-12-01T10:00:00+01:00');
@@ -49,6 +49,7 @@ async function setup(welcome: { minPinLength?: number } = {}) {
     transport: maildirTransport({ root: join(dir, 'maildir') }),
     now,
     welcome,
+    login: { trustOffice: true },
   });
   const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
   return { box, settings, usersFile };

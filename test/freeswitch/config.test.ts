@@ -3,6 +3,7 @@
 // comments, processing instructions and text — no DTDs, no CDATA, no namespaces.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 
 interface XmlElement {
   name: string;
@@ -196,12 +197,32 @@ describe('freeswitch/dialplan/voicebox.xml', () => {
         'hangup_after_bridge=false',
         'continue_on_fail=true',
         'playback_terminators=none',
+        'voicebox_token=CHANGE-ME-voicebox-token',
       ]),
     );
     // voicebox answers the call itself
     expect(actions.some((a) => a.app === 'answer' || a.app === 'pre_answer')).toBe(false);
     // after the socket: only the fallback for "voicebox unreachable"
     expect(actions.slice(socketAt + 1)).toEqual([{ app: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' }]);
+  });
+
+  it('sets voicebox_token to a placeholder that voicebox refuses as freeswitch.token', () => {
+    for (const name of ['voicebox_mailbox', 'voicebox_access']) {
+      const token = actionsOf(name)
+        .filter((a) => a.app === 'set' && a.data.startsWith('voicebox_token='))
+        .map((a) => a.data.slice('voicebox_token='.length));
+      expect(token).toEqual(['CHANGE-ME-voicebox-token']);
+      let problem = '';
+      try {
+        parseConfig({ freeswitch: { token: token[0] } });
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+      expect(problem).toMatch(/freeswitch\.token: this value is not valid/);
+      expect(problem).not.toContain('CHANGE-ME');
+    }
+    expect(() => parseConfig({ freeswitch: { token: 'f3b9c2a77e1d4c0b9a8e6d5c4b3a2910' } })).not.toThrow();
+    expect(() => parseConfig({ freeswitch: { token: 'short' } })).toThrow(/freeswitch\.token/);
   });
 
   it('routes the example mailbox numbers and access number, and nothing else', () => {
