@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { BudgetHolder, BufferBudget } from './buffer-budget.js';
 import { FrameParser } from './codec/frame-parser.js';
 import type { EslEvent } from './codec/message.js';
 import { EslMessage } from './codec/message.js';
@@ -14,6 +15,8 @@ export interface ConnectionOptions {
   readonly label: string;
   /** Optional measurement hook (benches); see {@link EslTiming}. Costs nothing when absent. */
   readonly onTiming?: (timing: EslTiming) => void;
+  /** Shared with the other connections of a server: bytes held before they form a frame. */
+  readonly budget?: BufferBudget;
 }
 
 /**
@@ -56,6 +59,15 @@ export class EslConnection {
   /** onTiming only: when the current chunk arrived, and the arrival of an unanswered completion (-1: none). */
   private dataAt = 0;
   private completionAt = -1;
+  private readonly holder: BudgetHolder = {
+    evict: (total, limit) => {
+      this.options.logger.warn(
+        { conn: this.options.label, held: this.parser.bufferedBytes, total, limit },
+        'closing event-socket connection: buffer budget of all connections exhausted',
+      );
+      this.destroy(new EslConnectionError(`buffer budget of ${limit} bytes exhausted`));
+    },
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -123,21 +135,49 @@ export class EslConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Runs `handle` (something that reads what this peer sent) so that whatever it throws ends this
+   * connection only: a protocol error with one `warn` line, anything else with one `error` line.
+   * Events kept back during the handshake are replayed through here, like live frames.
+   * Returns false when the connection was closed for it.
+   */
+  guard(handle: () => void): boolean {
+    try {
+      handle();
+      return true;
+    } catch (err) {
+      if (err instanceof EslProtocolError) {
+        this.options.logger.warn(
+          { conn: this.options.label, err: err.message },
+          'closing event-socket connection: protocol error',
+        );
+      } else {
+        // A fault of ours while handling one call's frame must not reach the process.
+        this.options.logger.error(
+          {
+            conn: this.options.label,
+            err: err instanceof Error ? err.message : String(err),
+            stack: err instanceof Error ? err.stack : undefined,
+          },
+          'closing event-socket connection: internal error',
+        );
+      }
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
+  }
+
   private readonly onData = (chunk: Buffer): void => {
     if (this.closedWith !== null) return;
     if (this.options.onTiming) this.dataAt = performance.now();
-    try {
-      this.parser.push(chunk, (frame) => this.dispatch(new EslMessage(frame)));
-    } catch (err) {
-      if (!(err instanceof EslProtocolError)) throw err;
-      // One line, then the connection goes; nothing else is affected.
-      this.options.logger.warn(
-        { conn: this.options.label, err: err.message },
-        'closing event-socket connection: protocol error',
-      );
-      this.destroy(err);
-    }
+    this.guard(() => this.parser.push(chunk, (frame) => this.dispatch(new EslMessage(frame))));
+    if (this.closedWith === null) this.options.budget?.update(this.holder, this.parser.bufferedBytes);
   };
+
+  /** Bytes received from the peer that do not form a whole frame yet. */
+  get bufferedBytes(): number {
+    return this.closedWith === null ? this.parser.bufferedBytes : 0;
+  }
 
   private dispatch(message: EslMessage): void {
     if (this.closedWith !== null) return;
@@ -195,6 +235,7 @@ export class EslConnection {
       if (!w.abandoned) w.reject(new EslConnectionError(`${w.what}: ${err.message}`));
     }
     this.socket.off('data', this.onData);
+    this.options.budget?.release(this.holder);
     this.handlers.onClose(reason);
   }
 }

@@ -1,12 +1,13 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { BufferBudget } from './buffer-budget.js';
 import { Channel, DEFAULT_CHANNEL_TIMEOUTS } from './channel.js';
 import type { ChannelTimeouts } from './channel.js';
 import * as cmd from './codec/commands.js';
 import type { EventFormat } from './codec/commands.js';
 import { EslConnection } from './connection.js';
 import type { EslTiming } from './connection.js';
-import { EslCommandError, EslConnectionError, HangupError } from './errors.js';
+import { EslCommandError, EslConnectionError, EslProtocolError, HangupError } from './errors.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -25,9 +26,27 @@ export interface OutboundServerOptions extends Partial<ChannelTimeouts> {
   readonly handshakeTimeoutMs?: number;
   readonly maxHeaderBytes?: number;
   readonly maxBodyBytes?: number;
+  /**
+   * Connections at once (calls and handshakes). At the limit a new connection takes the place of
+   * the oldest one still in its handshake (a real FreeSWITCH finishes it in milliseconds), else it
+   * is refused. Default 500.
+   */
+  readonly maxConnections?: number;
+  /** Bytes held before they form a frame, all connections together. Default 64 MiB. */
+  readonly maxBufferedBytes?: number;
   /** Measurement hook: every completion → next command of every call (benches). Default none. */
   readonly onTiming?: (timing: EslTiming) => void;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 500;
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Events kept while the handshake runs. FreeSWITCH sends none before `myevents` and a few at most
+ * before the last reply; parsed frames are not in the buffer budget, so a flood of small events
+ * during the handshake would otherwise pile up unbounded.
+ */
+const MAX_EARLY_EVENTS = 64;
 
 /** Events outside the `myevents` set that the Channel needs. */
 const EXTRA_EVENTS = ['RECORD_START', 'RECORD_STOP'];
@@ -43,6 +62,10 @@ export class OutboundServer {
   private readonly timeouts: ChannelTimeouts;
   private readonly sockets = new Set<Socket>();
   private readonly channels = new Set<Channel>();
+  /** Connections still in their handshake, oldest first. */
+  private readonly handshaking = new Map<EslConnection, { label: string; socket: Socket }>();
+  private readonly budget: BufferBudget;
+  private readonly maxConnections: number;
   private closing = false;
 
   constructor(private readonly options: OutboundServerOptions) {
@@ -53,6 +76,8 @@ export class OutboundServer {
       lingerGraceMs: options.lingerGraceMs ?? DEFAULT_CHANNEL_TIMEOUTS.lingerGraceMs,
       exitTimeoutMs: options.exitTimeoutMs ?? DEFAULT_CHANNEL_TIMEOUTS.exitTimeoutMs,
     };
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.budget = new BufferBudget(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
@@ -63,7 +88,7 @@ export class OutboundServer {
       this.server.once('error', onError);
       this.server.listen(this.options.port ?? 8084, this.options.host ?? '127.0.0.1', () => {
         this.server.off('error', onError);
-        this.server.on('error', (err) => this.logger.error({ err: err.message }, 'outbound server error'));
+        this.server.on('error', (err) => this.acceptFailed(err));
         resolve(this.address);
       });
     });
@@ -80,6 +105,21 @@ export class OutboundServer {
     return this.channels.size;
   }
 
+  /** Open connections: calls and handshakes. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Bytes received on all connections that do not form a frame yet. */
+  get bufferedBytes(): number {
+    return this.budget.bufferedBytes;
+  }
+
+  /** The most {@link bufferedBytes} has been since the start. */
+  get peakBufferedBytes(): number {
+    return this.budget.peakBufferedBytes;
+  }
+
   /** Stops accepting calls, ends the running sessions (hang-up + exit) and resolves when all sockets are gone. */
   async close(): Promise<void> {
     this.closing = true;
@@ -94,11 +134,26 @@ export class OutboundServer {
       socket.destroy();
       return;
     }
+    const label = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (this.sockets.size >= this.maxConnections && !this.evictOldestHandshake('connection limit reached')) {
+      this.logger.warn(
+        { conn: label, limit: this.maxConnections },
+        'refusing event-socket connection: connection limit reached (freeswitch.maxConnections)',
+      );
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const label = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     let channel: Channel | undefined;
     const early: Array<() => void> = [];
+    const keep = (replay: () => void): void => {
+      if (early.length >= MAX_EARLY_EVENTS) {
+        throw new EslProtocolError(`more than ${MAX_EARLY_EVENTS} events before the handshake ended`);
+      }
+      early.push(replay);
+    };
     const conn = new EslConnection(
       socket,
       {
@@ -107,31 +162,75 @@ export class OutboundServer {
         maxHeaderBytes: this.options.maxHeaderBytes,
         maxBodyBytes: this.options.maxBodyBytes,
         onTiming: this.options.onTiming,
+        budget: this.budget,
       },
       {
         // Until the handshake promise has settled, keep what arrives for the Channel.
-        onEvent: (event) =>
-          channel ? channel.handleEvent(event) : early.push(() => channel?.handleEvent(event)),
+        onEvent: (event) => (channel ? channel.handleEvent(event) : keep(() => channel?.handleEvent(event))),
         onDisconnectNotice: (message) =>
           channel
             ? channel.handleDisconnectNotice(message)
-            : early.push(() => channel?.handleDisconnectNotice(message)),
+            : keep(() => channel?.handleDisconnectNotice(message)),
         onClose: () => channel?.handleClose(),
       },
     );
-    this.handshake(conn, label).then(
-      (ch) => {
-        channel = ch;
-        for (const replay of early.splice(0)) replay();
-        if (conn.isClosed) ch.handleClose();
-        this.run(ch);
-      },
-      (err: Error) => {
-        const level = err instanceof EslConnectionError ? 'info' : 'warn';
-        this.logger[level]({ conn: label, err: err.message }, 'outbound handshake failed');
+    this.handshaking.set(conn, { label, socket });
+    this.handshake(conn, label)
+      .finally(() => this.handshaking.delete(conn))
+      .then(
+        (ch) => {
+          channel = ch;
+          // A frame kept back may be as bad as a live one: it ends this connection, not the process.
+          const replayed = conn.guard(() => {
+            for (const replay of early.splice(0)) replay();
+          });
+          if (conn.isClosed) ch.handleClose();
+          if (replayed) this.run(ch);
+        },
+        (err: Error) => {
+          const level = err instanceof EslConnectionError ? 'info' : 'warn';
+          this.logger[level]({ conn: label, err: err.message }, 'outbound handshake failed');
+          conn.destroy();
+        },
+      )
+      .catch((err: unknown) => {
+        this.logger.error(
+          { conn: label, err: err instanceof Error ? err.message : String(err) },
+          'closing event-socket connection: internal error',
+        );
         conn.destroy();
-      },
+      });
+  }
+
+  /**
+   * Frees a place by closing the oldest connection still in its handshake; false if there is none
+   * (every connection is a call).
+   */
+  private evictOldestHandshake(why: string): boolean {
+    const oldest = this.handshaking.entries().next();
+    if (oldest.done) return false;
+    const [conn, { label, socket }] = oldest.value;
+    this.handshaking.delete(conn);
+    this.sockets.delete(socket); // its place is free now, not when its close event comes
+    this.logger.warn(
+      { conn: label, limit: this.maxConnections },
+      `closing event-socket connection still in its handshake: ${why}`,
     );
+    conn.destroy(new EslConnectionError(why));
+    return true;
+  }
+
+  private acceptFailed(err: NodeJS.ErrnoException): void {
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') {
+      // The kernel refused the call before we saw it; FreeSWITCH only logs a failed socket app.
+      this.logger.error(
+        { err: err.message, connections: this.sockets.size, limit: this.maxConnections },
+        'cannot accept a call: out of file descriptors (raise LimitNOFILE or lower freeswitch.maxConnections)',
+      );
+      this.evictOldestHandshake('out of file descriptors');
+      return;
+    }
+    this.logger.error({ err: err.message, code: err.code }, 'outbound server error');
   }
 
   private async handshake(conn: EslConnection, label: string): Promise<Channel> {

@@ -1,60 +1,8 @@
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrameParser, OutboundServer, replies } from '../../src/esl/index.js';
-import type { Channel, Frame } from '../../src/esl/index.js';
+import { OutboundServer, replies } from '../../src/esl/index.js';
+import type { Channel } from '../../src/esl/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
-import { memoryLogger } from './harness.js';
-
-/** A hand-driven "FreeSWITCH" end of an outbound socket: records each command and each write's bytes. */
-class RawSwitch {
-  readonly commands: string[] = [];
-  readonly chunks: Buffer[] = [];
-  private readonly parser = new FrameParser({ commands: true });
-  private waiters: Array<() => void> = [];
-  readonly closed: Promise<void>;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.parser.push(chunk, (f: Frame) => {
-        this.commands.push(f.command ?? '');
-        for (const w of this.waiters.splice(0)) w();
-      });
-    });
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-    socket.on('error', () => undefined);
-  }
-
-  static open(port: number): Promise<RawSwitch> {
-    return new Promise((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => resolve(new RawSwitch(s)));
-    });
-  }
-
-  async next(): Promise<string> {
-    const seen = this.commands.length;
-    while (this.commands.length === seen) await new Promise<void>((r) => this.waiters.push(r));
-    return this.commands[seen] ?? '';
-  }
-
-  async nth(n: number): Promise<string> {
-    while (this.commands.length <= n) await this.next();
-    return this.commands[n] ?? '';
-  }
-
-  send(bytes: Buffer | string): void {
-    this.socket.write(bytes);
-  }
-}
-
-const connectReply = (name: string): Buffer =>
-  Buffer.from(
-    'Event-Name: CHANNEL_DATA\nUnique-ID: 11111111-2222-3333-4444-555555555555\n' +
-      `Caller-Caller-ID-Name: ${name}\nCaller-Caller-ID-Number: %2B4930123456\nCaller-Destination-Number: 5001\n` +
-      'Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n',
-    'latin1',
-  );
+import { connectReply, memoryLogger, RawSwitch } from './harness.js';
 
 let server: OutboundServer | undefined;
 afterEach(async () => {
@@ -154,4 +102,89 @@ describe('hostile input', () => {
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(0);
     await sim.close();
   });
+});
+
+/** An event whose body is not header lines: the Channel's first look at it throws EslProtocolError. */
+const malformedEvent = (): Buffer => {
+  const body = 'Event-Name: CHANNEL_EXECUTE_COMPLETE\nthis line has no colon\n\n';
+  return Buffer.from(`Content-Length: ${body.length}\nContent-Type: text/event-plain\n\n${body}`);
+};
+
+describe('a malformed event during the handshake', () => {
+  // Where the bad frame arrives relative to the handshake replies.
+  const variants: Array<[string, (fs: RawSwitch) => Promise<void>]> = [
+    [
+      'in the same write as the connect reply',
+      async (fs) => {
+        fs.send(Buffer.concat([connectReply('x'), malformedEvent()]));
+        await fs.nth(3);
+        fs.send(replies.commandReply('+OK will linger'));
+        fs.send(replies.commandReply('+OK Events Enabled'));
+        fs.send(replies.commandReply('+OK event listener enabled plain'));
+      },
+    ],
+    [
+      'before the last handshake reply',
+      async (fs) => {
+        fs.send(connectReply('x'));
+        await fs.nth(3);
+        fs.send(Buffer.concat([replies.commandReply('+OK will linger'), malformedEvent()]));
+        fs.send(replies.commandReply('+OK Events Enabled'));
+        fs.send(replies.commandReply('+OK event listener enabled plain'));
+      },
+    ],
+    [
+      'in the same write as the last handshake reply',
+      async (fs) => {
+        fs.send(connectReply('x'));
+        await fs.nth(3);
+        fs.send(replies.commandReply('+OK will linger'));
+        fs.send(replies.commandReply('+OK Events Enabled'));
+        fs.send(Buffer.concat([replies.commandReply('+OK event listener enabled plain'), malformedEvent()]));
+      },
+    ],
+  ];
+
+  for (const [where, play] of variants) {
+    it(`${where}: closes only that connection, with a log line; the next call works`, async () => {
+      const escaped: unknown[] = [];
+      let noticeEscape = (): void => undefined;
+      const escapedOnce = new Promise<void>((resolve) => (noticeEscape = resolve));
+      const onEscape = (err: unknown): void => {
+        escaped.push(err);
+        noticeEscape();
+      };
+      process.on('unhandledRejection', onEscape);
+      try {
+        const logger = memoryLogger();
+        const handled: string[] = [];
+        server = new OutboundServer({
+          port: 0,
+          logger,
+          onChannel: async (ch) => {
+            await ch.answer();
+            handled.push(ch.uuid);
+          },
+        });
+        const { port } = await server.listen();
+        const fs = await RawSwitch.open(port);
+        expect(await fs.next()).toBe('connect');
+        await play(fs);
+        await Promise.race([fs.closed, escapedOnce]);
+        expect(escaped).toEqual([]);
+
+        const sim = new Simulator();
+        const report = await sim.runCall(new ScriptedCaller(), { target: `127.0.0.1:${port}` });
+        await sim.close();
+        expect(handled).toEqual([report.uuid]);
+        expect(escaped).toEqual([]);
+        const closing = logger.lines.filter((l) => l.msg.includes('protocol error'));
+        expect(closing).toHaveLength(1);
+        expect(closing[0]?.level).toBe('warn');
+        expect(JSON.stringify(closing[0]?.obj)).toContain('no colon');
+      } finally {
+        process.off('unhandledRejection', onEscape);
+      }
+    });
+  }
 });
