@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
+          // a PIN hash or check costs ~0.4 s by design (src/pin/README.md), and more on a busy
+          // machine: a test that logs in a few times needs more than vitest's 5 s
+          testTimeout: 20_000,
         },
       },
       {

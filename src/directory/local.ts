@@ -56,9 +56,12 @@ export class LocalSettingsFallback implements Directory {
       const current = this.overlay[user.id] ?? user.rawUserData;
       const next = encode(change(decode(current).settings), current);
       this.overlay = { ...this.overlay, [user.id]: next };
-      await mkdir(dirname(this.file), { recursive: true });
+      // users' settings (her PIN hash too, when LDAP may not be written): owner-only
+      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      const handle = await open(tmp, 'w');
+      const handle = await open(tmp, 'w', 0o600);
+      // a temp file left over from a crash keeps the mode it was created with
+      await handle.chmod(0o600);
       await handle.writeFile(JSON.stringify(this.overlay, null, 2));
       await handle.sync();
       await handle.close();

@@ -214,8 +214,8 @@ export class YamlDirectory implements Directory {
       '# voicebox users (src/directory/README.md). voicebox rewrites this file when settings change:\n' +
       '# comments are not kept.\n' +
       dump(doc, { lineWidth: -1 });
-    const mode = (await stat(this.file)).mode & 0o777;
-    const fh = await open(tmp, 'wx', mode);
+    // the file holds PIN hashes: owner-only, also when an admin left it readable to all
+    const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(text, 'utf8');
       await fh.sync();

@@ -1,9 +1,11 @@
 // Greetings, recorded names and the company greeting, as WAV files in the media root
 // (shared with FreeSWITCH): greetings/<mailbox>/<profile>.<language>.wav,
 // greetings/<mailbox>/name.wav, greetings/company.<language>.wav (or company.wav).
+// They are the owners' voices: FreeSWITCH's group may read them (it plays them), nobody
+// else (freeswitch/README.md, step 4).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, copyFile, mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { toFreeSwitchPath, type MediaRoot } from '../speech/index.js';
 
 export interface StoredAudio {
@@ -20,6 +22,41 @@ export function mailboxKey(mailbox: string): string {
 }
 
 const safe = (part: string) => part.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/** a greeting or name: read by FreeSWITCH through its group */
+const GREETING_FILE_MODE = 0o640;
+const GREETING_FOLDER_MODE = 0o750;
+const SETGID = 0o2000;
+
+/**
+ * Gives a folder voicebox just created `mode`, keeping the setgid bit its parent passed on (that
+ * is how FreeSWITCH's group reaches new folders). Nothing is changed when mkdir under the umask
+ * already gave that mode: a chmod naming the setgid bit is refused under systemd's
+ * RestrictSUIDSGID (EPERM), and then the folder gets `mode` without it rather than no access.
+ */
+async function setFolderMode(dir: string, mode: number): Promise<void> {
+  const current = (await stat(dir)).mode;
+  if ((current & 0o777) === mode) return;
+  try {
+    await chmod(dir, mode | (current & SETGID));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM' || !(current & SETGID)) throw e;
+    await chmod(dir, mode);
+  }
+}
+
+/**
+ * Creates `dir` and any missing parents with `mode`, whatever the process umask. Folders that
+ * were there already keep the mode the admin gave them.
+ */
+export async function makeFolder(dir: string, mode: number): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode });
+  if (first === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await setFolderMode(d, mode);
+    if (d === first || dirname(d) === d) break;
+  }
+}
 
 export class GreetingStore {
   constructor(private readonly media: MediaRoot) {}
@@ -49,9 +86,11 @@ export class GreetingStore {
 
   /** copies a recording into place; a reader never sees half a file */
   private async store(from: string, to: string): Promise<void> {
-    await mkdir(join(to, '..'), { recursive: true });
+    await makeFolder(dirname(to), GREETING_FOLDER_MODE);
     const tmp = `${to}.${process.pid}.${Date.now()}.tmp`;
+    // copyFile gives the copy the recording's mode, which is FreeSWITCH's choice
     await copyFile(from, tmp);
+    await chmod(tmp, GREETING_FILE_MODE);
     await rename(tmp, to);
   }
 

@@ -3,7 +3,25 @@
 // replaced by a hash.
 import { randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const PARAMS = { N: 16384, r: 8, p: 1, keylen: 32 };
+/**
+ * The cost of a new hash. A 4-digit PIN has 10,000 values, so the hash cost is all that
+ * stands between a stolen users file and every PIN in it: N=2^14, r=8, p=1 let one core try
+ * them all in 5 minutes. p=5 multiplies the work without the memory (32 MiB per hash, p runs
+ * one after another in Node): a login waits ~0.4 s, the whole 4-digit space takes one core
+ * over an hour (figures in src/pin/README.md).
+ */
+export const PIN_HASH_COST = { N: 32768, r: 8, p: 5 } as const;
+const KEYLEN = 32;
+/** room for the cost above (128·N·r = 32 MiB) and for older, cheaper hashes */
+const MAXMEM = 64 * 1024 * 1024;
+/** a stored hash asking for more is refused: it would hold a call (and a thread) for seconds */
+const MAX_P = 16;
+
+export interface ScryptCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
 
 function scryptAsync(pin: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -11,31 +29,50 @@ function scryptAsync(pin: string, salt: Buffer, keylen: number, options: ScryptO
   );
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64) */
-export async function hashPin(pin: string): Promise<string> {
+interface ParsedHash {
+  cost: ScryptCost;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** `scrypt$N$r$p$salt$hash`; undefined when it is not one of ours */
+function parse(stored: string): ParsedHash | undefined {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
+  const [n, r, p] = parts.slice(1, 4).map((x) => (/^[1-9][0-9]{0,9}$/.test(x!) ? Number(x) : NaN));
+  const hash = Buffer.from(parts[5]!, 'base64');
+  if (!n || !r || !p || p > MAX_P || hash.length === 0) return undefined;
+  return { cost: { N: n, r, p }, salt: Buffer.from(parts[4]!, 'base64'), hash };
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64): the cost travels with the hash, so it can be raised later */
+export async function hashPin(pin: string, cost: ScryptCost = PIN_HASH_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(pin, salt, PARAMS.keylen, { N: PARAMS.N, r: PARAMS.r, p: PARAMS.p });
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await scryptAsync(pin, salt, KEYLEN, { ...cost, maxmem: MAXMEM });
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [, n, r, p, salt, hash] = parts;
-  const expected = Buffer.from(hash!, 'base64');
-  if (expected.length === 0) return false;
+  const parsed = parse(stored);
+  if (parsed === undefined) return false;
   let key: Buffer;
   try {
-    key = await scryptAsync(pin, Buffer.from(salt!, 'base64'), expected.length, {
-      N: Number(n),
-      r: Number(r),
-      p: Number(p),
-      maxmem: 64 * 1024 * 1024,
-    });
+    key = await scryptAsync(pin, parsed.salt, parsed.hash.length, { ...parsed.cost, maxmem: MAXMEM });
   } catch {
     return false;
   }
-  return timingSafeEqual(key, expected);
+  return timingSafeEqual(key, parsed.hash);
+}
+
+/** the hash was made at a lower cost than a new one: re-hash it once the PIN is known */
+export function pinHashOutdated(stored: string): boolean {
+  const parsed = parse(stored);
+  if (parsed === undefined) return false;
+  const { N, r, p } = parsed.cost;
+  return (
+    N * r * p < PIN_HASH_COST.N * PIN_HASH_COST.r * PIN_HASH_COST.p ||
+    N * r < PIN_HASH_COST.N * PIN_HASH_COST.r
+  );
 }
 
 /** ixi-UMS's base64 PIN, compared in constant time */

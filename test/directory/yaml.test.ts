@@ -1,5 +1,5 @@
 // The file directory: users from YAML, found by digits, settings written atomically.
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,14 @@ describe('updating settings', () => {
     await d.updateSettings(stale, (s) => ({ ...s, language: 'en' }));
     const after = await d.updateSettings(stale, (s) => ({ ...s, vacation: true }));
     expect(after.settings).toMatchObject({ language: 'en', vacation: true });
+  });
+
+  it('holds PIN hashes: after a PIN change only its owner may read it, even if it was readable to all', async () => {
+    await chmod(file, 0o644);
+    const d = new YamlDirectory({ file });
+    const alice = await must(d, ['+49301234501']);
+    await d.updateSettings(alice, (s) => ({ ...s, pinHash: 'scrypt$32768$8$5$c2FsdA==$aGFzaA==' }));
+    expect(((await stat(file)).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('says when the user is gone', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,5 +41,36 @@ describe('greetings', () => {
 
   it('refuses a mailbox that is not a number', () => {
     expect(() => store.greeting('../../etc', 'work', 'de')).toThrow("'../../etc' is not a mailbox number");
+  });
+});
+
+describe('greetings and names on disk', () => {
+  it('are for FreeSWITCH to play and nobody else to hear: 0640 files in 0750 folders', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'voicebox-greetings-'));
+    const store = new GreetingStore({ local, freeswitch: local });
+    // FreeSWITCH (or a careless umask) may leave the recording readable to all
+    const recording = join(local, 'rec.wav');
+    writeFileSync(recording, 'RIFF....WAVE');
+    chmodSync(recording, 0o666);
+    await store.saveGreeting('501', 'work', 'de', recording);
+    await store.saveName('501', recording);
+    const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
+    expect(mode(store.greeting('501', 'work', 'de')!.localPath)).toBe('640');
+    expect(mode(store.name('501')!.localPath)).toBe('640');
+    expect(mode(join(local, 'greetings', '501'))).toBe('750');
+    expect(mode(join(local, 'greetings'))).toBe('750');
+  });
+});
+
+describe('a media folder set up for FreeSWITCH (setgid, its group)', () => {
+  it('passes its group on to new greeting folders', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'voicebox-greetings-'));
+    chmodSync(local, 0o2770);
+    const store = new GreetingStore({ local, freeswitch: local });
+    const recording = join(local, 'rec.wav');
+    writeFileSync(recording, 'RIFF....WAVE');
+    await store.saveName('501', recording);
+    expect((statSync(join(local, 'greetings')).mode & 0o7777).toString(8)).toBe('2750');
+    expect((statSync(join(local, 'greetings', '501')).mode & 0o7777).toString(8)).toBe('2750');
   });
 });
