@@ -4,8 +4,22 @@ import { basename } from 'node:path';
 import type { Directory, DirectoryUser, UserSettings } from '../directory/index.js';
 import type { Bundle } from '../graph/index.js';
 import type { GreetingStore } from '../greetings/index.js';
-import { composeVoiceMessage, composeWelcomeMail, voiceMessageId, type MailSpool } from '../mail/index.js';
-import { formats, languageForCaller, toE164, type Location } from '../phone/index.js';
+import {
+  composeVoiceMessage,
+  composeWelcomeMail,
+  fileAudioDigest,
+  voiceMessageId,
+  type MailSpool,
+} from '../mail/index.js';
+import {
+  checkDial,
+  DEFAULT_DIAL_POLICY,
+  formats,
+  languageForCaller,
+  toE164,
+  type DialPolicy,
+  type Location,
+} from '../phone/index.js';
 import { generatePin, hashPin } from '../pin/index.js';
 import type { ActionImpl, ActionResult, RuntimeLogger } from '../runtime/ports.js';
 import { isAudio, type Value } from '../runtime/values.js';
@@ -20,6 +34,10 @@ export interface CallerSideOptions {
   readonly mail: { readonly domain: string; readonly fromTemplate?: string };
   readonly welcome: { readonly enabled: boolean; readonly minPinLength: number; readonly portalUrl?: string };
   readonly log: RuntimeLogger;
+  /** where a transfer may go (default: internal and national) */
+  readonly dialPolicy?: DialPolicy;
+  /** the site's key: voice messages are signed with it (mail.signingKey) */
+  readonly signingKey?: Uint8Array;
   readonly now?: () => Date;
 }
 
@@ -97,9 +115,22 @@ export function callerActions(o: CallerSideOptions, users = new UserRecords()): 
       return { value: result.profile };
     },
 
-    'profile settings': async ([rec, profile]) => {
-      const p = settingsOf(users.entry(rec!), text(profile));
-      const transferTo = p.transferTo ?? '';
+    'profile settings': async ([rec, profile], ctx) => {
+      const user = users.entry(rec!);
+      const p = settingsOf(user, text(profile));
+      let transferTo = p.transferTo ?? '';
+      const dial =
+        transferTo === ''
+          ? undefined
+          : checkDial(transferTo, o.dialPolicy ?? DEFAULT_DIAL_POLICY, o.location);
+      if (dial !== undefined && !dial.allowed) {
+        // stored before the policy forbade it, or written into the directory by hand
+        ctx.log.warn(
+          { user: user.id, profile: text(profile), reason: dial.reason },
+          'transfer target refused by the dial policy: no transfer offered',
+        );
+        transferTo = '';
+      }
       return {
         value: {
           transfer_to: transferTo,
@@ -140,6 +171,9 @@ export function callerActions(o: CallerSideOptions, users = new UserRecords()): 
         ...(o.mail.fromTemplate ? { fromTemplate: o.mail.fromTemplate } : {}),
         timeZone,
         messageId: voiceMessageId(id, o.mail.domain),
+        ...(o.signingKey
+          ? { signature: { key: o.signingKey, audioDigest: await fileAudioDigest(recording.localPath) } }
+          : {}),
       });
       // on disk and fsynced before the caller hears "thank you"; sent in the background
       await o.spool.enqueue(message, id);
@@ -149,7 +183,8 @@ export function callerActions(o: CallerSideOptions, users = new UserRecords()): 
 
     'welcome new user': async ([rec], ctx) => {
       const user = users.entry(rec!);
-      if (!o.welcome.enabled || user.settings.welcomeSentAt) return {};
+      // an entry from the last known copy cannot store her new PIN: the mail waits for the directory
+      if (!o.welcome.enabled || user.settings.welcomeSentAt || user.lastKnown !== undefined) return {};
       const hasPin = Boolean(user.settings.pinHash || user.settings.legacyPin);
       const pin = hasPin ? undefined : generatePin(o.welcome.minPinLength);
       const pinHash = pin ? await hashPin(pin) : undefined;

@@ -1,11 +1,19 @@
 // Remote inquiry (R5–R7): the owner's messages, straight from her mailbox, for one call.
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectoryUser } from '../directory/index.js';
-import { composeVoiceMessage, voiceMessageId, type MailSpool } from '../mail/index.js';
-import { MailboxUnavailable, type Mailbox, type MailboxStore, type MessageInfo } from '../mailbox/types.js';
-import { toE164, type Location } from '../phone/index.js';
+import { makeFolder } from '../greetings/index.js';
+import { composeVoiceMessage, fileAudioDigest, voiceMessageId, type MailSpool } from '../mail/index.js';
+import {
+  DOWNLOAD_FOLDER_MODE,
+  MailboxUnavailable,
+  MessageTooLarge,
+  MessageUnreadable,
+  type Mailbox,
+  type MailboxStore,
+  type MessageInfo,
+} from '../mailbox/types.js';
+import { checkDial, DEFAULT_DIAL_POLICY, toE164, type DialPolicy, type Location } from '../phone/index.js';
 import type { ActionContext, ActionImpl, ActionResult } from '../runtime/ports.js';
 import { isAudio, type Value } from '../runtime/values.js';
 import { toFreeSwitchPath, type MediaRoot } from '../speech/index.js';
@@ -23,6 +31,10 @@ export interface InquiryOptions {
   readonly mail: { readonly domain: string; readonly fromTemplate?: string; readonly faxTemplate?: string };
   readonly timeZone: string;
   readonly messageWaiting?: MessageWaitingEvents;
+  /** what call back may dial (default: internal and national) */
+  readonly dialPolicy?: DialPolicy;
+  /** signs the voice messages forwarded and replied, as the caller side signs hers */
+  readonly signingKey?: Uint8Array;
   readonly now?: () => Date;
 }
 
@@ -34,6 +46,15 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
   const open = new Map<string, Promise<Mailbox>>();
   const messages = new WeakMap<object, { info: MessageInfo; owner: DirectoryUser }>();
   const unavailable: ActionResult = { outcome: 'unavailable' };
+  const policy = o.dialPolicy ?? DEFAULT_DIAL_POLICY;
+  const signature = async (wav: string) =>
+    o.signingKey ? { signature: { key: o.signingKey, audioDigest: await fileAudioDigest(wav) } } : {};
+  /** the owner's per-call copies of her messages: callers' voices, for voicebox and FreeSWITCH only */
+  const inbox = async (ctx: ActionContext): Promise<string> => {
+    const dir = join(o.media.local, 'inbox', ctx.call.id);
+    await makeFolder(dir, DOWNLOAD_FOLDER_MODE);
+    return dir;
+  };
 
   /** one connection per call and owner, closed when the call ends */
   function mailboxOf(user: DirectoryUser, ctx: ActionContext): Promise<Mailbox> {
@@ -105,12 +126,14 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
       );
       if (!answer) return unavailable;
       const list = answer.value.map((info) => {
+        const dial = info.senderNumber ? checkDial(info.senderNumber, policy, o.location) : undefined;
         const record: MessageRecord = {
           kind: info.kind,
           date: info.date,
           sender: info.sender,
           sender_number: info.senderNumber ?? '',
           has_sender_number: Boolean(info.senderNumber),
+          can_call_back: dial?.allowed ?? false,
           subject: info.subject,
           length: info.durationMs ?? 0,
           // fetched when it is played (`message audio`), not for every message listed
@@ -125,9 +148,21 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
 
     'message audio': async ([msg], ctx) => {
       const { info, owner } = entry(msg);
-      const dir = join(o.media.local, 'inbox', ctx.call.id);
-      await mkdir(dir, { recursive: true });
-      const answer = await withMailbox(owner, ctx, (m) => m.voiceAudio(info.uid, dir));
+      const dir = await inbox(ctx);
+      let answer: { value: string } | undefined;
+      try {
+        answer = await withMailbox(owner, ctx, (m) => m.voiceAudio(info.uid, dir));
+      } catch (e) {
+        if (e instanceof MessageTooLarge) {
+          ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'voice message too large to play');
+          return { outcome: 'too_large' };
+        }
+        if (e instanceof MessageUnreadable) {
+          ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'voice message cannot be played');
+          return { outcome: 'unreadable' };
+        }
+        throw e;
+      }
       if (!answer) return unavailable;
       return {
         value: {
@@ -140,8 +175,24 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
 
     'message text': async ([msg], ctx) => {
       const { info, owner } = entry(msg);
-      const answer = await withMailbox(owner, ctx, (m) => m.text(info.uid));
-      return { value: answer?.value ?? [] };
+      try {
+        const answer = await withMailbox(owner, ctx, (m) => m.text(info.uid));
+        return { value: answer?.value ?? [] };
+      } catch (e) {
+        if (!(e instanceof MessageUnreadable)) throw e;
+        ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'e-mail could not be read');
+        return { outcome: 'unreadable' };
+      }
+    },
+
+    'dial check': async ([number], ctx) => {
+      const decision = checkDial(typeof number === 'string' ? number : '', policy, o.location);
+      if (decision.allowed) return { value: decision.e164 };
+      ctx.log.warn(
+        { number: typeof number === 'string' ? number.slice(0, 32) : '', reason: decision.reason },
+        'dial refused by the dial policy',
+      );
+      return { outcome: 'refused' };
     },
 
     'mark heard': async ([msg], ctx) => {
@@ -163,12 +214,19 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
       return {};
     },
 
-    'forward voice message': async ([msg, to, comment], ctx) => {
+    'forward voice message': async ([msg, to, comment], ctx): Promise<ActionResult> => {
       const { info, owner } = entry(msg);
       const colleague = o.users.entry(to!);
-      const dir = join(o.media.local, 'inbox', ctx.call.id);
-      await mkdir(dir, { recursive: true });
-      const answer = await withMailbox(owner, ctx, (m) => m.voiceAudio(info.uid, dir));
+      const dir = await inbox(ctx);
+      let answer: { value: string } | undefined;
+      try {
+        answer = await withMailbox(owner, ctx, (m) => m.voiceAudio(info.uid, dir));
+      } catch (e) {
+        // over the size cap, or not the audio its signature names: not passed on either
+        if (!(e instanceof MessageTooLarge || e instanceof MessageUnreadable)) throw e;
+        ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'voice message not forwarded');
+        return { outcome: 'unreadable' };
+      }
       if (!answer) throw new Error('the message to forward could not be read');
       const original = answer.value;
       if (!isAudio(comment!) || !comment.localPath) throw new Error('forward needs a recorded comment');
@@ -187,6 +245,7 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
         ...(o.mail.fromTemplate ? { fromTemplate: o.mail.fromTemplate } : {}),
         timeZone: o.timeZone,
         messageId: voiceMessageId(id, o.mail.domain),
+        ...(await signature(comment.localPath)),
       });
       // both audio parts: her comment first, then the message forwarded
       message.attachments.push({
@@ -199,11 +258,24 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
       return {};
     },
 
-    'forward as fax': async ([msg, number], ctx) => {
+    'forward as fax': async ([msg, number], ctx): Promise<ActionResult> => {
       const { info, owner } = entry(msg);
       const fax = toE164(typeof number === 'string' ? number : '', o.location);
       if (!fax) throw new Error('not a fax number');
-      const text = (await withMailbox(owner, ctx, (m) => m.text(info.uid, 60_000)))?.value ?? [];
+      // the fax server dials it: the same policy as any other dial-out
+      const dial = checkDial(fax, policy, o.location);
+      if (!dial.allowed) {
+        ctx.log.warn({ user: owner.id, reason: dial.reason }, 'fax number refused by the dial policy');
+        return { outcome: 'refused' };
+      }
+      const text = await withMailbox(owner, ctx, (m) => m.text(info.uid, 60_000)).then(
+        (answer) => answer?.value ?? [],
+        (e: unknown) => {
+          if (!(e instanceof MessageUnreadable)) throw e;
+          ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'e-mail could not be read');
+          return [];
+        },
+      );
       const id = `fax-${ctx.call.id}-${info.uid}`.replace(/[^A-Za-z0-9._-]/g, '_');
       const template = o.mail.faxTemplate ?? `$(phonenumber)@fax.${o.mail.domain}`;
       await o.spool.enqueue(
@@ -244,6 +316,7 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
         domain: o.mail.domain,
         timeZone: o.timeZone,
         messageId: voiceMessageId(id, o.mail.domain),
+        ...(await signature(recording.localPath)),
       });
       message.subject = `Re: ${info.subject || message.subject}`;
       message.from = { name: owner.name, address: owner.email };

@@ -5,7 +5,14 @@
 // apology; a local store for read-only directories (S6) does not exist yet.
 import type { Directory, DirectoryUser, UserSettings } from '../directory/index.js';
 import type { GreetingStore } from '../greetings/index.js';
-import { canonical, toE164, type Location } from '../phone/index.js';
+import {
+  canonical,
+  checkDial,
+  DEFAULT_DIAL_POLICY,
+  toE164,
+  type DialPolicy,
+  type Location,
+} from '../phone/index.js';
 import { hashPin, isTrivialPin } from '../pin/index.js';
 import type { ActionContext, ActionImpl, ActionResult, RuntimeLogger } from '../runtime/ports.js';
 import { isAudio, type Value } from '../runtime/values.js';
@@ -18,6 +25,8 @@ export interface SettingsOptions {
   /** config.welcome: the shortest PIN accepted */
   readonly welcome: { readonly minPinLength: number };
   readonly log: RuntimeLogger;
+  /** where a transfer may go (default: internal and national) */
+  readonly dialPolicy?: DialPolicy;
   readonly now?: () => Date;
 }
 
@@ -114,6 +123,14 @@ export function settingsActions(o: SettingsOptions, users = new UserRecords()): 
     'set transfer': async ([rec, profile, number], ctx): Promise<ActionResult> => {
       const e164 = toE164(text(number), o.location);
       if (!e164) return { outcome: 'invalid' };
+      const dial = checkDial(e164, o.dialPolicy ?? DEFAULT_DIAL_POLICY, o.location);
+      if (!dial.allowed) {
+        ctx.log.warn(
+          { user: users.entry(rec!).id, profile: text(profile), reason: dial.reason },
+          'transfer target refused by the dial policy',
+        );
+        return { outcome: 'refused' };
+      }
       const target = canonical(e164, o.location) ?? e164;
       await update(rec!, ctx, `profile.${text(profile)}.transferTo`, (s) =>
         withProfile(s, text(profile), { transferTo: target }),

@@ -3,10 +3,10 @@
 import { Command } from 'commander';
 import { ConfigError, readConfig } from '../config/index.js';
 import type { CallEvent } from '../runtime/index.js';
-import { VoiceboxServer } from '../runtime/index.js';
+import { TOKEN_VARIABLE, VoiceboxServer } from '../runtime/index.js';
 import { ScriptedCaller, Simulator } from '../sim/index.js';
 import type { Io } from './menus.js';
-import { defaultMediaRoot, loadRuntime, logger, menusPath, MenusInvalid } from './runtime.js';
+import { defaultMediaRoot, loadRuntime, logger, logPrepared, menusPath, MenusInvalid } from './runtime.js';
 import { buildServices, type Services } from './services.js';
 
 interface CallOptions {
@@ -89,10 +89,6 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
         const text = line(event);
         if (text) io.out(text + '\n');
       };
-      const caller = new ScriptedCaller({ number: opts.from, name: '', dialed: called });
-      caller.pressDuring('record', '#', Math.max(0, Number(opts.talk) * 1000));
-      if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
-
       let config;
       try {
         config = readConfig(opts.config);
@@ -102,6 +98,16 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
         );
         return setExit(2);
       }
+      // a running `voicebox serve` with freeswitch.token takes only calls that carry it, as the dialplan sets it
+      const token = opts.server ? config.freeswitch.token : undefined;
+      const caller = new ScriptedCaller({
+        number: opts.from,
+        name: '',
+        dialed: called,
+        ...(token ? { variables: { [TOKEN_VARIABLE]: token } } : {}),
+      });
+      caller.pressDuring('record', '#', Math.max(0, Number(opts.talk) * 1000));
+      if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
       const media = opts.media
         ? defaultMediaRoot(opts.media)
         : opts.config
@@ -120,8 +126,13 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       let errors = 0;
       try {
         if (!target) {
-          const runtime = await loadRuntime({ menus: menusPath(opts.menu ?? config.menus), media });
+          const runtime = await loadRuntime({
+            menus: menusPath(opts.menu ?? config.menus),
+            media,
+            speech: { renderTimeoutMs: config.speech.renderTimeoutMs },
+          });
           const log = logger('info', opts.verbose ? 'stderr' : 'silent');
+          logPrepared(log, runtime.prepared);
           services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
           const flows = Object.keys(runtime.bundle.flows);
           const flow =

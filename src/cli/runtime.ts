@@ -1,12 +1,12 @@
 // What `serve` and `call` share: menus compiled and checked, prompts, speech, logging.
-import { mkdirSync } from 'node:fs';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { formatDiagnostic, loadMenus } from '../../dsl/index.js';
 import type { Bundle } from '../graph/index.js';
-import { speechVoice, type RuntimeLogger, type Voice } from '../runtime/index.js';
+import { makeFolder } from '../greetings/index.js';
+import { speechVoice, type PreparedPrompts, type RuntimeLogger, type Voice } from '../runtime/index.js';
 import { createRenderer, loadCatalogs, type MediaRoot } from '../speech/index.js';
 
 /** the folder holding package.json, bin/ and menus/ (run from dist/ or from the sources) */
@@ -29,10 +29,19 @@ export interface LoadedRuntime {
   bundle: Bundle;
   voice: Voice;
   mediaRoot: MediaRoot;
+  /** the prompts a failing call plays, rendered before the first call (see PREPARED_PROMPTS) */
+  prepared: PreparedPrompts;
 }
 
-/** Compiles the menus (refusing any with errors) and sets up prompts and speech. */
-export async function loadRuntime(options: { menus: string; media: MediaRoot }): Promise<LoadedRuntime> {
+/**
+ * Compiles the menus (refusing any with errors), sets up prompts and speech, and renders
+ * what a failing call plays, so no failure waits for the renderer.
+ */
+export async function loadRuntime(options: {
+  menus: string;
+  media: MediaRoot;
+  speech?: { renderTimeoutMs?: number; concurrency?: number };
+}): Promise<LoadedRuntime> {
   const loaded = loadMenus([options.menus]);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
@@ -40,9 +49,30 @@ export async function loadRuntime(options: { menus: string; media: MediaRoot }):
   }
   const menusDir = statSync(options.menus).isDirectory() ? options.menus : dirname(options.menus);
   const catalogs = await loadCatalogs(join(menusDir, 'prompts'));
-  mkdirSync(options.media.local, { recursive: true });
-  const renderer = createRenderer({ mediaRoot: options.media });
-  return { bundle: loaded.bundle, voice: speechVoice(catalogs, renderer), mediaRoot: options.media };
+  // callers' voices live in here: FreeSWITCH's group may enter (freeswitch/README.md), nobody else
+  await makeFolder(options.media.local, 0o750);
+  const renderer = createRenderer({
+    mediaRoot: options.media,
+    ...(options.speech?.renderTimeoutMs ? { timeoutMs: options.speech.renderTimeoutMs } : {}),
+    ...(options.speech?.concurrency ? { concurrency: options.speech.concurrency } : {}),
+  });
+  const voice = speechVoice(catalogs, renderer);
+  const prepared = await voice.prepare();
+  return { bundle: loaded.bundle, voice, mediaRoot: options.media, prepared };
+}
+
+/** One line for the start-up log: are the prompts of a failing call there? */
+export function logPrepared(log: RuntimeLogger, prepared: PreparedPrompts): void {
+  if (prepared.failures.length === 0) {
+    log.info({ prompts: prepared.ready }, 'the prompts for failing calls are rendered');
+    return;
+  }
+  log.error(
+    {
+      failed: prepared.failures.map((f) => ({ prompt: f.id, language: f.language, err: f.error.message })),
+    },
+    'prompts for failing calls could not be rendered: such calls hang up without them',
+  );
 }
 
 export function defaultMediaRoot(dir?: string): MediaRoot {

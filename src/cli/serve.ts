@@ -3,8 +3,13 @@ import { Command } from 'commander';
 import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
 import { VoiceboxServer } from '../runtime/index.js';
 import type { Io } from './menus.js';
-import { loadRuntime, logger, menusPath, MenusInvalid } from './runtime.js';
+import { loadRuntime, logger, logPrepared, menusPath, MenusInvalid } from './runtime.js';
+import { connectionLimit } from './file-limit.js';
+import { installSafetyNet } from './safety-net.js';
 import { buildServices } from './services.js';
+
+const isLoopback = (host: string): boolean =>
+  /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === '[::1]' || host === 'localhost';
 
 function listenAddress(value: string): { host: string; port: number } {
   const m = /^(.+):(\d{1,5})$/.exec(value);
@@ -19,14 +24,20 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
       'accept calls from FreeSWITCH (dialplan: socket 127.0.0.1:8084 async full) and run the menus',
     )
     .option('--config <file>', 'YAML settings (default: embedded defaults: example users, Maildir, no SMTP)')
-    .option('--listen <host:port>', 'where FreeSWITCH connects (default 127.0.0.1:8084)')
+    .option(
+      '--listen <host:port>',
+      'where FreeSWITCH connects (default 127.0.0.1:8084); another address than loopback needs freeswitch.token and a firewall (freeswitch/README.md)',
+    )
     .option('--menus <path>', 'menu folder (default: the shipped menus)')
     .option('--media <dir>', 'media folder shared with FreeSWITCH (default: ./media)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ voicebox serve\n  $ voicebox serve --config /etc/voicebox/voicebox.yaml\n  $ voicebox serve --menus examples/demo --listen 0.0.0.0:8084',
+      '\nExamples:\n  $ voicebox serve\n  $ voicebox serve --config /etc/voicebox/voicebox.yaml\n  $ voicebox serve --menus examples/demo --listen 127.0.0.1:8085',
     )
     .action(async (opts: { config?: string; listen?: string; menus?: string; media?: string }) => {
+      // whatever serve creates (speech cache, mail, logs) is for us and FreeSWITCH's group, not
+      // for every account on the host; files with voices, PINs or settings get explicit modes too
+      process.umask(0o027);
       let config: VoiceboxConfig;
       try {
         config = readConfig(opts.config);
@@ -39,21 +50,36 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(2);
       }
       const log = logger(config.log.level, 'stderr');
+      const { host, port } = config.freeswitch.listen;
+      if (!isLoopback(host) && !config.freeswitch.token)
+        log.warn(
+          { listen: `${host}:${port}` },
+          `listening on ${host}:${port} without freeswitch.token: anyone who reaches this port can ` +
+            'pose as FreeSWITCH, claim any caller number and reach mailboxes; set freeswitch.token ' +
+            '(and voicebox_token in the dialplan) and firewall the port to the FreeSWITCH hosts',
+        );
+      const safetyNet = installSafetyNet(log);
       try {
         const runtime = await loadRuntime({
           menus: menusPath(opts.menus ?? config.menus),
           media: config.media,
+          speech: { renderTimeoutMs: config.speech.renderTimeoutMs },
         });
+        logPrepared(log, runtime.prepared);
         const services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
+        const maxConnections = connectionLimit(config.freeswitch.maxConnections, log);
         const server = new VoiceboxServer({
           ...runtime,
           actions: services.actions,
           classifyCaller: services.classifyCaller,
           config: config.menu,
           log,
-          host: config.freeswitch.listen.host,
-          port: config.freeswitch.listen.port,
+          host,
+          port,
           dialString: config.transfer.dialString,
+          ...(config.freeswitch.token ? { token: config.freeswitch.token } : {}),
+          maxConnections,
+          maxBufferedBytes: config.freeswitch.maxBufferedBytes,
         });
         const address = await server.listen();
         log.info(
@@ -63,6 +89,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
             flows: Object.keys(runtime.bundle.flows),
             directory: config.directory.type,
             mail: config.mail.smtp ? 'smtp' : 'maildir',
+            token: config.freeswitch.token ? 'required' : 'none',
           },
           'voicebox is ready for FreeSWITCH',
         );
@@ -78,6 +105,8 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         if (e instanceof MenusInvalid) io.err(e.report + '\n');
         else io.err(`voicebox serve: ${(e as Error).message}\n`);
         setExit(1);
+      } finally {
+        safetyNet.remove();
       }
     });
 }

@@ -1,7 +1,8 @@
 // Everything a running voicebox talks to, built from its configuration: the directory,
 // greetings, the mail spool and its transport, and the actions the menus call.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import {
   callerActions,
   inquiryActions,
@@ -15,6 +16,7 @@ import type { VoiceboxConfig } from '../config/index.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
   DEFAULT_LDAP_FILTER,
+  LastKnownDirectory,
   LdapDirectory,
   LocalSettingsFallback,
   YamlDirectory,
@@ -22,8 +24,14 @@ import {
 } from '../directory/index.js';
 import type { Bundle } from '../graph/index.js';
 import { GreetingStore } from '../greetings/index.js';
-import { MailSpool, maildirTransport, smtpTransport, type MailTransport } from '../mail/index.js';
-import { isInternal, type Location } from '../phone/index.js';
+import {
+  loadSigningKey,
+  MailSpool,
+  maildirTransport,
+  smtpTransport,
+  type MailTransport,
+} from '../mail/index.js';
+import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
 import type { ActionRegistry, RuntimeLogger } from '../runtime/index.js';
 import type { MediaRoot } from '../speech/index.js';
 import { packageRoot } from './runtime.js';
@@ -41,7 +49,19 @@ export interface Services {
 
 export function directoryFrom(config: VoiceboxConfig, log?: RuntimeLogger): Directory {
   // settings changed by phone fall back to a local file when LDAP may not be written (S6)
-  return new LocalSettingsFallback(directoryOf(config), resolve(config.directory.localSettings), log);
+  const directory = new LocalSettingsFallback(
+    directoryOf(config),
+    resolve(config.directory.localSettings),
+    log,
+  );
+  // a file directory is never unavailable; LDAP is, and callers should still reach voice mail then
+  const d = config.directory;
+  if (d.type !== 'ldap' || d.lastKnownEntries === 0) return directory;
+  return new LastKnownDirectory(directory, {
+    file: resolve(d.lastKnown),
+    maxEntries: d.lastKnownEntries,
+    ...(log ? { log } : {}),
+  });
 }
 
 function directoryOf(config: VoiceboxConfig): Directory {
@@ -71,14 +91,64 @@ function directoryOf(config: VoiceboxConfig): Directory {
 }
 
 /** Where the owners' messages are read: her IMAP mailbox, or the local Maildir voicebox delivers to. */
-export function mailboxStoreFrom(config: VoiceboxConfig): MailboxStore {
+export function mailboxStoreFrom(config: VoiceboxConfig, signingKey?: Uint8Array): MailboxStore {
   const m = config.mailbox;
-  const folders = { folder: m.folder, trash: m.trash, deleteMode: m.deleteMode };
+  const folders = {
+    folder: m.folder,
+    trash: m.trash,
+    deleteMode: m.deleteMode,
+    maxAudioBytes: m.maxAudioBytes,
+    textBytes: m.maxTextBytes,
+    ...(signingKey ? { signingKey } : {}),
+  };
   if (m.type === 'imap') {
     if (!m.imap) throw new Error('mailbox.imap: the IMAP server settings are missing');
     return new ImapMailboxStore({ ...m.imap, ...folders });
   }
   return new MaildirMailboxStore({ root: resolve(config.mail.maildir), ...folders });
+}
+
+/**
+ * The key voice messages are signed with: mail.signingKey, else one made once and kept
+ * owner-only in `voicebox-signing.key` beside the spool folder (so restarts keep verifying).
+ */
+export function signingKeyFrom(config: VoiceboxConfig): Promise<Buffer> {
+  return loadSigningKey({
+    ...(config.mail.signingKey ? { configured: config.mail.signingKey } : {}),
+    file: join(dirname(resolve(config.mail.spool)), 'voicebox-signing.key'),
+  });
+}
+
+/** The SMTP server's certificate is verified against the configured CA (a private CA need not mean plaintext). */
+function smtpTls(smtp: NonNullable<VoiceboxConfig['mail']['smtp']>): ConnectionOptions {
+  if (!smtp.ca) return { rejectUnauthorized: smtp.rejectUnauthorized };
+  let pem: Buffer;
+  try {
+    pem = readFileSync(resolve(smtp.ca));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`mail.smtp.ca: cannot read ${smtp.ca} (${code})`, { cause: error });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`mail.smtp.ca: ${smtp.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return { ca: [pem], rejectUnauthorized: smtp.rejectUnauthorized };
+}
+
+/** Where outgoing mail goes: the configured SMTP server, else the local Maildir. */
+export function mailTransportFrom(config: VoiceboxConfig): MailTransport {
+  const smtp = config.mail.smtp;
+  if (!smtp) return maildirTransport({ root: resolve(config.mail.maildir) });
+  return smtpTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    starttls: smtp.starttls,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    timeoutMs: smtp.timeoutMs,
+    commandTimeoutMs: smtp.commandTimeoutMs,
+    dataTimeoutMs: smtp.dataTimeoutMs,
+    tls: smtpTls(smtp),
+  });
 }
 
 export async function buildServices(
@@ -88,21 +158,13 @@ export async function buildServices(
   log: RuntimeLogger,
 ): Promise<Services> {
   const directory = directoryFrom(config, log);
-  const smtp = config.mail.smtp;
-  const transport: MailTransport = smtp
-    ? smtpTransport({
-        host: smtp.host,
-        port: smtp.port,
-        secure: smtp.secure,
-        starttls: smtp.starttls,
-        ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
-        timeoutMs: smtp.timeoutMs,
-      })
-    : maildirTransport({ root: resolve(config.mail.maildir) });
+  const transport = mailTransportFrom(config);
   mkdirSync(resolve(config.mail.spool), { recursive: true });
   const spool = new MailSpool({ dir: resolve(config.mail.spool), send: transport.send, logger: log });
   await spool.start();
   const location: Location = config.location;
+  const dialPolicy = dialPolicyFrom(config.dialPolicy, location);
+  const signingKey = await signingKeyFrom(config);
   const greetings = new GreetingStore(media);
   // one UserRecords: a `user` found by `lookup user` is known to the login and settings actions
   const users = new UserRecords();
@@ -122,6 +184,8 @@ export async function buildServices(
         },
         welcome: config.welcome,
         log,
+        dialPolicy,
+        signingKey,
       },
       users,
     ),
@@ -141,9 +205,9 @@ export async function buildServices(
       },
       users,
     ),
-    ...settingsActions({ directory, location, greetings, welcome: config.welcome, log }, users),
+    ...settingsActions({ directory, location, greetings, welcome: config.welcome, log, dialPolicy }, users),
     ...inquiryActions({
-      mailboxes: mailboxStoreFrom(config),
+      mailboxes: mailboxStoreFrom(config, signingKey),
       users,
       spool,
       location,
@@ -154,6 +218,8 @@ export async function buildServices(
       },
       timeZone: bundle.officeHours?.timeZone ?? 'UTC',
       messageWaiting,
+      dialPolicy,
+      signingKey,
     }),
   ]);
   return {

@@ -15,9 +15,16 @@ export { schema } from './schema.js';
 export interface VoiceboxConfig {
   freeswitch: {
     listen: { host: string; port: number };
+    /** the shared secret the dialplan sets as `voicebox_token` */
+    token?: string;
+    /** calls (event-socket connections) at once; beyond it new connections are refused */
+    maxConnections: number;
+    /** bytes received from FreeSWITCH and not yet parsed, across all connections */
+    maxBufferedBytes: number;
     inbound?: { host: string; port: number; password: string };
   };
   media: { local: string; freeswitch: string };
+  speech: { renderTimeoutMs: number };
   menus?: string;
   location: {
     countryCode: string;
@@ -30,6 +37,10 @@ export interface VoiceboxConfig {
     type: 'yaml' | 'ldap';
     file: string;
     localSettings: string;
+    /** the last known entries file (LDAP outages) */
+    lastKnown: string;
+    /** entries kept there; 0 = no such file */
+    lastKnownEntries: number;
     ldap?: {
       servers: string[];
       bindDn?: string;
@@ -47,6 +58,8 @@ export interface VoiceboxConfig {
     domain: string;
     fromTemplate?: string;
     spool: string;
+    /** 32 bytes, hex or base64: signs voice messages (default: made once beside the spool) */
+    signingKey?: string;
     maildir: string;
     smtp?: {
       host: string;
@@ -56,6 +69,11 @@ export interface VoiceboxConfig {
       user?: string;
       password?: string;
       timeoutMs: number;
+      commandTimeoutMs: number;
+      dataTimeoutMs: number;
+      /** a PEM file: the CA that signed the server's certificate */
+      ca?: string;
+      rejectUnauthorized: boolean;
     };
   };
   login: {
@@ -63,6 +81,7 @@ export interface VoiceboxConfig {
     restriction: 'everywhere' | 'nowhere' | 'listed';
     trustOffice: boolean;
     trustMobile: boolean;
+    trustListedNumbers: boolean;
     access: 'none' | 'settings' | 'messages';
     maxWrongPins: number;
     notifyLock: boolean;
@@ -73,6 +92,10 @@ export interface VoiceboxConfig {
   };
   mailbox: {
     type: 'maildir' | 'imap';
+    /** a voice message's audio larger than this is not downloaded */
+    maxAudioBytes: number;
+    /** at most this much of an e-mail's text is fetched to be read aloud */
+    maxTextBytes: number;
     folder: string;
     trash: string;
     deleteMode: 'trash' | 'expunge';
@@ -96,6 +119,8 @@ export interface VoiceboxConfig {
   welcome: { enabled: boolean; minPinLength: number; defaultPin?: string; portalUrl?: string };
   /** the switches the menus read as `config.*` */
   menu: Record<string, string | number | boolean>;
+  /** internal | national | premium | international; prefixes as +49900, 0900 or 0044 */
+  dialPolicy: { allow: string[]; deny: string[]; allowPrefixes: string[]; denyPrefixes: string[] };
   transfer: { dialString: string };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
 }

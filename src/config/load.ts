@@ -93,10 +93,11 @@ function check(
       }
       if (rule.integer && !Number.isInteger(value))
         problems.push({ key, message: `expected a whole number, got ${value}` });
+      const why = rule.hint ? ` (${rule.hint})` : '';
       if (rule.min !== undefined && value < rule.min)
-        problems.push({ key, message: `must be at least ${rule.min}, got ${value}` });
+        problems.push({ key, message: `must be at least ${rule.min}, got ${value}${why}` });
       if (rule.max !== undefined && value > rule.max)
-        problems.push({ key, message: `must be at most ${rule.max}, got ${value}` });
+        problems.push({ key, message: `must be at most ${rule.max}, got ${value}${why}` });
       return value;
     }
     case 'boolean':

@@ -12,8 +12,16 @@ export type Rule =
       hint?: string;
       optional?: boolean;
     }
-  | { kind: 'number'; default?: number; min?: number; max?: number; integer?: boolean; optional?: boolean }
-  | { kind: 'boolean'; default?: boolean; optional?: boolean }
+  | {
+      kind: 'number';
+      default?: number;
+      min?: number;
+      max?: number;
+      integer?: boolean;
+      optional?: boolean;
+      hint?: string;
+    }
+  | { kind: 'boolean'; default?: boolean; optional?: boolean; hint?: string }
   | { kind: 'enum'; values: readonly string[]; default?: string; optional?: boolean }
   | { kind: 'list'; of: 'string'; default?: string[]; optional?: boolean }
   | { kind: 'map'; of: 'string'; optional?: boolean }
@@ -21,7 +29,11 @@ export type Rule =
 
 const s = (extra: Partial<Extract<Rule, { kind: 'string' }>> = {}): Rule => ({ kind: 'string', ...extra });
 const n = (extra: Partial<Extract<Rule, { kind: 'number' }>> = {}): Rule => ({ kind: 'number', ...extra });
-const b = (value: boolean): Rule => ({ kind: 'boolean', default: value });
+const b = (value: boolean, hint?: string): Rule => ({
+  kind: 'boolean',
+  default: value,
+  ...(hint ? { hint } : {}),
+});
 const e = (values: readonly string[], value?: string): Rule => ({
   kind: 'enum',
   values,
@@ -38,7 +50,31 @@ const digits = /^[0-9]*$/;
 
 export const schema: Record<string, Rule> = {
   freeswitch: section({
+    // another address than loopback: serve warns unless freeswitch.token is set (freeswitch/README.md)
     listen: s({ default: '127.0.0.1:8084', pattern: hostPort, hint: 'HOST:PORT, e.g. 127.0.0.1:8084' }),
+    // whoever reaches the listen port can pose as FreeSWITCH and claim any caller number
+    token: s({
+      optional: true,
+      secret: true,
+      // the placeholder of freeswitch/dialplan/voicebox.xml is refused: it is public
+      pattern: /^(?!.*CHANGE-ME)[A-Za-z0-9._~+/=-]{16,256}$/,
+      hint: 'a shared secret of 16 to 256 letters, digits or ._~+/=- that the dialplan sets as voicebox_token (e.g. openssl rand -hex 24)',
+    }),
+    // Each connection is one file descriptor and up to maxBodyBytes of buffer: without a cap,
+    // stalled connections exhaust memory or descriptors and real calls are refused unlogged.
+    maxConnections: n({
+      default: 500,
+      min: 1,
+      max: 100_000,
+      integer: true,
+      hint: 'calls at once, one file descriptor each; keep below the LimitNOFILE of the service',
+    }),
+    maxBufferedBytes: n({
+      default: 64 * 1024 * 1024,
+      min: 1024 * 1024,
+      integer: true,
+      hint: 'bytes received and not yet parsed, all calls together; beyond it the connection holding most is closed',
+    }),
     inbound: section(
       {
         host: s({ default: '127.0.0.1' }),
@@ -51,6 +87,15 @@ export const schema: Record<string, Rule> = {
   media: section({
     local: s({ default: 'media', hint: 'the media folder as voicebox sees it' }),
     freeswitch: s({ optional: true, hint: 'the same folder as FreeSWITCH sees it (default: media.local)' }),
+  }),
+  speech: section({
+    renderTimeoutMs: n({
+      default: 20_000,
+      min: 100,
+      max: 600_000,
+      integer: true,
+      hint: 'a text-to-speech render running longer is killed; the call then apologises and hangs up',
+    }),
   }),
   menus: s({ optional: true, hint: 'a folder of .ivr files (default: the shipped menus)' }),
   location: section({
@@ -74,6 +119,12 @@ export const schema: Record<string, Rule> = {
       default: 'local-settings.json',
       hint: 'where settings go when the directory is read-only for voicebox',
     }),
+    // LDAP only: with both servers down, callers can still leave messages for owners seen before
+    lastKnown: s({
+      default: 'last-known-entries.json',
+      hint: 'the last known entries of mailbox owners (no PINs), used only to take messages while no LDAP server answers',
+    }),
+    lastKnownEntries: n({ default: 10_000, min: 0, max: 1_000_000, integer: true, hint: '0 keeps none' }),
     ldap: section(
       {
         servers: { kind: 'list', of: 'string' },
@@ -94,6 +145,14 @@ export const schema: Record<string, Rule> = {
     domain: s({ default: 'example.com' }),
     fromTemplate: s({ optional: true, hint: 'e.g. $(phonenumber)@$(addrtype).example.com' }),
     spool: s({ default: 'spool' }),
+    // signs every voice message, so remote inquiry believes a voice message only when voicebox
+    // wrote it; every node that sends or reads voice messages must have the same key
+    signingKey: s({
+      optional: true,
+      secret: true,
+      pattern: /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/,
+      hint: '32 bytes as 64 hex digits or base64 (openssl rand -hex 32), the same on every node; unset: made once in voicebox-signing.key beside the spool folder',
+    }),
     maildir: s({ default: 'maildir', hint: 'where messages go when no SMTP server is configured' }),
     smtp: section(
       {
@@ -103,7 +162,15 @@ export const schema: Record<string, Rule> = {
         starttls: b(false),
         user: s({ optional: true }),
         password: s({ optional: true, secret: true }),
+        // connecting, TLS and the greeting; nothing is sent yet, so a retry is harmless
         timeoutMs: n({ default: 10_000, min: 100, integer: true }),
+        // RFC 5321 §4.5.3.2: each reply before the end of the message (MAIL, RCPT 5 min)
+        commandTimeoutMs: n({ default: 300_000, min: 1_000, integer: true }),
+        // RFC 5321 §4.5.3.2.6: the reply to the end of the message. Giving up sooner sends the
+        // message again while a slow content filter may still deliver the first copy
+        dataTimeoutMs: n({ default: 600_000, min: 60_000, integer: true }),
+        ca: s({ optional: true, hint: "a PEM file with the CA that signed the SMTP server's certificate" }),
+        rejectUnauthorized: b(true),
       },
       true,
     ),
@@ -111,8 +178,18 @@ export const schema: Record<string, Rule> = {
   login: section({
     allowed: b(true),
     restriction: e(['everywhere', 'nowhere', 'listed'], 'everywhere'),
-    trustOffice: b(true),
-    trustMobile: b(true),
+    // PIN-less login: caller ID is forged as easily as it is set (SIP From, P-Asserted-Identity
+    // from an untrusted trunk, or a fake FreeSWITCH on the socket): whoever can send her number
+    // hears her messages. Switch on only for numbers the PBX itself authenticates.
+    trustOffice: b(
+      false,
+      'RISK: the office number (and extension) logs in without a PIN; caller ID can be forged',
+    ),
+    trustMobile: b(false, 'RISK: the mobile number logs in without a PIN; caller ID can be forged'),
+    trustListedNumbers: b(
+      false,
+      "RISK: the numbers in a user's own trusted list log in without a PIN; caller ID can be forged",
+    ),
     access: e(['none', 'settings', 'messages'], 'messages'),
     maxWrongPins: n({ default: 3, min: 1, max: 20, integer: true }),
     notifyLock: b(true),
@@ -123,6 +200,9 @@ export const schema: Record<string, Rule> = {
   }),
   mailbox: section({
     type: e(['maildir', 'imap'], 'maildir'),
+    // a message is downloaded to be played: a 25 MB "voice message" must not be fetched on every call
+    maxAudioBytes: n({ default: 20 * 1024 * 1024, min: 64 * 1024, max: 1024 * 1024 * 1024, integer: true }),
+    maxTextBytes: n({ default: 64 * 1024, min: 1024, max: 16 * 1024 * 1024, integer: true }),
     folder: s({ default: 'INBOX' }),
     trash: s({ default: 'Deleted Voice Messages' }),
     deleteMode: e(['trash', 'expunge'], 'trash'),
@@ -143,6 +223,9 @@ export const schema: Record<string, Rule> = {
         passwordKey: s({
           optional: true,
           secret: true,
+          // what passwordKeyBytes (src/mailbox/secrets.ts) accepts: a bad key is found at start,
+          // not at the first call that needs it
+          pattern: /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=*)\s*$/,
           hint: '32 bytes as 64 hex digits or base64: encrypts stored mailbox passwords',
         }),
         timeoutMs: n({ default: 5000, min: 100, integer: true }),
@@ -175,6 +258,14 @@ export const schema: Record<string, Rule> = {
     allow_delete_all_greetings: b(true),
     allow_transfer_setup: b(true),
     max_message: n({ default: 180, min: 5, max: 3600, integer: true }),
+  }),
+  // where call back and a transfer may dial: a forged voice message or a typed number must not
+  // reach a premium-rate or foreign line (toll fraud)
+  dialPolicy: section({
+    allow: { kind: 'list', of: 'string', default: ['internal', 'national'] },
+    deny: { kind: 'list', of: 'string', default: ['premium', 'international'] },
+    allowPrefixes: { kind: 'list', of: 'string', default: [] },
+    denyPrefixes: { kind: 'list', of: 'string', default: [] },
   }),
   transfer: section({
     dialString: s({

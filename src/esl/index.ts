@@ -3,7 +3,7 @@
 export { OutboundServer } from './outbound-server.js';
 export type { OutboundServerOptions } from './outbound-server.js';
 export type { EslTiming } from './connection.js';
-export { Channel, DEFAULT_CHANNEL_TIMEOUTS } from './channel.js';
+export { Channel, CALLER_ID_LIMITS, DEFAULT_CHANNEL_TIMEOUTS } from './channel.js';
 export type {
   BridgeOutcome,
   BridgeResult,

@@ -122,7 +122,11 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     date: { type: 'datetime', description: 'when it arrived' },
     sender: { type: 'string', description: 'sender name or address' },
     sender_number: { type: 'phone', description: 'the sender phone number, empty when not a phone' },
-    has_sender_number: { type: 'bool', description: 'the sender is a phone number (call back possible)' },
+    has_sender_number: {
+      type: 'bool',
+      description: 'the sender is a phone number (call back through `dial check`)',
+    },
+    can_call_back: { type: 'bool', description: "the dial policy allows calling the sender's number" },
     subject: { type: 'string', description: 'subject line' },
     length: { type: 'duration', description: 'length of a voice message' },
     is_new: { type: 'bool', description: 'not heard or read yet' },
@@ -269,14 +273,16 @@ export const actions: Record<string, ActionSignature> = {
   'message audio': {
     params: [{ name: 'message', type: 'message' }],
     result: 'audio',
-    outcomes: ['unavailable'],
-    description: 'the WAV of a voice message, fetched from the mailbox when it is about to be played',
+    outcomes: ['unavailable', 'too_large', 'unreadable'],
+    description:
+      'the WAV of a voice message, fetched from the mailbox when it is about to be played; too_large over the size cap, unreadable when it is not the audio its signature names',
   },
   'message text': {
     params: [{ name: 'message', type: 'message' }],
     result: 'list<string>',
-    outcomes: [],
-    description: 'the body to read aloud, without quotes and signatures, in pieces the caller can skip',
+    outcomes: ['unreadable'],
+    description:
+      'the body to read aloud, without quotes and signatures, in pieces the caller can skip; unreadable when this e-mail cannot be read',
   },
   'mark heard': {
     params: [{ name: 'message', type: 'message' }],
@@ -303,8 +309,9 @@ export const actions: Record<string, ActionSignature> = {
       { name: 'comment', type: 'audio' },
     ],
     result: 'void',
-    outcomes: [],
-    description: 'send the message with a spoken comment to another mailbox',
+    outcomes: ['unreadable'],
+    description:
+      'send the message with a spoken comment to another mailbox; unreadable when its audio is over the size cap or not the audio its signature names',
   },
   'forward as fax': {
     params: [
@@ -312,8 +319,15 @@ export const actions: Record<string, ActionSignature> = {
       { name: 'to', type: 'phone' },
     ],
     result: 'void',
-    outcomes: [],
-    description: 'send a fax or e-mail to a fax number through the fax address template',
+    outcomes: ['refused'],
+    description:
+      "send a fax or e-mail to a fax number through the fax address template; refused when the admin's dial policy forbids the number",
+  },
+  'dial check': {
+    params: [{ name: 'number', type: 'phone' }],
+    result: 'phone',
+    outcomes: ['refused'],
+    description: "the number as it is dialled, or refused when the admin's dial policy forbids it (logged)",
   },
   'reply to': {
     params: [
@@ -384,8 +398,9 @@ export const actions: Record<string, ActionSignature> = {
       { name: 'number', type: 'phone' },
     ],
     result: 'void',
-    outcomes: ['invalid'],
-    description: 'set the call-transfer target of a profile',
+    outcomes: ['invalid', 'refused'],
+    description:
+      "set the call-transfer target of a profile; refused when the admin's dial policy forbids the number",
   },
   'set messages allowed': {
     params: [

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { Attachment as MailComposerAttachment } from 'nodemailer';
 import type { MailMessage } from './types.js';
 import { MailComposeError } from './types.js';
+import { signVoiceFields } from './signature.js';
 
 export type MailLanguage = 'de' | 'en';
 
@@ -19,6 +20,8 @@ export const VOICEBOX_HEADERS = {
   caller: 'X-Voicebox-Caller',
   duration: 'X-Voicebox-Duration',
   mailbox: 'X-Voicebox-Mailbox',
+  /** HMAC over the others, the Message-ID, the date and the audio: see signature.ts */
+  signature: 'X-Voicebox-Signature',
 } as const;
 
 /** `$(addrtype)` for voice messages (ixi-UMS uses the same placeholder for fax, SMS, ...). */
@@ -110,6 +113,11 @@ export interface VoiceMessageInput {
   messageId: string;
   /** envelope sender for bounces (e.g. `postmaster@example.com`); default: the From address */
   returnPath?: string;
+  /**
+   * The site's key and the recording's audioDigest: the message is signed, so remote inquiry
+   * can tell it from a mail that only claims to be a voice message.
+   */
+  signature?: { key: Uint8Array; audioDigest: string };
 }
 
 /** A composed voice message: a nodemailer message object with every field voicebox sets. */
@@ -239,6 +247,21 @@ export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage 
     disableUrlAccess: true,
   };
   if (input.returnPath !== undefined) message.envelope = { from: input.returnPath, to: message.to };
+  if (input.signature !== undefined) {
+    const h = message.headers;
+    h[VOICEBOX_HEADERS.signature] = signVoiceFields(
+      input.signature.key,
+      {
+        messageId: message.messageId,
+        type: h[VOICEBOX_HEADERS.type] ?? '',
+        caller: h[VOICEBOX_HEADERS.caller] ?? '',
+        duration: h[VOICEBOX_HEADERS.duration] ?? '',
+        mailbox: h[VOICEBOX_HEADERS.mailbox] ?? '',
+        date: message.date,
+      },
+      input.signature.audioDigest,
+    );
+  }
   return message;
 }
 

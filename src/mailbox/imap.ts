@@ -3,22 +3,32 @@
 // template), individual (her own password, stored encrypted) or both.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import type { ESearchResult, FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
-import { detectKind, durationMs, isAudio, KIND_HEADERS, senderNumber } from './kind.js';
+import { sameAudio } from '../mail/signature.js';
+import { classifyMessage, isAudio, KIND_HEADERS } from './kind.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';
 import { fillLoginTemplate, fillPathTemplate } from './templates.js';
 import { readAloud } from './text.js';
-import { MailboxUnavailable, MessageNotFound } from './types.js';
+import {
+  DEFAULT_MAX_AUDIO_BYTES,
+  DOWNLOAD_FILE_MODE,
+  DOWNLOAD_FOLDER_MODE,
+  MailboxUnavailable,
+  MessageNotFound,
+  MessageTooLarge,
+  MessageUnreadable,
+} from './types.js';
 import type {
   Mailbox,
   MailboxFolders,
+  MessageTrust,
   MailboxOwner,
   MailboxStore,
   MessageInfo,
@@ -26,7 +36,7 @@ import type {
 } from './types.js';
 
 /** The `mailbox.imap` config section, plus the folders and TLS details. */
-export interface ImapMailboxOptions extends MailboxFolders {
+export interface ImapMailboxOptions extends MailboxFolders, MessageTrust {
   host: string;
   port: number;
   /** implicit TLS (IMAPS); otherwise STARTTLS when the server offers it */
@@ -232,7 +242,13 @@ class ImapMailbox implements Mailbox {
     try {
       return await Promise.race([work(client), timeout]);
     } catch (error) {
-      if (error instanceof MailboxUnavailable || error instanceof MessageNotFound) throw error;
+      if (
+        error instanceof MailboxUnavailable ||
+        error instanceof MessageNotFound ||
+        error instanceof MessageTooLarge ||
+        error instanceof MessageUnreadable
+      )
+        throw error;
       throw this.unavailable(what, error);
     } finally {
       clearTimeout(timer);
@@ -355,25 +371,41 @@ class ImapMailbox implements Mailbox {
     if (this.kinds.size > KIND_INDEX_FOLDERS) this.kinds.delete(this.kinds.keys().next().value!);
     const from = index.scannedTo;
     if (uidNext !== undefined && uidNext <= from) return index;
-    // the rule of detectKind: X-Voicebox-Type wins; without it, the sender's subdomain decides
-    const byKind = (kind: string): SearchObject => ({
+    // the rule of classifyMessage: voicebox's headers count only when their signature verifies
+    // (checked once per message, on its headers alone); without them the sender's subdomain decides
+    const byAddress = (kind: string): SearchObject => ({
       uid: `${from}:*`,
-      or: [
-        { header: { 'x-voicebox-type': kind } },
-        { from: `@${kind}.`, not: { header: { 'x-voicebox-type': true } } },
-      ],
+      from: `@${kind}.`,
+      not: { header: { 'x-voicebox-type': true } },
     });
     // `n:*` names the last message even when its UID is below n: keep only what is new
-    const add = (set: Set<number>, found: number[]) =>
-      found.filter((u) => u >= from).forEach((u) => set.add(u));
-    const voice = await uids(byKind('voice'));
-    const fax = await uids(byKind('fax'));
-    const sms = await uids(byKind('sms'));
-    add(index.voice, voice);
-    add(index.fax, fax);
-    add(index.sms, sms);
+    const fresh = (found: number[]) => found.filter((u) => u >= from);
+    const sets = { voice: index.voice, fax: index.fax, sms: index.sms } as const;
+    for (const kind of ['voice', 'fax', 'sms'] as const) {
+      fresh(await uids(byAddress(kind))).forEach((u) => sets[kind].add(u));
+    }
+    const claimed = fresh(await uids({ uid: `${from}:*`, header: { 'x-voicebox-type': true } }));
+    if (claimed.length > 0) {
+      for await (const message of c.fetch(
+        uidSet(claimed),
+        { uid: true, envelope: true, headers: [...KIND_HEADERS] },
+        { uid: true },
+      )) {
+        const { kind } = this.classify(message);
+        if (kind !== 'email') sets[kind].add(message.uid);
+      }
+    }
     if (uidNext !== undefined) index.scannedTo = uidNext;
     return index;
+  }
+
+  private classify(message: FetchMessageObject) {
+    const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
+    return classifyMessage(
+      (name) => header(headers, name),
+      message.envelope?.from?.[0]?.address ?? '',
+      this.options.signingKey,
+    );
   }
 
   async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
@@ -397,16 +429,14 @@ class ImapMailbox implements Mailbox {
   }
 
   private info(message: FetchMessageObject): MessageInfo {
-    const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
     const from = message.envelope?.from?.[0];
     const address = from?.address ?? '';
-    const number = senderNumber(header(headers, 'x-voicebox-caller'), address);
-    const duration = durationMs(header(headers, 'x-voicebox-duration'));
+    const { kind, senderNumber: number, durationMs: duration } = this.classify(message);
     const internal =
       message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
     return {
       uid: String(message.uid),
-      kind: detectKind(header(headers, 'x-voicebox-type'), address),
+      kind,
       date: envelopeDate(message.envelope?.date) ?? internal,
       sender: (from?.name ? decodeWords(from.name) : '') || address,
       replyAddress: message.envelope?.replyTo?.[0]?.address || address,
@@ -428,19 +458,48 @@ class ImapMailbox implements Mailbox {
 
   async voiceAudio(uid: string, toDir: string): Promise<string> {
     return this.run('downloading the voice message', async (c) => {
-      const audio = leafParts(await this.structure(c, uid)).find((p) => isAudio(p.type));
-      if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
-      const download = await c.download(uid, audio.part ?? '1', { uid: true });
-      if (download.content === undefined) throw new MessageNotFound(`message ${uid}: audio part gone`);
-      await mkdir(toDir, { recursive: true });
+      if (!/^\d+$/.test(uid)) throw new MessageNotFound(`no message ${uid}`);
       const owner = createHash('sha256')
         .update(`${this.access.host}\0${this.folder}`)
         .digest('hex')
         .slice(0, 12);
       const path = join(toDir, `imap-${owner}-${c.mailbox === false ? 0 : c.mailbox.uidValidity}-${uid}.wav`);
+      // written only after its checks passed, and a UID never names other mail: no second download
+      if (await exists(path)) return path;
+      const message = await c.fetchOne(
+        uid,
+        { uid: true, bodyStructure: true, envelope: true, headers: [...KIND_HEADERS] },
+        { uid: true },
+      );
+      if (message === false || message.bodyStructure === undefined) {
+        throw new MessageNotFound(`no message ${uid} in ${this.folder}`);
+      }
+      const { kind, signedAudio } = this.classify(message);
+      if (kind !== 'voice') throw new MessageNotFound(`message ${uid} is not a voice message`);
+      const audio = leafParts(message.bodyStructure).find((p) => isAudio(p.type));
+      if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
+      const max = this.options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES;
+      // base64 with a line break every 76 characters: 78 bytes on the wire carry 57
+      const encodedMax = Math.ceil((max * 78) / 57) + 1024;
+      if ((audio.size ?? 0) > encodedMax) {
+        throw new MessageTooLarge(
+          `message ${uid}: its audio is ${audio.size} bytes encoded, over the cap of ${max} bytes`,
+        );
+      }
+      const download = await c.download(uid, audio.part ?? '1', { uid: true, maxBytes: encodedMax });
+      if (download.content === undefined) throw new MessageNotFound(`message ${uid}: audio part gone`);
+      await mkdir(toDir, { recursive: true, mode: DOWNLOAD_FOLDER_MODE });
       const tmp = `${path}.${process.pid}.tmp`;
+      const counted = new AudioCheck(max);
       try {
-        await pipeline(download.content, createWriteStream(tmp));
+        await pipeline(download.content, counted, createWriteStream(tmp, { mode: DOWNLOAD_FILE_MODE }));
+        if (counted.bytes > max) {
+          throw new MessageTooLarge(`message ${uid}: its audio is over the cap of ${max} bytes`);
+        }
+        if (signedAudio !== undefined && !sameAudio(signedAudio, counted.digest())) {
+          throw new MessageUnreadable(`message ${uid}: its audio is not the audio its signature names`);
+        }
+        await chmod(tmp, DOWNLOAD_FILE_MODE);
         await rename(tmp, path);
       } catch (error) {
         await rm(tmp, { force: true });
@@ -516,6 +575,47 @@ class ImapMailbox implements Mailbox {
     clearTimeout(timer);
     client.close();
   }
+}
+
+/** Counts and hashes the decoded audio on its way to disk; stops passing bytes beyond the cap. */
+class AudioCheck extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) return done();
+    this.hash.update(chunk);
+    this.push(chunk);
+    done();
+  }
+
+  digest(): string {
+    return this.hash.digest('base64url');
+  }
+}
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** `1,2,3,7` → `1:3,7`: a FETCH for many UIDs in a short command */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    ranges.push(i === j ? `${sorted[i]}` : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return ranges.join(',');
 }
 
 function envelopeDate(date: Date | string | undefined): Date | undefined {

@@ -1,5 +1,13 @@
 // The owner's messages: one port (Mailbox), an IMAP adapter and a local Maildir adapter.
-export { MailboxUnavailable, MessageNotFound } from './types.js';
+export {
+  DEFAULT_MAX_AUDIO_BYTES,
+  DOWNLOAD_FILE_MODE,
+  DOWNLOAD_FOLDER_MODE,
+  MailboxUnavailable,
+  MessageNotFound,
+  MessageTooLarge,
+  MessageUnreadable,
+} from './types.js';
 export type {
   Mailbox,
   MailboxFolders,
@@ -8,6 +16,7 @@ export type {
   MessageInfo,
   MessageKind,
   MessageSummary,
+  MessageTrust,
 } from './types.js';
 export { ImapMailboxStore, imapAccessFor, imapPaths } from './imap.js';
 export type { ImapAccess, ImapMailboxOptions } from './imap.js';
@@ -16,5 +25,6 @@ export type { MaildirMailboxOptions } from './maildir.js';
 export { decryptPassword, encryptPassword, MailboxPasswordError, passwordKeyBytes } from './secrets.js';
 export { fillLoginTemplate, fillPathTemplate, imapHostFromAttribute } from './templates.js';
 export type { HostRewriteRule } from './templates.js';
-export { detectKind, senderNumber } from './kind.js';
+export { classifyMessage, detectKind, senderNumber } from './kind.js';
+export type { Classified } from './kind.js';
 export { htmlToText, PIECE_CHARS, readAloud, splitForSpeech, stripQuotedAndSignature } from './text.js';

@@ -1,9 +1,18 @@
 // Voice, fax, SMS or e-mail: by voicebox's own header, else by the sender address template
 // (`$(phonenumber)@$(addrtype).<domain>`, seed manual §4.1.3). Pure.
+import { verifyVoiceFields } from '../mail/signature.js';
 import type { MessageKind } from './types.js';
 
 /** The headers list() asks for besides the envelope (lower case, as imapflow wants them). */
-export const KIND_HEADERS = ['x-voicebox-type', 'x-voicebox-caller', 'x-voicebox-duration'] as const;
+export const KIND_HEADERS = [
+  'x-voicebox-type',
+  'x-voicebox-caller',
+  'x-voicebox-duration',
+  'x-voicebox-mailbox',
+  'x-voicebox-signature',
+  'message-id',
+  'date',
+] as const;
 
 const KINDS: readonly MessageKind[] = ['voice', 'fax', 'sms'];
 
@@ -46,3 +55,57 @@ export function durationMs(value: string | undefined): number | undefined {
 
 /** Content types an audio attachment may have (audio/wav, audio/x-wav, audio/wave, ...). */
 export const isAudio = (type: string): boolean => type.toLowerCase().startsWith('audio/');
+
+/** What a message is, as far as it can be believed. */
+export interface Classified {
+  kind: MessageKind;
+  senderNumber?: string;
+  durationMs?: number;
+  /** the audio digest the signature vouches for: the played audio must hash to it */
+  signedAudio?: string;
+  /** the mail carries voicebox's headers but no valid signature: an e-mail posing as one */
+  forged?: boolean;
+}
+
+/**
+ * The kind, caller and duration of a message from its headers (lower-case names → first value).
+ * voicebox's own headers count only when the signature over them verifies with `key`; a mail
+ * that carries them unsigned, or signed with another key, is an e-mail and its caller header is
+ * ignored. A mail without them is judged by its sender address (gateways that write
+ * `$(phonenumber)@voice.<domain>`).
+ */
+export function classifyMessage(
+  get: (name: string) => string | undefined,
+  fromAddress: string,
+  key: Uint8Array | undefined,
+): Classified {
+  const type = get('x-voicebox-type')?.trim() ?? '';
+  if (type === '') {
+    const number = senderNumber(undefined, fromAddress);
+    return { kind: kindFromAddress(fromAddress) ?? 'email', ...(number ? { senderNumber: number } : {}) };
+  }
+  const signedAudio = verifyVoiceFields(
+    key,
+    {
+      messageId: get('message-id') ?? '',
+      type,
+      caller: get('x-voicebox-caller') ?? '',
+      duration: get('x-voicebox-duration') ?? '',
+      mailbox: get('x-voicebox-mailbox') ?? '',
+      date: get('date') ?? '',
+    },
+    get('x-voicebox-signature'),
+  );
+  if (signedAudio === undefined) {
+    const claimed = KINDS.includes(type.toLowerCase() as MessageKind);
+    return { kind: 'email', ...(claimed ? { forged: true } : {}) };
+  }
+  const number = senderNumber(get('x-voicebox-caller'), '');
+  const duration = durationMs(get('x-voicebox-duration'));
+  return {
+    kind: detectKind(type, ''),
+    signedAudio,
+    ...(number !== undefined ? { senderNumber: number } : {}),
+    ...(duration !== undefined ? { durationMs: duration } : {}),
+  };
+}

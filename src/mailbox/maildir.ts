@@ -1,8 +1,9 @@
 // The owner's messages in a local Maildir (the format src/mail's maildirTransport writes and
 // Dovecot reads): `<root>/<user>/{new,cur,tmp}`, subfolders Maildir++ style (`.INBOX.Voice`).
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { detectKind, durationMs, isAudio, senderNumber } from './kind.js';
+import { audioDigest, sameAudio } from '../mail/signature.js';
+import { classifyMessage, isAudio } from './kind.js';
 import {
   decodeBody,
   decodeWords,
@@ -16,17 +17,26 @@ import {
 } from './mime.js';
 import type { Headers, MimePart } from './mime.js';
 import { readAloud } from './text.js';
-import { MailboxUnavailable, MessageNotFound } from './types.js';
+import {
+  DEFAULT_MAX_AUDIO_BYTES,
+  DOWNLOAD_FILE_MODE,
+  DOWNLOAD_FOLDER_MODE,
+  MailboxUnavailable,
+  MessageNotFound,
+  MessageTooLarge,
+  MessageUnreadable,
+} from './types.js';
 import type {
   Mailbox,
   MailboxFolders,
+  MessageTrust,
   MailboxOwner,
   MailboxStore,
   MessageInfo,
   MessageSummary,
 } from './types.js';
 
-export interface MaildirMailboxOptions extends MailboxFolders {
+export interface MaildirMailboxOptions extends MailboxFolders, MessageTrust {
   /** holds one Maildir per user */
   root: string;
   /** the user's directory below root; default the lower-case local part of her e-mail, as maildirTransport delivers */
@@ -136,15 +146,22 @@ class MaildirMailbox implements Mailbox {
     }
   }
 
+  private classify(headers: Headers) {
+    return classifyMessage(
+      (name) => header(headers, name),
+      parseAddress(header(headers, 'from')).address,
+      this.options.signingKey,
+    );
+  }
+
   private async info(entry: Entry): Promise<MessageInfo> {
     const headers = await this.headersOf(entry);
     const from = parseAddress(header(headers, 'from'));
-    const number = senderNumber(header(headers, 'x-voicebox-caller'), from.address);
-    const duration = durationMs(header(headers, 'x-voicebox-duration'));
+    const { kind, senderNumber: number, durationMs: duration } = this.classify(headers);
     const dated = new Date(header(headers, 'date') ?? '');
     return {
       uid: entry.uid,
-      kind: detectKind(header(headers, 'x-voicebox-type'), from.address),
+      kind,
       date: Number.isNaN(dated.getTime()) ? (await stat(entry.path)).mtime : dated,
       sender: from.name || from.address,
       replyAddress: parseAddress(header(headers, 'reply-to')).address || from.address,
@@ -166,11 +183,7 @@ class MaildirMailbox implements Mailbox {
       total: 0,
     };
     for (const entry of await this.entries()) {
-      const headers = await this.headersOf(entry);
-      const kind = detectKind(
-        header(headers, 'x-voicebox-type'),
-        parseAddress(header(headers, 'from')).address,
-      );
+      const { kind } = this.classify(await this.headersOf(entry));
       summary.total++;
       if (kind === 'voice') summary[entry.seen ? 'oldVoice' : 'newVoice']++;
       else if (kind === 'email') summary[entry.seen ? 'oldEmail' : 'newEmail']++;
@@ -188,23 +201,55 @@ class MaildirMailbox implements Mailbox {
     );
   }
 
-  private async parse(uid: string): Promise<MimePart> {
-    return parseMime(await readFile((await this.find(uid)).path));
+  /** the message's first `maxBytes` (a mail's text comes before its attachments) */
+  private async parse(entry: Entry, maxBytes: number): Promise<MimePart> {
+    const file = await open(entry.path, 'r');
+    try {
+      const size = Math.min((await file.stat()).size, maxBytes);
+      const buffer = Buffer.alloc(size);
+      const { bytesRead } = await file.read(buffer, 0, size, 0);
+      return parseMime(buffer.subarray(0, bytesRead));
+    } finally {
+      await file.close();
+    }
   }
 
   async voiceAudio(uid: string, toDir: string): Promise<string> {
-    const audio = leaves(await this.parse(uid)).find((p) => isAudio(p.type));
-    if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
-    await mkdir(toDir, { recursive: true });
+    const entry = await this.find(uid);
     const path = join(toDir, `maildir-${uid.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`);
-    await writeFile(`${path}.tmp`, decodeBody(audio));
-    await rename(`${path}.tmp`, path);
+    // written only after its checks passed, and a file name never names other mail
+    if (await exists(path)) return path;
+    const { kind, signedAudio } = this.classify(await this.headersOf(entry));
+    if (kind !== 'voice') throw new MessageNotFound(`message ${uid} is not a voice message`);
+    const max = this.options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES;
+    // base64 with a line break every 76 characters, plus headers and the text part
+    const fileMax = Math.ceil((max * 78) / 57) + HEADER_BYTES + 1024 * 1024;
+    const { size } = await stat(entry.path);
+    if (size > fileMax) {
+      throw new MessageTooLarge(`message ${uid}: ${size} bytes, its audio over the cap of ${max} bytes`);
+    }
+    const audio = leaves(await this.parse(entry, fileMax)).find((p) => isAudio(p.type));
+    if (audio === undefined) throw new MessageNotFound(`message ${uid} has no audio attachment`);
+    const bytes = decodeBody(audio);
+    if (bytes.length > max) {
+      throw new MessageTooLarge(`message ${uid}: its audio is ${bytes.length} bytes, over the cap of ${max}`);
+    }
+    if (signedAudio !== undefined && !sameAudio(signedAudio, audioDigest(bytes))) {
+      throw new MessageUnreadable(`message ${uid}: its audio is not the audio its signature names`);
+    }
+    await mkdir(toDir, { recursive: true, mode: DOWNLOAD_FOLDER_MODE });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes, { mode: DOWNLOAD_FILE_MODE });
+    await chmod(tmp, DOWNLOAD_FILE_MODE);
+    await rename(tmp, path);
     return path;
   }
 
   async text(uid: string, maxChars?: number): Promise<string[]> {
-    const parts = leaves(await this.parse(uid)).filter((p) => p.disposition !== 'attachment');
     const limit = this.options.textBytes ?? TEXT_BYTES;
+    const parts = leaves(await this.parse(await this.find(uid), limit * 16)).filter(
+      (p) => p.disposition !== 'attachment',
+    );
     const plain = parts.find((p) => p.type === 'text/plain');
     const html = parts.find((p) => p.type === 'text/html');
     return readAloud(
@@ -235,6 +280,12 @@ class MaildirMailbox implements Mailbox {
 
   async close(): Promise<void> {}
 }
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** A Maildir++ subfolder as Dovecot makes one: tmp, new, cur and the `maildirfolder` marker. */
 async function ensureMaildir(path: string): Promise<void> {

@@ -1,6 +1,7 @@
 // An e-mail body as it is read aloud by text-to-speech: only what the sender wrote this time.
 // Pure: no I/O.
 import { convert } from 'html-to-text';
+import { MessageUnreadable } from './types.js';
 
 /** Pieces handed to TTS one at a time: short enough to skip, long enough to sound natural. */
 export const PIECE_CHARS = 400;
@@ -17,8 +18,25 @@ const HTML_QUOTES = [
   'div.OutlookMessageHeader',
 ];
 
-/** HTML → plain text without links, images, quoted replies or shouted headings. */
+/**
+ * HTML → plain text without links, images, quoted replies or shouted headings. HTML nested so
+ * deeply that the converter runs out of stack throws MessageUnreadable: that one e-mail cannot
+ * be read, the mailbox and the call are fine.
+ */
 export function htmlToText(html: string): string {
+  try {
+    return convertHtml(html);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new MessageUnreadable(`its HTML is nested too deeply to be read (${error.message})`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function convertHtml(html: string): string {
   return convert(html, {
     wordwrap: false,
     selectors: [

@@ -50,7 +50,11 @@ export interface Mailbox {
   summary(): Promise<MessageSummary>;
   /** envelopes and a few headers, sorted by date */
   list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]>;
-  /** saves the message's audio attachment into toDir; resolves with the file's path */
+  /**
+   * Saves the message's audio attachment into toDir (owner-only) and resolves with the file's
+   * path; a file already saved there is not fetched again. MessageTooLarge over the cap,
+   * MessageUnreadable when signed audio does not match its signature.
+   */
   voiceAudio(uid: string, toDir: string): Promise<string>;
   /**
    * The body as it is read aloud: text/plain preferred, else HTML as text; quoted history,
@@ -78,6 +82,24 @@ export interface MailboxFolders {
   deleteMode: 'trash' | 'expunge';
 }
 
+/** What both adapters need to judge and fetch a message safely. */
+export interface MessageTrust {
+  /** the site's signing key (mail.signingKey): without it no voice header is believed */
+  signingKey?: Uint8Array;
+  /** a voice message's audio larger than this is not downloaded (default 20 MiB) */
+  maxAudioBytes?: number;
+}
+
+export const DEFAULT_MAX_AUDIO_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Downloaded messages hold callers' voices: voicebox writes them, FreeSWITCH's group reads them
+ * to play them (the media folder's setgid bit or default ACL, freeswitch/README.md), others
+ * nothing. Owner-only (0600) would also mask a group ACL away and FreeSWITCH could not play.
+ */
+export const DOWNLOAD_FILE_MODE = 0o640;
+export const DOWNLOAD_FOLDER_MODE = 0o750;
+
 /**
  * The mailbox cannot be reached: server down, login refused, folder missing, a command timed out.
  * The message names host, user and access mode, never a password.
@@ -89,4 +111,17 @@ export class MailboxUnavailable extends Error {
 /** There is no such message (deleted meanwhile), or it has no audio to play. */
 export class MessageNotFound extends Error {
   override readonly name = 'MessageNotFound';
+}
+
+/** The message's audio is larger than the cap: it was not downloaded. */
+export class MessageTooLarge extends Error {
+  override readonly name = 'MessageTooLarge';
+}
+
+/**
+ * This one message cannot be read or played (HTML nested too deeply, audio that is not the audio
+ * its signature names); the rest of the mailbox is fine.
+ */
+export class MessageUnreadable extends Error {
+  override readonly name = 'MessageUnreadable';
 }

@@ -1,4 +1,16 @@
 export { COUNTRY_CALLING_CODES } from './countryCodes.js';
+export {
+  checkDial,
+  classOf,
+  DEFAULT_DIAL_POLICY,
+  dialPolicyFrom,
+  NUMBER_CLASSES,
+  PREMIUM_RANGES,
+  prefixToE164,
+  type DialDecision,
+  type DialPolicy,
+  type NumberClass,
+} from './dialPolicy.js';
 export { languageForCaller } from './language.js';
 export {
   canonical,

@@ -1,7 +1,13 @@
 // The call runtime: one CallSession per call over the compiled IVR graph.
 export { CallSession, ActionUnavailable, type SessionOptions } from './session.js';
-export { VoiceboxServer, type VoiceboxServerOptions } from './server.js';
-export { speechVoice, UnknownPromptText } from './voice.js';
+export { TOKEN_VARIABLE, VoiceboxServer, type VoiceboxServerOptions } from './server.js';
+export {
+  speechVoice,
+  UnknownPromptText,
+  PREPARED_PROMPTS,
+  type PreparedPrompts,
+  type SpeechVoice,
+} from './voice.js';
 export { defaultMenuConfig } from './config.js';
 export { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
 export type * from './ports.js';

@@ -1,5 +1,6 @@
 // `voicebox serve`: FreeSWITCH's socket application connects once per call; each
 // connection becomes one CallSession over the compiled menus.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { OutboundServer, type Channel } from '../esl/index.js';
 import type { Bundle } from '../graph/index.js';
 import type { MediaRoot } from '../speech/index.js';
@@ -25,16 +26,33 @@ export interface VoiceboxServerOptions {
   readonly defaultFlow?: string;
   /** per-call observer (transcripts, tests) */
   readonly onCall?: (uuid: string) => ((event: CallEvent) => void) | undefined;
+  /** config.freeswitch.maxConnections / maxBufferedBytes (defaults: the OutboundServer's) */
+  readonly maxConnections?: number;
+  readonly maxBufferedBytes?: number;
+  /**
+   * config.freeswitch.token: when set, a call whose channel variable `voicebox_token` (set by
+   * the dialplan) is not this value is hung up before anything else happens on it.
+   */
+  readonly token?: string;
 }
+
+/** The channel variable the dialplan sets to the shared token (`variable_voicebox_token`). */
+export const TOKEN_VARIABLE = 'voicebox_token';
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 export class VoiceboxServer {
   private readonly esl: OutboundServer;
   private active = 0;
+  private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly o: VoiceboxServerOptions) {
+    this.tokenDigest = o.token ? digest(o.token) : undefined;
     this.esl = new OutboundServer({
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 8084,
+      ...(o.maxConnections ? { maxConnections: o.maxConnections } : {}),
+      ...(o.maxBufferedBytes ? { maxBufferedBytes: o.maxBufferedBytes } : {}),
       logger: o.log,
       onChannel: (channel) => this.handle(channel),
     });
@@ -42,6 +60,15 @@ export class VoiceboxServer {
 
   get activeCalls(): number {
     return this.active;
+  }
+
+  /** The event-socket connections' load: open connections and bytes held before forming a frame. */
+  get load(): { connections: number; bufferedBytes: number; peakBufferedBytes: number } {
+    return {
+      connections: this.esl.connections,
+      bufferedBytes: this.esl.bufferedBytes,
+      peakBufferedBytes: this.esl.peakBufferedBytes,
+    };
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -52,7 +79,29 @@ export class VoiceboxServer {
     await this.esl.close();
   }
 
+  /**
+   * Anyone who reaches the port can pose as FreeSWITCH and claim any caller number; the token
+   * proves the call came through the admin's dialplan. Digests of equal length make the
+   * comparison constant-time whatever the length of what was sent.
+   */
+  private tokenProblem(channel: Channel): 'missing' | 'wrong' | undefined {
+    if (!this.tokenDigest) return undefined;
+    const sent = channel.data.variables.get(TOKEN_VARIABLE);
+    if (!sent) return 'missing';
+    return timingSafeEqual(digest(sent), this.tokenDigest) ? undefined : 'wrong';
+  }
+
   private async handle(channel: Channel): Promise<void> {
+    const problem = this.tokenProblem(channel);
+    if (problem) {
+      // the caller number is not logged: it is as untrusted as the rest of this connection
+      this.o.log.warn(
+        { uuid: channel.uuid, token: problem },
+        `call refused: ${problem} ${TOKEN_VARIABLE} (freeswitch.token is set; see freeswitch/README.md)`,
+      );
+      await channel.hangup('CALL_REJECTED');
+      return;
+    }
     this.active++;
     try {
       const flow = channel.data.variables.get('voicebox_flow') || this.o.defaultFlow || 'voicebox';

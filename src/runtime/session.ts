@@ -1,7 +1,7 @@
 // One CallSession per call: walks the compiled IVR graph, asks FreeSWITCH to play,
 // collect digits, record and bridge, and calls the business actions. A hang-up ends
 // every wait at once; an error anywhere ends this call politely and no other.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   Bundle,
@@ -26,6 +26,20 @@ import {
 } from '../speech/index.js';
 import type { ActionRegistry, CallEvent, CallInfo, CallMedia, RuntimeLogger, Voice } from './ports.js';
 import { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
+import { settledWavAudioMs } from './recording.js';
+
+/**
+ * FreeSWITCH writes the callers' voices here and voicebox reads them: its group and ours,
+ * nobody else, whatever the umask (a setgid bit from the media folder is kept).
+ */
+async function recordingsFolder(dir: string): Promise<void> {
+  if ((await mkdir(dir, { recursive: true, mode: 0o770 })) === undefined) return;
+  const current = (await stat(dir)).mode;
+  if ((current & 0o777) === 0o770) return;
+  // a chmod naming the setgid bit is refused under systemd's RestrictSUIDSGID; FreeSWITCH's
+  // files carry its own group anyway, so the group's write bit is what matters here
+  await chmod(dir, 0o770 | (current & 0o2000)).catch(() => chmod(dir, 0o770));
+}
 
 export interface SessionOptions {
   readonly bundle: Bundle;
@@ -185,13 +199,33 @@ export class CallSession {
     this.emit({ kind: 'error', message, at: loc });
     if (!this.hungUp) {
       try {
-        await this.sayParts([{ kind: 'prompt', id: 'technical_problem', args: {} }], '');
+        await this.sayApology();
       } catch (again) {
         if (!isHangup(again))
           this.log.warn({ err: (again as Error).message }, 'the apology could not be played');
       }
       await this.hangup('NORMAL_TEMPORARY_FAILURE');
     }
+  }
+
+  /**
+   * The apology is the audio rendered at start, never a render now: the failure may be the
+   * renderer's own (a full disk), and a caller must not be kept in silence. Without that
+   * audio the call is hung up at once.
+   */
+  private async sayApology(): Promise<void> {
+    const id = 'technical_problem';
+    if (!this.o.voice.ready) {
+      await this.sayParts([{ kind: 'prompt', id, args: {} }], '');
+      return;
+    }
+    const audio = this.o.voice.ready(id, this.language);
+    if (!audio) {
+      this.log.warn({ prompt: id, language: this.language }, 'no rendered apology: hanging up without it');
+      return;
+    }
+    this.emit({ kind: 'prompt', prompts: [id], text: this.o.voice.promptText(id, this.language, {}) });
+    await this.o.media.playback(audio.freeswitchPath, { terminators: 'none' });
   }
 
   // ------------------------------------------------------------ the walk
@@ -518,7 +552,7 @@ export class CallSession {
   private async record(node: GraphNode & { kind: 'record' }): Promise<NodeId> {
     const name = `${this.call.id}-${++this.recordings}.wav`;
     const local = join(this.o.mediaRoot.local, 'recordings', name);
-    await mkdir(join(this.o.mediaRoot.local, 'recordings'), { recursive: true });
+    await recordingsFolder(join(this.o.mediaRoot.local, 'recordings'));
     const file = toFreeSwitchPath(this.o.mediaRoot, local);
     const silenceSeconds = Math.round(node.silenceMs / 1000);
     const r = await this.o.media.record(file, {
@@ -528,7 +562,12 @@ export class CallSession {
         : { silenceThreshold: 0 }),
       terminators: node.terminators.join('') || 'none',
     });
-    const ms = r.recordMs ?? 0;
+    let ms = r.recordMs;
+    if (ms === undefined) {
+      // the socket broke before FreeSWITCH could report the length: the file tells
+      ms = await settledWavAudioMs(local);
+      this.log.info({ file: r.file, ms }, 'recording length read from the file');
+    }
     this.emit({ kind: 'record', ms, file: r.file, hungUp: r.hungUp });
     if (r.hungUp) {
       // what was said still counts: go on with what does not need the caller
@@ -545,6 +584,11 @@ export class CallSession {
     const to = await this.value(node.to);
     const number = typeof to === 'string' ? to.replace(/[^0-9+*#]/g, '') : '';
     if (!number) return node.outcomes.failed ?? node.next;
+    // the admin's dial policy holds for every dial-out, also one a menu forgot to check:
+    // the `dial check` action (when the server has it) refuses and logs why; nothing is dialled
+    if (this.o.actions.has('dial check') && 'outcome' in (await this.invoke('dial check', [number]))) {
+      return node.outcomes.failed ?? node.next;
+    }
     const target = (this.o.dialString ?? 'user/{number}').replace('{number}', number);
     const r = await this.o.media.bridge(target);
     this.emit({ kind: 'transfer', target, outcome: r.outcome });

@@ -19,7 +19,7 @@ import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, type MailTransport } from '../../src/mail/index.js';
 import type { MailboxStore } from '../../src/mailbox/index.js';
 import { isInternal } from '../../src/phone/index.js';
-import { VoiceboxServer, type CallEvent, type Voice } from '../../src/runtime/index.js';
+import { VoiceboxServer, type CallEvent, type RuntimeLogger, type Voice } from '../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
 
 export const voice: Voice = {
@@ -52,6 +52,10 @@ export async function startVoicebox(o: {
   welcome?: Partial<{ enabled: boolean; minPinLength: number; defaultPin: string }>;
   /** the owners' mailboxes, for remote inquiry */
   mailboxes?: MailboxStore;
+  /** signs the voice messages left (mail.signingKey); give the mailbox store the same key */
+  signingKey?: Uint8Array;
+  /** the server's log (default: silent) */
+  log?: RuntimeLogger;
 }): Promise<Voicebox> {
   const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
@@ -78,6 +82,7 @@ export async function startVoicebox(o: {
         mail: { domain: 'example.com' },
         welcome,
         log: silent,
+        ...(o.signingKey ? { signingKey: o.signingKey } : {}),
         ...(o.now ? { now: o.now } : {}),
       },
       users,
@@ -116,6 +121,7 @@ export async function startVoicebox(o: {
           media: mediaRoot,
           mail: { domain: 'example.com' },
           timeZone: bundle.officeHours?.timeZone ?? 'UTC',
+          ...(o.signingKey ? { signingKey: o.signingKey } : {}),
         })
       : []),
   ]);
@@ -126,7 +132,7 @@ export async function startVoicebox(o: {
     actions,
     config: { ...config.menu, ...(o.menu ?? {}) },
     mediaRoot,
-    log: silent,
+    log: o.log ?? silent,
     port: 0,
     classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
     ...(o.now ? { now: o.now } : {}),

@@ -96,6 +96,29 @@ menu:
     ]);
   });
 
+  it('checks the mailbox password key at start, naming the key and never the value', () => {
+    const imap = (key: string) =>
+      `mailbox:\n  type: imap\n  imap:\n    access: individual\n    passwordKey: '${key}'\n`;
+    for (const bad of [
+      'tooshort',
+      'f'.repeat(63),
+      'f'.repeat(65),
+      'A'.repeat(42),
+      'A'.repeat(44),
+      'not base64 at all but long enough to be 43 c',
+    ]) {
+      const found = problems(imap(bad));
+      expect(found, bad).toEqual([
+        '5 mailbox.imap.passwordKey: this value is not valid: 32 bytes as 64 hex digits or base64: encrypts stored mailbox passwords',
+      ]);
+      expect(found.join('\n')).not.toContain(bad);
+    }
+    const hex = '00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF';
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    for (const good of [hex, base64, base64.replace(/=$/, ''), Buffer.alloc(32, 0xfb).toString('base64url')])
+      expect(readConfig(file(imap(good))).mailbox.imap?.passwordKey, good).toBe(good);
+  });
+
   it('says where the YAML itself is broken', () => {
     expect(problems('freeswitch:\n  listen: [1, 2\n')).toEqual([
       expect.stringMatching(/^3 \(file\): not valid YAML/),

@@ -109,6 +109,8 @@ flow f {
     say message_number(number: index)
     audio = message audio(m)
       on unavailable -> hang up
+      on too_large -> next
+      on unreadable -> next
     play audio
     menu options {
       say hello

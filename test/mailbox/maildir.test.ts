@@ -8,13 +8,20 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRawMessage, composeVoiceMessage, maildirTransport } from '../../src/mail/index.js';
-import { MaildirMailboxStore, maildirFolderPath, MessageNotFound } from '../../src/mailbox/index.js';
+import { audioDigest, buildRawMessage, composeVoiceMessage, maildirTransport } from '../../src/mail/index.js';
+import {
+  MaildirMailboxStore,
+  maildirFolderPath,
+  MessageNotFound,
+  MessageTooLarge,
+  MessageUnreadable,
+} from '../../src/mailbox/index.js';
 import type { MaildirMailboxOptions } from '../../src/mailbox/index.js';
 
 const roots: string[] = [];
@@ -28,6 +35,8 @@ const scratch = (): string => {
 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const alice = { mailbox: 'alice', email: 'alice@example.com' };
+/** the site's key, as mail.signingKey or voicebox-signing.key holds it */
+const KEY = Buffer.alloc(32, 7);
 
 async function deliver(root: string, raw: string | Buffer): Promise<void> {
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.replace(/\r?\n/g, '\r\n'));
@@ -39,7 +48,13 @@ async function deliver(root: string, raw: string | Buffer): Promise<void> {
   });
 }
 
-async function deliverVoice(root: string, wav: Buffer, at: string, caller = '+49301234102'): Promise<string> {
+async function deliverVoice(
+  root: string,
+  wav: Buffer,
+  at: string,
+  caller = '+49301234102',
+  signedAudio: Buffer | undefined = wav,
+): Promise<string> {
   const path = join(root, `rec-${at}.wav`);
   writeFileSync(path, wav);
   const message = composeVoiceMessage({
@@ -52,6 +67,7 @@ async function deliverVoice(root: string, wav: Buffer, at: string, caller = '+49
     domain: 'example.com',
     timeZone: 'Europe/Berlin',
     messageId: `<voicebox.${at.replace(/\D/g, '')}@example.com>`,
+    ...(signedAudio ? { signature: { key: KEY, audioDigest: audioDigest(signedAudio) } } : {}),
   });
   await deliver(root, (await buildRawMessage(message)).raw);
   return message.subject;
@@ -79,6 +95,7 @@ const store = (root: string, o: Partial<MaildirMailboxOptions> = {}): MaildirMai
     folder: 'INBOX',
     trash: 'Deleted Voice Messages',
     deleteMode: 'trash',
+    signingKey: KEY,
     ...o,
   });
 
@@ -233,5 +250,147 @@ describe('Maildir mailbox', () => {
     const mailbox = await store(root).open(alice);
     const [voice] = await mailbox.list('newest_first');
     expect((await mailbox.text(voice!.uid)).join(' ')).toMatch(/Sprachnachricht/);
+  });
+});
+
+describe('voice messages voicebox did not write', () => {
+  /** an outside mail that claims to be a voice message from a colleague, with a premium number */
+  const forged = (wav: Buffer) =>
+    [
+      'From: "Bob Berger" <+4990012345678@voice.example.com>',
+      'To: alice@example.com',
+      'Subject: Sprachnachricht von Bob Berger (+4990012345678)',
+      'Date: Mon, 02 Mar 2026 10:00:00 +0000',
+      'Message-ID: <voicebox.forged@example.com>',
+      'X-Voicebox-Type: voice',
+      'X-Voicebox-Caller: +4990012345678',
+      'X-Voicebox-Duration: 12',
+      'X-Voicebox-Mailbox: +49301234501',
+      'X-Voicebox-Signature: v1; audio=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Rufen Sie bitte sofort zurück.',
+      '--b',
+      'Content-Type: audio/wav; name="voicemail.wav"',
+      'Content-Disposition: attachment; filename="voicemail.wav"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      wav.toString('base64').replace(/.{76}/g, '$&\n'),
+      '--b--',
+      '',
+    ].join('\n');
+
+  it('an outside mail with the voice headers is an e-mail: no caller number, read aloud, not played', async () => {
+    const root = scratch();
+    await deliver(root, forged(randomBytes(3000)));
+    const mailbox = await store(root).open(alice);
+    const [mail] = await mailbox.list('newest_first');
+    expect(mail).toMatchObject({ kind: 'email', sender: 'Bob Berger' });
+    expect(mail).not.toHaveProperty('senderNumber');
+    expect(mail).not.toHaveProperty('durationMs');
+    expect(await mailbox.summary()).toMatchObject({ newVoice: 0, newEmail: 1 });
+    expect(await mailbox.text(mail!.uid)).toEqual(['Rufen Sie bitte sofort zurück.']);
+    await expect(mailbox.voiceAudio(mail!.uid, join(root, 'play'))).rejects.toBeInstanceOf(MessageNotFound);
+  });
+
+  it('a message signed with another key is an e-mail; with the right key a voice message', async () => {
+    const root = scratch();
+    await deliverVoice(root, randomBytes(500), '2026-03-02T10:00:00Z');
+    const otherKey = await (
+      await store(root, { signingKey: Buffer.alloc(32, 8) }).open(alice)
+    ).list('newest_first');
+    expect(otherKey[0]).toMatchObject({ kind: 'email' });
+    expect(otherKey[0]).not.toHaveProperty('senderNumber');
+    const noKey = await (await store(root, { signingKey: undefined }).open(alice)).list('newest_first');
+    expect(noKey[0]).toMatchObject({ kind: 'email' });
+    const right = await (await store(root).open(alice)).list('newest_first');
+    expect(right[0]).toMatchObject({ kind: 'voice', senderNumber: '+49301234102' });
+  });
+
+  it('a changed caller header breaks the signature', async () => {
+    const root = scratch();
+    await deliverVoice(root, randomBytes(500), '2026-03-02T10:00:00Z');
+    const [name] = readdirSync(join(root, 'alice', 'new'));
+    const file = join(root, 'alice', 'new', name!);
+    writeFileSync(
+      file,
+      readFileSync(file, 'latin1').replace(
+        'X-Voicebox-Caller: +49301234102',
+        'X-Voicebox-Caller: +4990012345',
+      ),
+      'latin1',
+    );
+    const [mail] = await (await store(root).open(alice)).list('newest_first');
+    expect(mail).toMatchObject({ kind: 'email' });
+    expect(mail).not.toHaveProperty('senderNumber');
+  });
+
+  it('a signature over other audio: the audio is not played', async () => {
+    const root = scratch();
+    const signed = randomBytes(800);
+    await deliverVoice(root, randomBytes(800), '2026-03-02T10:00:00Z', '+49301234102', signed);
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    const dir = join(root, 'play');
+    await expect(mailbox.voiceAudio(voice!.uid, dir)).rejects.toBeInstanceOf(MessageUnreadable);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+});
+
+describe('downloads', () => {
+  it('audio over the cap is not saved; the owner is told it is too large', async () => {
+    const root = scratch();
+    const wav = Buffer.alloc(25 * 1024 * 1024, 1);
+    await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    const dir = join(root, 'play');
+    await expect(mailbox.voiceAudio(voice!.uid, dir)).rejects.toBeInstanceOf(MessageTooLarge);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    // under a larger cap the same message plays
+    const roomy = await store(root, { maxAudioBytes: 30 * 1024 * 1024 }).open(alice);
+    expect(statSync(await roomy.voiceAudio(voice!.uid, dir)).size).toBe(wav.length);
+  });
+
+  it('a saved message is for voicebox and FreeSWITCH only, and is not fetched again', async () => {
+    const root = scratch();
+    await deliverVoice(root, randomBytes(1000), '2026-03-02T10:00:00Z');
+    const mailbox = await store(root).open(alice);
+    const [voice] = await mailbox.list('newest_first');
+    const dir = join(root, 'media', 'inbox', 'call-1');
+    const path = await mailbox.voiceAudio(voice!.uid, dir);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(statSync(dir).mode & 0o777).toBe(0o750);
+    writeFileSync(path, 'already here');
+    expect(await mailbox.voiceAudio(voice!.uid, dir)).toBe(path);
+    expect(readFileSync(path, 'utf8')).toBe('already here');
+  });
+});
+
+describe('an e-mail that cannot be read', () => {
+  it('HTML nested too deeply: that one e-mail is unreadable, the next one is read', async () => {
+    const root = scratch();
+    const depth = 20_000;
+    await deliver(
+      root,
+      [
+        'From: Mallory <mallory@example.com>',
+        'Subject: deep',
+        'Date: Sun, 01 Mar 2026 09:00:00 +0000',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        `${'<div>'.repeat(depth)}hello${'</div>'.repeat(depth)}`,
+      ].join('\n'),
+    );
+    await deliver(root, plainMail('After', 'Sun, 01 Mar 2026 10:00:00 +0000', 'Still here.'));
+    const mailbox = await store(root, { textBytes: 256 * 1024 }).open(alice);
+    const [after, deep] = await mailbox.list('newest_first');
+    await expect(mailbox.text(deep!.uid)).rejects.toBeInstanceOf(MessageUnreadable);
+    await expect(mailbox.text(deep!.uid)).rejects.toThrow(/nested too deeply/);
+    expect(await mailbox.text(after!.uid)).toEqual(['Still here.']);
   });
 });

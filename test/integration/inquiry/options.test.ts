@@ -3,6 +3,7 @@
 // good (expunge); and with the IMAP server down, the owner hears "not available" while
 // callers still leave messages.
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ImapFlow, MessageStructureObject } from 'imapflow';
 import { Attribute, Change } from 'ldapts';
@@ -14,6 +15,8 @@ import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/s
 import { asLdapAdmin, imapClient, labMailboxStore, labDirectory, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
+/** the site's key: the messages left are signed with it, the mailbox believes them by it */
+const KEY = randomBytes(32);
 const PIN = '1357';
 const stamp = Date.now() % 10_000_000;
 const from = `+4921${stamp}`;
@@ -28,7 +31,7 @@ function directory() {
 }
 
 function imapStore(o: Partial<ImapMailboxOptions> = {}): ImapMailboxStore {
-  return labMailboxStore(lab, { deleteMode: 'expunge', ...o });
+  return labMailboxStore(lab, { deleteMode: 'expunge', signingKey: KEY, ...o });
 }
 
 const as = <T>(user: string, fn: (imap: ImapFlow) => Promise<T>): Promise<T> =>
@@ -136,6 +139,7 @@ describe('forward with a comment, reply, delete for good', () => {
       transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
       welcome: { enabled: false },
       mailboxes: imapStore(),
+      signingKey: KEY,
     });
   });
   afterAll(() => box?.close());

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ImapFlow } from 'imapflow';
-import { buildRawMessage, composeVoiceMessage } from '../../../src/mail/index.js';
+import { audioDigest, buildRawMessage, composeVoiceMessage } from '../../../src/mail/index.js';
 import { encryptPassword, ImapMailboxStore, MailboxUnavailable } from '../../../src/mailbox/index.js';
 import type { ImapMailboxOptions, Mailbox, MailboxOwner } from '../../../src/mailbox/index.js';
 import { imapClient, labTls, run, withImap } from '../lab/support.js';
@@ -18,6 +18,8 @@ const lab = inject('lab');
 const FOLDER = 'INBOX/VoiceboxTest';
 const TRASH = 'Deleted Voice Messages';
 const KEY = randomBytes(32).toString('hex');
+/** the site's key voice messages are signed with (mail.signingKey) */
+const SIGNING_KEY = randomBytes(32);
 const scratch = mkdtempSync(join(tmpdir(), 'voicebox-mailbox-it-'));
 const wav = Buffer.concat([Buffer.from('RIFF\x24\x10\x00\x00WAVEfmt ', 'latin1'), randomBytes(4096)]);
 const wavPath = join(scratch, 'recording.wav');
@@ -42,6 +44,7 @@ function options(overrides: Partial<ImapMailboxOptions> = {}): ImapMailboxOption
     pathTemplate: 'user.${MAILBOX}',
     loginTemplate: '$(LOGIN)',
     passwordKey: KEY,
+    signingKey: SIGNING_KEY,
     timeoutMs: 5_000,
     folder: 'INBOX',
     trash: TRASH,
@@ -87,6 +90,7 @@ async function seed(): Promise<Seeded> {
     domain: 'example.com',
     timeZone: 'Europe/Berlin',
     messageId: `<voicebox.${tag}@example.com>`,
+    signature: { key: SIGNING_KEY, audioDigest: audioDigest(wav) },
   });
   const raw = (await buildRawMessage(voice)).raw;
   const plainSubject = `Plain ${tag}`;

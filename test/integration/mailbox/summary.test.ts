@@ -1,7 +1,9 @@
 // The IMAP summary remembers each message's kind by UID and searches headers only for
 // messages that arrived since: the counts must still follow every change in the store —
 // new mail, mail read elsewhere, mail deleted — call after call on one store.
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { audioDigest, signVoiceFields } from '../../../src/mail/index.js';
 import type { MessageSummary } from '../../../src/mailbox/index.js';
 import { expandUids } from '../../../src/mailbox/imap.js';
 import { imapClient, labMailboxStore, withImap } from '../lab/support.js';
@@ -9,20 +11,29 @@ import { imapClient, labMailboxStore, withImap } from '../lab/support.js';
 const lab = inject('lab');
 const tag = `summary-${Date.now()}`;
 const wang = { mailbox: 'wang', email: 'wang@example.com' };
-const store = labMailboxStore(lab, { deleteMode: 'expunge' });
+const KEY = randomBytes(32);
+const store = labMailboxStore(lab, { deleteMode: 'expunge', signingKey: KEY });
 
-const raw = (from: string, kind: string | undefined, n: number) =>
-  [
+/** a message of `kind` as voicebox signs it; `signed: false` is an outside mail with the same header */
+const raw = (from: string, kind: string | undefined, n: number, signed = true) => {
+  const date = `${new Date().toUTCString().replace('GMT', '+0000')}`;
+  const messageId = `<${tag}-${n}@example.com>`;
+  const fields = { messageId, type: kind ?? '', caller: '', duration: '', mailbox: '', date };
+  return [
     `From: ${from}`,
     'To: wang@example.com',
     ...(kind ? [`X-Voicebox-Type: ${kind}`] : []),
+    ...(kind && signed
+      ? [`X-Voicebox-Signature: ${signVoiceFields(KEY, fields, audioDigest(Buffer.alloc(0)))}`]
+      : []),
     `Subject: ${tag} ${n}`,
-    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <${tag}-${n}@example.com>`,
+    `Date: ${date}`,
+    `Message-ID: ${messageId}`,
     '',
     'hello',
     '',
   ].join('\r\n');
+};
 
 const wangImap = <T>(fn: Parameters<typeof withImap<T>>[1]) =>
   withImap(imapClient(lab, 'wang', 'wangpw'), fn);
@@ -58,16 +69,18 @@ describe('summary over calls, as the store changes', () => {
       await imap.append('INBOX', raw('+4930222@fax.example.com', 'fax', 3));
       await imap.append('INBOX', raw('+4930333@sms.example.com', 'sms', 4));
       await imap.append('INBOX', raw('Alice <alice@example.com>', undefined, 5));
+      // from outside, claiming to be a voice message: an e-mail
+      await imap.append('INBOX', raw('+4930555@voice.example.com', 'voice', 7, false));
     });
     const after = await summary();
     expect(diff(before, after)).toEqual({
       newVoice: 2,
       oldVoice: 0,
-      newEmail: 1,
+      newEmail: 2,
       oldEmail: 0,
       newFax: 1,
       newSms: 1,
-      total: 5,
+      total: 6,
     });
     // one voice message heard and one deleted elsewhere, one more voice message arrives
     await wangImap(async (imap) => {
@@ -81,11 +94,11 @@ describe('summary over calls, as the store changes', () => {
     expect(diff(before, await summary())).toEqual({
       newVoice: 1,
       oldVoice: 1,
-      newEmail: 1,
+      newEmail: 2,
       oldEmail: 0,
       newFax: 1,
       newSms: 1,
-      total: 5,
+      total: 6,
     });
   });
 });

@@ -1,0 +1,126 @@
+// Which numbers voicebox may dial out to (call back, a transfer target): the admin's policy
+// against toll fraud. A number from an e-mail header, a caller or a keypad is hostile until the
+// policy allows it. Pure.
+import { countryCodeOf, isInternal, toE164, type Location } from './number.js';
+
+/** What a number is, as a telephone bill would group it. */
+export type NumberClass = 'internal' | 'national' | 'premium' | 'international';
+
+export const NUMBER_CLASSES: readonly NumberClass[] = ['internal', 'national', 'premium', 'international'];
+
+export interface DialPolicy {
+  /** classes that may be dialled */
+  allow: readonly NumberClass[];
+  /** classes that may never be dialled, whatever `allow` says */
+  deny: readonly NumberClass[];
+  /** E.164 prefixes (`+4980`) that may be dialled although their class is not allowed */
+  allowPrefixes?: readonly string[];
+  /** E.164 prefixes that are never dialled; they win over everything else */
+  denyPrefixes?: readonly string[];
+}
+
+/** Internal and national calls; premium-rate and international off. */
+export const DEFAULT_DIAL_POLICY: DialPolicy = {
+  allow: ['internal', 'national'],
+  deny: ['premium', 'international'],
+};
+
+/**
+ * Premium-rate and shared-cost ranges by country code, as national numbers without the trunk
+ * prefix. Germany: 0900 (premium), 0137 (televoting), 0180 (shared cost), 0190 (old premium),
+ * 118xx (directory enquiries, billed per minute). Other countries: `denyPrefixes`.
+ */
+export const PREMIUM_RANGES: Readonly<Record<string, readonly string[]>> = {
+  '49': ['900', '137', '180', '190', '118'],
+};
+
+export type DialDecision =
+  | { allowed: true; e164: string; class: NumberClass }
+  | { allowed: false; reason: string; class?: NumberClass };
+
+/** The class of an E.164 number seen from the site. */
+export function classOf(e164: string, location: Location): NumberClass {
+  const country = countryCodeOf(e164);
+  if (country !== location.countryCode) return 'international';
+  if (isInternal(e164, location)) return 'internal';
+  const nationalNumber = e164.slice(1 + country.length);
+  if ((PREMIUM_RANGES[country] ?? []).some((p) => nationalNumber.startsWith(p))) return 'premium';
+  return 'national';
+}
+
+/**
+ * A prefix as the admin writes it (`+49900`, `0900`, `00 44`) → its E.164 form (`+49900`);
+ * undefined when it is not a prefix of a phone number.
+ */
+export function prefixToE164(prefix: string, location: Location): string | undefined {
+  const text = typeof prefix === 'string' ? prefix.replace(/[\s\-./()]/g, '') : '';
+  if (/^\+[1-9][0-9]*$/.test(text)) return text;
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const international = location.internationalPrefix ?? '00';
+  const trunk = location.nationalPrefix ?? '0';
+  if (international !== '' && text.startsWith(international) && text.length > international.length) {
+    const rest = text.slice(international.length);
+    return /^[1-9]/.test(rest) ? `+${rest}` : undefined;
+  }
+  if (trunk !== '' && text.startsWith(trunk) && text.length > trunk.length) {
+    return `+${location.countryCode}${text.slice(trunk.length)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `number` (any format toE164 reads, as the menus hold it) may be dialled. Order:
+ * not a phone number → refused; a deny prefix → refused; an allow prefix → allowed; a denied
+ * class → refused; an allowed class → allowed; anything else → refused.
+ */
+export function checkDial(number: string, policy: DialPolicy, location: Location): DialDecision {
+  const e164 = toE164(number, location, { outsideLine: 'without' });
+  if (e164 === undefined) return { allowed: false, reason: 'not a phone number' };
+  const cls = classOf(e164, location);
+  const matching = (prefixes: readonly string[] | undefined) =>
+    (prefixes ?? [])
+      .map((p) => prefixToE164(p, location))
+      .find((p): p is string => p !== undefined && e164.startsWith(p));
+  const denied = matching(policy.denyPrefixes);
+  if (denied !== undefined) return { allowed: false, reason: `prefix ${denied} is denied`, class: cls };
+  if (matching(policy.allowPrefixes) !== undefined) return { allowed: true, e164, class: cls };
+  if (policy.deny.includes(cls)) return { allowed: false, reason: `${cls} numbers are denied`, class: cls };
+  if (policy.allow.includes(cls)) return { allowed: true, e164, class: cls };
+  return { allowed: false, reason: `${cls} numbers are not allowed`, class: cls };
+}
+
+/**
+ * The policy from the settings (`dialPolicy.allow`, `.deny`, `.allowPrefixes`, `.denyPrefixes`);
+ * throws naming the key of the first bad value.
+ */
+export function dialPolicyFrom(
+  settings: {
+    allow: readonly string[];
+    deny: readonly string[];
+    allowPrefixes?: readonly string[];
+    denyPrefixes?: readonly string[];
+  },
+  location: Location,
+  key = 'dialPolicy',
+): DialPolicy {
+  const classes = (list: readonly string[], name: string): NumberClass[] =>
+    list.map((c) => {
+      if (!(NUMBER_CLASSES as readonly string[]).includes(c)) {
+        throw new Error(`${key}.${name}: '${c}' is not one of ${NUMBER_CLASSES.join(', ')}`);
+      }
+      return c as NumberClass;
+    });
+  const prefixes = (list: readonly string[] | undefined, name: string): string[] =>
+    (list ?? []).map((p) => {
+      if (prefixToE164(p, location) === undefined) {
+        throw new Error(`${key}.${name}: '${p}' is not a number prefix (e.g. +49900 or 0900)`);
+      }
+      return p;
+    });
+  return {
+    allow: classes(settings.allow, 'allow'),
+    deny: classes(settings.deny, 'deny'),
+    allowPrefixes: prefixes(settings.allowPrefixes, 'allowPrefixes'),
+    denyPrefixes: prefixes(settings.denyPrefixes, 'denyPrefixes'),
+  };
+}
