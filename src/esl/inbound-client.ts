@@ -139,6 +139,15 @@ export class InboundClient extends EventEmitter<InboundClientEvents> {
     return text.slice(3).trim();
   }
 
+  /**
+   * Drops the current connection without `exit` — for a FreeSWITCH that stopped answering, whose
+   * socket may stay open for good. Pending commands reject with `reason`; `disconnected` follows,
+   * and with `reconnect` a new connection is made.
+   */
+  abandon(reason: Error): void {
+    this.conn?.destroy(reason);
+  }
+
   /** Closes the connection for good; pending commands reject with EslConnectionError. */
   async close(): Promise<void> {
     this.closed = true;
@@ -219,7 +228,8 @@ export class InboundClient extends EventEmitter<InboundClientEvents> {
       this.conn = conn;
       this.attempt = 0;
       this.everConnected = true;
-      this.logger.info({ conn: label }, 'event socket connected');
+      // debug: whoever holds the client (InboundLink) tells the admin, in the settings' words
+      this.logger.debug({ conn: label }, 'event socket connected');
       for (const w of this.readyWaiters) w(conn);
       this.readyWaiters.clear();
       this.emit('connected');
@@ -264,7 +274,7 @@ export class InboundClient extends EventEmitter<InboundClientEvents> {
     for (const id of [...this.jobs.keys()])
       this.failJob(id, new EslConnectionError(`connection lost: ${err.message}`));
     if (this.closed) return;
-    this.logger.warn({ err: err.message }, 'event socket connection lost');
+    this.logger.debug({ err: err.message }, 'event socket connection lost');
     this.emit('disconnected', err);
     this.scheduleReconnect();
   }

@@ -14,6 +14,17 @@ export interface InboundListenOptions {
   readonly password?: string;
   /** Time allowed to authenticate (real ms). Default 25 s, as FreeSWITCH. */
   readonly authTimeoutMs?: number;
+  /** Keep every byte the clients send (`received`), to compare with the captures. Default false. */
+  readonly keepInput?: boolean;
+}
+
+/** What the listener and its connections share: the faults a test switches on, and what clients did. */
+interface InboundState {
+  /** A hung FreeSWITCH: commands are read and never answered. */
+  stalled: boolean;
+  readonly logins: Array<'accepted' | 'refused'>;
+  readonly received: Buffer[];
+  readonly keepInput: boolean;
 }
 
 /** mod_event_socket's inbound side: auth/request, one auth attempt, then the command set. */
@@ -27,9 +38,11 @@ class SimInboundConnection extends SimConnection {
     sw: SwitchServices,
     private readonly password: string,
     authTimeoutMs: number,
+    private readonly state: InboundState,
     private readonly onGone: (c: SimInboundConnection) => void,
   ) {
     super(socket, sw);
+    if (state.keepInput) socket.on('data', (chunk: Buffer) => state.received.push(chunk));
     this.write(replies.authRequest());
     this.authTimer = setTimeout(() => {
       this.authTimer = undefined;
@@ -44,6 +57,7 @@ class SimInboundConnection extends SimConnection {
   }
 
   protected handle(command: string, frame: Frame): void {
+    if (this.state.stalled) return;
     const first = !this.sawCommand;
     this.sawCommand = true;
     const [rawWord = '', ...rest] = command.split(/\s+/);
@@ -53,16 +67,19 @@ class SimInboundConnection extends SimConnection {
       if (word === 'auth' && first) {
         if (rest.join(' ') === this.password) {
           this.authed = true;
+          this.state.logins.push('accepted');
           if (this.authTimer) clearTimeout(this.authTimer);
           this.authTimer = undefined;
           return this.reply('+OK accepted');
         }
+        this.state.logins.push('refused');
         // Wrong password: the reply and the goodbye go out in one write, then close (inbound-badauth.1).
         this.write(Buffer.concat([replies.commandReply('-ERR invalid'), replies.disconnectNotice()]));
         return this.close();
       }
       if (word === 'auth' && rest.join(' ') === this.password) {
         this.authed = true;
+        this.state.logins.push('accepted');
         return this.reply('+OK accepted');
       }
       return this.reply('-ERR command not found');
@@ -94,23 +111,32 @@ class SimInboundConnection extends SimConnection {
   shutdown(): void {
     this.goodbye(false, { body: 'The system is being shut down.\n' });
   }
+
+  /** Gone without a word, as when FreeSWITCH crashes or the network breaks. */
+  drop(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
 }
 
 /** A listening inbound event socket of the simulator. */
 export class SimInboundServer {
   private readonly server: Server;
   private readonly connections = new Set<SimInboundConnection>();
+  private readonly state: InboundState;
 
   constructor(
     private readonly sw: SwitchServices,
     private readonly options: InboundListenOptions,
   ) {
+    this.state = { stalled: false, logins: [], received: [], keepInput: options.keepInput ?? false };
     this.server = createServer((socket) => {
       const conn = new SimInboundConnection(
         socket,
         sw,
         options.password ?? 'ClueCon',
         options.authTimeoutMs ?? 25_000,
+        this.state,
         (c) => this.connections.delete(c),
       );
       this.connections.add(conn);
@@ -139,6 +165,29 @@ export class SimInboundServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Every `auth` a client sent, in order: accepted or refused. */
+  get logins(): readonly ('accepted' | 'refused')[] {
+    return this.state.logins;
+  }
+
+  /** The bytes clients sent, in order of arrival (only with `keepInput`). */
+  get received(): Buffer {
+    return Buffer.concat(this.state.received);
+  }
+
+  /** Closes every connection without a notice (a crash, a broken network); new ones are still accepted. */
+  dropConnections(): void {
+    for (const c of [...this.connections]) c.drop();
+  }
+
+  /**
+   * A hung FreeSWITCH: while `on`, commands on every connection (and new logins) are read and
+   * never answered; the sockets stay open.
+   */
+  stall(on: boolean): void {
+    this.state.stalled = on;
   }
 
   /** Stops listening; open connections get the shutdown notice and are closed. */
