@@ -1,5 +1,6 @@
 // `voicebox call`: one call through the FreeSWITCH simulator, against the runtime in
 // this process (or a running `voicebox serve`), printed as a transcript.
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, readConfig } from '../config/index.js';
 import type { CallEvent } from '../runtime/index.js';
@@ -60,7 +61,10 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--talk <seconds>', 'how long the caller speaks when recorded, then presses hash', '3')
     .option('--menu <path>', 'menu file or folder (default: the shipped menus)')
     .option('--flow <name>', 'the flow the call starts in (default: voicebox, or the only flow)')
-    .option('--media <dir>', 'media folder for recordings and the TTS cache (default: ./media)')
+    .option(
+      '--media <dir>',
+      'media folder for recordings and the TTS cache, from the working directory (default: media.local of --config, else ./media)',
+    )
     .option('--config <file>', 'the server settings to call against (default: embedded defaults)')
     .option('--server <host:port>', 'call a running `voicebox serve` instead of an in-process one')
     .option('--json', 'one JSON object a line')
@@ -116,7 +120,10 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       // at a terminal and without --dtmf: the keyboard is the phone's keypad, in real time
       const stdin = process.stdin;
       const interactive = opts.interactive !== false && !opts.dtmf && stdin.isTTY === true && !opts.json;
-      const sim = new Simulator({ toLocalPath: (p) => p, missingFiles: 'not-found', realTime: interactive });
+      // the simulated FreeSWITCH runs here: it finds media.freeswitch paths under media.local
+      const toLocalPath = (p: string): string =>
+        p.startsWith(`${media.freeswitch}/`) ? join(media.local, p.slice(media.freeswitch.length)) : p;
+      const sim = new Simulator({ toLocalPath, missingFiles: 'not-found', realTime: interactive });
       let server: VoiceboxServer | undefined;
       let services: Services | undefined;
       let target = opts.server;
@@ -146,6 +153,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
             ...runtime,
             actions: services.actions,
             classifyCaller: services.classifyCaller,
+            recordings: services.recordings,
             config: config.menu,
             dialString: config.transfer.dialString,
             log,

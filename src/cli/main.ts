@@ -4,6 +4,7 @@ import { menuCommands, type Io } from './menus.js';
 import { promptsCommand } from './prompts.js';
 import { callCommand } from './call.js';
 import { serveCommand } from './serve.js';
+import { configCommand } from './config.js';
 
 export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   const out: Io = {
@@ -30,6 +31,7 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   for (const command of [
     ...menuCommands(out, setExit),
     serveCommand(out, setExit),
+    configCommand(out, setExit),
     callCommand(out, setExit),
     promptsCommand(),
   ]) {

@@ -80,6 +80,21 @@ export function defaultMediaRoot(dir?: string): MediaRoot {
   return { local, freeswitch: local };
 }
 
+/**
+ * The media folder named by `--media`: taken from the working directory (FreeSWITCH would
+ * look for a relative path in its own sounds folder), and the same path for FreeSWITCH. When
+ * the config names another folder for FreeSWITCH (`media.freeswitch`: a mount on another
+ * host), one flag cannot say where FreeSWITCH sees the new folder: refused, not guessed.
+ */
+export function mediaFromFlag(configured: MediaRoot, flag: string): MediaRoot {
+  if (configured.freeswitch !== configured.local)
+    throw new Error(
+      `--media ${flag}: the config sets media.freeswitch (${configured.freeswitch}), the folder as FreeSWITCH sees it; ` +
+        'set media.local in the config instead, or leave out media.freeswitch when both see the same path',
+    );
+  return defaultMediaRoot(flag);
+}
+
 export function logger(level: string, destination: 'stderr' | 'silent'): RuntimeLogger {
   if (destination === 'silent') return pino({ level: 'silent' });
   return pino({ level }, pino.destination(2));

@@ -1,9 +1,10 @@
 // `voicebox serve`: the call server FreeSWITCH's `socket` application connects to.
 import { Command } from 'commander';
 import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
+import { InboundLink } from '../esl/index.js';
 import { VoiceboxServer } from '../runtime/index.js';
 import type { Io } from './menus.js';
-import { loadRuntime, logger, logPrepared, menusPath, MenusInvalid } from './runtime.js';
+import { loadRuntime, logger, logPrepared, mediaFromFlag, menusPath, MenusInvalid } from './runtime.js';
 import { connectionLimit } from './file-limit.js';
 import { installSafetyNet } from './safety-net.js';
 import { buildServices } from './services.js';
@@ -29,7 +30,10 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
       'where FreeSWITCH connects (default 127.0.0.1:8084); another address than loopback needs freeswitch.token and a firewall (freeswitch/README.md)',
     )
     .option('--menus <path>', 'menu folder (default: the shipped menus)')
-    .option('--media <dir>', 'media folder shared with FreeSWITCH (default: ./media)')
+    .option(
+      '--media <dir>',
+      'media folder shared with FreeSWITCH, at the same path for both (default: media.local of the config, else ./media); refused when the config sets another media.freeswitch',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ voicebox serve\n  $ voicebox serve --config /etc/voicebox/voicebox.yaml\n  $ voicebox serve --menus examples/demo --listen 127.0.0.1:8085',
@@ -42,7 +46,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
       try {
         config = readConfig(opts.config);
         if (opts.listen) config.freeswitch.listen = listenAddress(opts.listen);
-        if (opts.media) config.media = { local: opts.media, freeswitch: opts.media };
+        if (opts.media) config.media = mediaFromFlag(config.media, opts.media);
       } catch (e) {
         io.err(
           `voicebox serve: ${e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message}\n`,
@@ -67,6 +71,11 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         });
         logPrepared(log, runtime.prepared);
         const services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
+        // what calls before this start left on the media disk (a crash, a kill), then hourly for
+        // the retention; what a running call (here or on another node) still uses is too young
+        await services.recordings.sweep();
+        const sweeps = setInterval(() => void services.recordings.sweep(), 60 * 60_000);
+        sweeps.unref();
         const maxConnections = connectionLimit(config.freeswitch.maxConnections, log);
         const server = new VoiceboxServer({
           ...runtime,
@@ -80,6 +89,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           ...(config.freeswitch.token ? { token: config.freeswitch.token } : {}),
           maxConnections,
           maxBufferedBytes: config.freeswitch.maxBufferedBytes,
+          recordings: services.recordings,
         });
         const address = await server.listen();
         log.info(
@@ -94,10 +104,17 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           'voicebox is ready for FreeSWITCH',
         );
         io.out(`voicebox: listening for FreeSWITCH on ${address.host}:${address.port} (Ctrl-C stops)\n`);
+        // the notifications' way to FreeSWITCH (MWI, SMS); kept from here on, logged on login and loss
+        const inbound = config.freeswitch.inbound
+          ? new InboundLink({ ...config.freeswitch.inbound, logger: log })
+          : undefined;
+        inbound?.start();
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        await inbound?.close();
+        clearInterval(sweeps);
         await server.close();
         await services.close();
         setExit(0);

@@ -32,7 +32,7 @@ import {
   type MailTransport,
 } from '../mail/index.js';
 import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
-import type { ActionRegistry, RuntimeLogger } from '../runtime/index.js';
+import { RecordingRetention, type ActionRegistry, type RuntimeLogger } from '../runtime/index.js';
 import type { MediaRoot } from '../speech/index.js';
 import { packageRoot } from './runtime.js';
 
@@ -42,6 +42,8 @@ export interface Services {
   readonly messageWaiting: MessageWaitingEvents;
   readonly directory: Directory;
   readonly spool: MailSpool;
+  /** callers' recordings: removed once delivered, at the end of the call, or by `sweep()` */
+  readonly recordings: RecordingRetention;
   readonly location: Location;
   readonly classifyCaller: (number: string) => 'internal' | 'external';
   close(): Promise<void>;
@@ -82,10 +84,10 @@ function directoryOf(config: VoiceboxConfig): Directory {
       tls: { rejectUnauthorized: l.rejectUnauthorized },
     });
   }
-  // the embedded default: users.yaml in the working folder, first a copy of the examples
-  // (voicebox writes settings back: the shipped example stays as it is)
+  // the default users.yaml (beside the config file, or in the working folder) starts as a
+  // copy of the examples (voicebox writes settings back: the shipped example stays as it is)
   const file = resolve(config.directory.file);
-  if (config.directory.file === 'users.yaml' && !existsSync(file))
+  if (file === resolve(config.base, 'users.yaml') && !existsSync(file))
     copyFileSync(join(packageRoot, 'examples', 'users.yaml'), file);
   return new YamlDirectory({ file });
 }
@@ -160,7 +162,19 @@ export async function buildServices(
   const directory = directoryFrom(config, log);
   const transport = mailTransportFrom(config);
   mkdirSync(resolve(config.mail.spool), { recursive: true });
-  const spool = new MailSpool({ dir: resolve(config.mail.spool), send: transport.send, logger: log });
+  // the spool holds its own copy of a message: the caller's recording may go once it is delivered
+  const recordings: RecordingRetention = new RecordingRetention({
+    mediaLocal: media.local,
+    keepDays: config.recordings.keepDays,
+    pending: (id) => spool.holds(id),
+    log,
+  });
+  const spool = new MailSpool({
+    dir: resolve(config.mail.spool),
+    send: transport.send,
+    logger: log,
+    onDelivered: (id) => recordings.delivered(id),
+  });
   await spool.start();
   const location: Location = config.location;
   const dialPolicy = dialPolicyFrom(config.dialPolicy, location);
@@ -227,6 +241,7 @@ export async function buildServices(
     messageWaiting,
     directory,
     spool,
+    recordings,
     location,
     classifyCaller: (number) => (isInternal(number, location) ? 'internal' : 'external'),
     async close() {

@@ -1,5 +1,5 @@
 // voicebox's configuration: one YAML file, checked at start (see schema.ts for every key).
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   loadConfig,
   parseConfig,
@@ -13,6 +13,8 @@ export { loadConfig, parseConfig, redacted, ConfigError, type ConfigTree, type C
 export { schema } from './schema.js';
 
 export interface VoiceboxConfig {
+  /** the folder relative paths were taken from: the config file's, or the working directory */
+  base: string;
   freeswitch: {
     listen: { host: string; port: number };
     /** the shared secret the dialplan sets as `voicebox_token` */
@@ -21,9 +23,20 @@ export interface VoiceboxConfig {
     maxConnections: number;
     /** bytes received from FreeSWITCH and not yet parsed, across all connections */
     maxBufferedBytes: number;
-    inbound?: { host: string; port: number; password: string };
+    /** the connection to mod_event_socket serve keeps (none when unset) */
+    inbound?: {
+      host: string;
+      port: number;
+      password: string;
+      reconnectMinMs: number;
+      reconnectMaxMs: number;
+      livenessIntervalMs: number;
+      livenessTimeoutMs: number;
+    };
   };
   media: { local: string; freeswitch: string };
+  /** callers' recordings on the media disk: keepDays 0 = each goes once its message is delivered */
+  recordings: { keepDays: number };
   speech: { renderTimeoutMs: number };
   menus?: string;
   location: {
@@ -126,7 +139,7 @@ export interface VoiceboxConfig {
 }
 
 /** The checked tree as typed settings (the schema guarantees the shapes). */
-export function typedConfig(tree: ConfigTree): VoiceboxConfig {
+export function typedConfig(tree: ConfigTree, base = process.cwd()): VoiceboxConfig {
   const t = tree as unknown as VoiceboxConfig & {
     freeswitch: { listen: string };
     media: { local: string; freeswitch?: string };
@@ -137,13 +150,17 @@ export function typedConfig(tree: ConfigTree): VoiceboxConfig {
   menu.max_message = Number(menu.max_message) * 1000;
   return {
     ...t,
+    base,
     freeswitch: { ...t.freeswitch, listen: { host: host!, port: Number(port) } },
-    // FreeSWITCH needs absolute paths; a relative media folder is taken from where voicebox runs
-    media: { local: resolve(t.media.local), freeswitch: t.media.freeswitch ?? resolve(t.media.local) },
+    // FreeSWITCH needs absolute paths (parseConfig made media.local one, against `base`)
+    media: {
+      local: resolve(base, t.media.local),
+      freeswitch: t.media.freeswitch ?? resolve(base, t.media.local),
+    },
     menu,
   };
 }
 
 export function readConfig(file?: string): VoiceboxConfig {
-  return typedConfig(loadConfig(file));
+  return typedConfig(loadConfig(file), file ? dirname(resolve(file)) : process.cwd());
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import { schema, type Rule } from './schema.js';
 
@@ -48,22 +49,32 @@ function lineOf(lines: string[], key: string): number {
   return from;
 }
 
-function check(
-  rule: Rule,
-  value: unknown,
-  key: string,
-  problems: Array<{ key: string; message: string }>,
-): ConfigValue {
+interface Checking {
+  problems: Array<{ key: string; message: string }>;
+  /** the folder relative paths are taken from */
+  base: string;
+}
+
+function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigValue {
+  const { problems } = ctx;
+  // an admin reads `spool: spool` beside the config file as "next to this file", wherever
+  // voicebox was started from (systemd, cron, a shell in another folder)
+  const atBase = (v: string): string =>
+    rule.kind === 'string' && rule.path && !isAbsolute(v) ? resolve(ctx.base, v) : v;
   if (value === undefined || value === null) {
     switch (rule.kind) {
       case 'section':
         if (rule.optional) return undefined;
-        return check(rule, {}, key, problems);
+        return check(rule, {}, key, ctx);
       case 'list':
         if (rule.default) return [...rule.default];
         if (!rule.optional) problems.push({ key, message: 'is required: a list' });
         return undefined;
       case 'map':
+        return undefined;
+      case 'string':
+        if (rule.default !== undefined) return atBase(rule.default);
+        if (!rule.optional) problems.push({ key, message: 'is required' });
         return undefined;
       default:
         if (rule.default !== undefined) return rule.default;
@@ -84,7 +95,7 @@ function check(
           message: `${rule.secret ? 'this value' : `'${value}'`} is not valid${rule.hint ? `: ${rule.hint}` : ''}`,
         });
       }
-      return value;
+      return atBase(value);
     }
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -152,7 +163,7 @@ function check(
         }
       }
       for (const [k, r] of Object.entries(rule.fields)) {
-        const v = check(r, given[k], key ? `${key}.${k}` : k, problems);
+        const v = check(r, given[k], key ? `${key}.${k}` : k, ctx);
         if (v !== undefined) tree[k] = v;
       }
       return tree;
@@ -160,10 +171,13 @@ function check(
   }
 }
 
-/** Checks a parsed config against the schema and fills in the defaults. */
-export function parseConfig(data: unknown, file = '(defaults)', text = ''): ConfigTree {
+/**
+ * Checks a parsed config against the schema and fills in the defaults; relative paths are
+ * taken from `base` (the config file's folder; without a file, the working directory).
+ */
+export function parseConfig(data: unknown, file = '(defaults)', text = '', base = process.cwd()): ConfigTree {
   const problems: Array<{ key: string; message: string }> = [];
-  const tree = check({ kind: 'section', fields: schema }, data ?? {}, '', problems) as ConfigTree;
+  const tree = check({ kind: 'section', fields: schema }, data ?? {}, '', { problems, base }) as ConfigTree;
   if (problems.length > 0) {
     const lines = text.split('\n');
     throw new ConfigError(
@@ -191,7 +205,8 @@ export function loadConfig(file?: string): ConfigTree {
   }
   let data: unknown;
   try {
-    data = loadYaml(text);
+    // js-yaml 5 refuses an empty document; an empty file means "all defaults"
+    data = text.trim() === '' ? {} : loadYaml(text);
   } catch (e) {
     const mark = e instanceof YAMLException ? e.mark : undefined;
     throw new ConfigError(file, [
@@ -205,7 +220,7 @@ export function loadConfig(file?: string): ConfigTree {
   if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) {
     throw new ConfigError(file, [{ key: '(file)', line: 1, message: 'expected a map of settings' }]);
   }
-  return parseConfig(data, file, text);
+  return parseConfig(data, file, text, dirname(resolve(file)));
 }
 
 /** The config with every secret replaced, safe for logs and `--print-config`. */

@@ -11,6 +11,8 @@ export type Rule =
       pattern?: RegExp;
       hint?: string;
       optional?: boolean;
+      /** a file or folder of this host: relative to the config file's folder (without a file: the working directory) */
+      path?: boolean;
     }
   | {
       kind: 'number';
@@ -22,10 +24,10 @@ export type Rule =
       hint?: string;
     }
   | { kind: 'boolean'; default?: boolean; optional?: boolean; hint?: string }
-  | { kind: 'enum'; values: readonly string[]; default?: string; optional?: boolean }
-  | { kind: 'list'; of: 'string'; default?: string[]; optional?: boolean }
-  | { kind: 'map'; of: 'string'; optional?: boolean }
-  | { kind: 'section'; fields: Record<string, Rule>; optional?: boolean };
+  | { kind: 'enum'; values: readonly string[]; default?: string; optional?: boolean; hint?: string }
+  | { kind: 'list'; of: 'string'; default?: string[]; optional?: boolean; hint?: string }
+  | { kind: 'map'; of: 'string'; optional?: boolean; hint?: string }
+  | { kind: 'section'; fields: Record<string, Rule>; optional?: boolean; hint?: string };
 
 const s = (extra: Partial<Extract<Rule, { kind: 'string' }>> = {}): Rule => ({ kind: 'string', ...extra });
 const n = (extra: Partial<Extract<Rule, { kind: 'number' }>> = {}): Rule => ({ kind: 'number', ...extra });
@@ -34,10 +36,11 @@ const b = (value: boolean, hint?: string): Rule => ({
   default: value,
   ...(hint ? { hint } : {}),
 });
-const e = (values: readonly string[], value?: string): Rule => ({
+const e = (values: readonly string[], value?: string, hint?: string): Rule => ({
   kind: 'enum',
   values,
   ...(value ? { default: value } : {}),
+  ...(hint ? { hint } : {}),
 });
 const section = (fields: Record<string, Rule>, optional = false): Rule => ({
   kind: 'section',
@@ -75,18 +78,66 @@ export const schema: Record<string, Rule> = {
       integer: true,
       hint: 'bytes received and not yet parsed, all calls together; beyond it the connection holding most is closed',
     }),
+    // set: serve keeps one connection to mod_event_socket (the lamps and SMS use it); unset: none
     inbound: section(
       {
-        host: s({ default: '127.0.0.1' }),
-        port: n({ default: 8021, min: 1, max: 65535, integer: true }),
-        password: s({ default: 'ClueCon', secret: true }),
+        host: s({ default: '127.0.0.1', hint: "mod_event_socket's listen-ip" }),
+        port: n({ default: 8021, min: 1, max: 65535, integer: true, hint: "mod_event_socket's listen-port" }),
+        password: s({
+          default: 'ClueCon',
+          secret: true,
+          hint: "the password of event_socket.conf.xml (change FreeSWITCH's default ClueCon there and here)",
+        }),
+        reconnectMinMs: n({
+          default: 1_000,
+          min: 1,
+          max: 600_000,
+          integer: true,
+          hint: 'first wait after a failed login or a lost connection; doubles with each failure in a row',
+        }),
+        reconnectMaxMs: n({
+          default: 30_000,
+          min: 1,
+          max: 3_600_000,
+          integer: true,
+          hint: 'longest wait between two attempts (each wait is shortened by up to half at random)',
+        }),
+        livenessIntervalMs: n({
+          default: 20_000,
+          min: 100,
+          max: 3_600_000,
+          integer: true,
+          hint: 'how often the connection is asked `api status`',
+        }),
+        livenessTimeoutMs: n({
+          default: 10_000,
+          min: 100,
+          max: 600_000,
+          integer: true,
+          hint: 'no answer to `api status` within this: the connection is dropped and made again',
+        }),
       },
       true,
     ),
   }),
   media: section({
-    local: s({ default: 'media', hint: 'the media folder as voicebox sees it' }),
-    freeswitch: s({ optional: true, hint: 'the same folder as FreeSWITCH sees it (default: media.local)' }),
+    local: s({ default: 'media', path: true, hint: 'the media folder as voicebox sees it' }),
+    // a path on FreeSWITCH's host: a relative one would be looked up in FreeSWITCH's sounds folder
+    freeswitch: s({
+      optional: true,
+      pattern: /^\/\S*$/,
+      hint: 'the same folder as FreeSWITCH sees it, an absolute path without spaces (default: media.local)',
+    }),
+  }),
+  // callers' voices belong in the owner's mailbox: a copy on the media disk is kept only on purpose
+  recordings: section({
+    keepDays: n({
+      default: 0,
+      min: 0,
+      max: 3650,
+      integer: true,
+      hint: "days callers' recordings stay in the media folder; 0 deletes each once its mail is delivered",
+    }),
   }),
   speech: section({
     renderTimeoutMs: n({
@@ -97,45 +148,67 @@ export const schema: Record<string, Rule> = {
       hint: 'a text-to-speech render running longer is killed; the call then apologises and hangs up',
     }),
   }),
-  menus: s({ optional: true, hint: 'a folder of .ivr files (default: the shipped menus)' }),
+  menus: s({ optional: true, path: true, hint: 'a folder of .ivr files (default: the shipped menus)' }),
   location: section({
     countryCode: s({ default: '49', pattern: /^[1-9][0-9]{0,2}$/, hint: 'digits without +, e.g. 49' }),
-    areaCode: s({ default: '30', pattern: digits }),
+    areaCode: s({ default: '30', pattern: digits, hint: 'without the leading 0, e.g. 30' }),
     subscriberBase: s({
       default: '1234',
       pattern: digits,
       hint: "the company's number without the extension",
     }),
-    extensionLength: n({ default: 3, min: 1, max: 8, integer: true }),
-    outsideLinePrefix: s({ default: '0', pattern: digits }),
+    extensionLength: n({
+      default: 3,
+      min: 1,
+      max: 8,
+      integer: true,
+      hint: 'digits of an internal extension',
+    }),
+    outsideLinePrefix: s({
+      default: '0',
+      pattern: digits,
+      hint: 'what is dialled first for an outside line',
+    }),
   }),
   directory: section({
-    type: e(['yaml', 'ldap'], 'yaml'),
+    type: e(
+      ['yaml', 'ldap'],
+      'yaml',
+      'yaml reads the users file (directory.file), ldap the servers of directory.ldap',
+    ),
     file: s({
       default: 'users.yaml',
+      path: true,
       hint: 'the users file; a missing default one starts as a copy of examples/users.yaml',
     }),
     localSettings: s({
       default: 'local-settings.json',
+      path: true,
       hint: 'where settings go when the directory is read-only for voicebox',
     }),
     // LDAP only: with both servers down, callers can still leave messages for owners seen before
     lastKnown: s({
       default: 'last-known-entries.json',
+      path: true,
       hint: 'the last known entries of mailbox owners (no PINs), used only to take messages while no LDAP server answers',
     }),
     lastKnownEntries: n({ default: 10_000, min: 0, max: 1_000_000, integer: true, hint: '0 keeps none' }),
     ldap: section(
       {
-        servers: { kind: 'list', of: 'string' },
-        bindDn: s({ optional: true }),
+        servers: { kind: 'list', of: 'string', hint: 'ldap:// or ldaps:// URLs, tried in this order' },
+        bindDn: s({ optional: true, hint: 'the entry voicebox binds as' }),
         bindPassword: s({ optional: true, secret: true }),
-        baseDn: s({ optional: true }),
+        baseDn: s({ optional: true, hint: 'where the users are searched' }),
         ous: { kind: 'list', of: 'string', default: [] },
         filter: s({ optional: true, hint: 'a filter template with ${NUMBER}, see src/directory/README.md' }),
         attributes: { kind: 'map', of: 'string', optional: true },
-        timeoutMs: n({ default: 3000, min: 100, integer: true }),
-        cacheTtlMs: n({ default: 10_000, min: 0, integer: true }),
+        timeoutMs: n({ default: 3000, min: 100, integer: true, hint: 'milliseconds for one LDAP request' }),
+        cacheTtlMs: n({
+          default: 10_000,
+          min: 0,
+          integer: true,
+          hint: 'milliseconds an entry found is reused',
+        }),
         rejectUnauthorized: b(true),
       },
       true,
@@ -144,7 +217,11 @@ export const schema: Record<string, Rule> = {
   mail: section({
     domain: s({ default: 'example.com' }),
     fromTemplate: s({ optional: true, hint: 'e.g. $(phonenumber)@$(addrtype).example.com' }),
-    spool: s({ default: 'spool' }),
+    spool: s({
+      default: 'spool',
+      path: true,
+      hint: 'messages waiting to be sent; the signing key is made beside it',
+    }),
     // signs every voice message, so remote inquiry believes a voice message only when voicebox
     // wrote it; every node that sends or reads voice messages must have the same key
     signingKey: s({
@@ -153,23 +230,46 @@ export const schema: Record<string, Rule> = {
       pattern: /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/,
       hint: '32 bytes as 64 hex digits or base64 (openssl rand -hex 32), the same on every node; unset: made once in voicebox-signing.key beside the spool folder',
     }),
-    maildir: s({ default: 'maildir', hint: 'where messages go when no SMTP server is configured' }),
+    maildir: s({
+      default: 'maildir',
+      path: true,
+      hint: 'where messages go when no SMTP server is configured',
+    }),
     smtp: section(
       {
-        host: s(),
+        host: s({ hint: 'the SMTP server; without mail.smtp, messages go into mail.maildir' }),
         port: n({ default: 25, min: 1, max: 65535, integer: true }),
-        secure: b(false),
-        starttls: b(false),
-        user: s({ optional: true }),
-        password: s({ optional: true, secret: true }),
+        secure: b(false, 'TLS from the first byte (usually port 465)'),
+        starttls: b(false, 'STARTTLS after connecting (usually port 587)'),
+        user: s({ optional: true, hint: 'SMTP AUTH user' }),
+        password: s({ optional: true, secret: true, hint: 'SMTP AUTH password' }),
         // connecting, TLS and the greeting; nothing is sent yet, so a retry is harmless
-        timeoutMs: n({ default: 10_000, min: 100, integer: true }),
+        timeoutMs: n({
+          default: 10_000,
+          min: 100,
+          integer: true,
+          hint: 'milliseconds to connect, TLS and greeting',
+        }),
         // RFC 5321 §4.5.3.2: each reply before the end of the message (MAIL, RCPT 5 min)
-        commandTimeoutMs: n({ default: 300_000, min: 1_000, integer: true }),
+        commandTimeoutMs: n({
+          default: 300_000,
+          min: 1_000,
+          integer: true,
+          hint: 'milliseconds for each reply before the end of the message (RFC 5321: 5 minutes)',
+        }),
         // RFC 5321 §4.5.3.2.6: the reply to the end of the message. Giving up sooner sends the
         // message again while a slow content filter may still deliver the first copy
-        dataTimeoutMs: n({ default: 600_000, min: 60_000, integer: true }),
-        ca: s({ optional: true, hint: "a PEM file with the CA that signed the SMTP server's certificate" }),
+        dataTimeoutMs: n({
+          default: 600_000,
+          min: 60_000,
+          integer: true,
+          hint: 'milliseconds for the reply to the end of the message (RFC 5321: 10 minutes); shorter sends it twice when a filter is slow',
+        }),
+        ca: s({
+          optional: true,
+          path: true,
+          hint: "a PEM file with the CA that signed the SMTP server's certificate",
+        }),
         rejectUnauthorized: b(true),
       },
       true,
@@ -191,15 +291,31 @@ export const schema: Record<string, Rule> = {
       "RISK: the numbers in a user's own trusted list log in without a PIN; caller ID can be forged",
     ),
     access: e(['none', 'settings', 'messages'], 'messages'),
-    maxWrongPins: n({ default: 3, min: 1, max: 20, integer: true }),
-    notifyLock: b(true),
-    wrongPinLog: s({ default: 'wrong-pin.log' }),
-    pinExpiryDays: n({ default: 0, min: 0, max: 3650, integer: true }),
+    maxWrongPins: n({
+      default: 3,
+      min: 1,
+      max: 20,
+      integer: true,
+      hint: 'wrong PINs before the mailbox locks',
+    }),
+    notifyLock: b(true, 'a mail to the owner when her mailbox locks'),
+    wrongPinLog: s({ default: 'wrong-pin.log', path: true, hint: 'one line per wrong PIN' }),
+    pinExpiryDays: n({
+      default: 0,
+      min: 0,
+      max: 3650,
+      integer: true,
+      hint: 'days a PIN is valid; 0: for ever',
+    }),
     remindDays: n({ default: 7, min: 0, max: 365, integer: true }),
     afterExpiry: e(['change', 'refuse'], 'change'),
   }),
   mailbox: section({
-    type: e(['maildir', 'imap'], 'maildir'),
+    type: e(
+      ['maildir', 'imap'],
+      'maildir',
+      'maildir reads the messages in mail.maildir, imap those of mailbox.imap',
+    ),
     // a message is downloaded to be played: a 25 MB "voice message" must not be fetched on every call
     maxAudioBytes: n({ default: 20 * 1024 * 1024, min: 64 * 1024, max: 1024 * 1024 * 1024, integer: true }),
     maxTextBytes: n({ default: 64 * 1024, min: 1024, max: 16 * 1024 * 1024, integer: true }),
@@ -235,7 +351,13 @@ export const schema: Record<string, Rule> = {
   }),
   welcome: section({
     enabled: b(true),
-    minPinLength: n({ default: 4, min: 4, max: 12, integer: true }),
+    minPinLength: n({
+      default: 4,
+      min: 4,
+      max: 12,
+      integer: true,
+      hint: 'each digit more makes a stolen PIN hash ten times harder to guess',
+    }),
     defaultPin: s({ optional: true, secret: true, pattern: /^[0-9]{4,12}$/ }),
     portalUrl: s({ optional: true }),
   }),
@@ -257,7 +379,7 @@ export const schema: Record<string, Rule> = {
     allow_delete_greetings: b(true),
     allow_delete_all_greetings: b(true),
     allow_transfer_setup: b(true),
-    max_message: n({ default: 180, min: 5, max: 3600, integer: true }),
+    max_message: n({ default: 180, min: 5, max: 3600, integer: true, hint: 'seconds a caller may speak' }),
   }),
   // where call back and a transfer may dial: a forged voice message or a typed number must not
   // reach a premium-rate or foreign line (toll fraud)

@@ -98,14 +98,23 @@ export interface ServeOptions {
   nodeArgs?: string[];
   /** run under `prlimit --nofile=N:N` */
   fileLimit?: number;
+  /** the --media argument as typed (default: <dir>/media); null: no --media */
+  media?: string | null;
+  /** where in <dir> the config is written (default: voicebox.yaml) */
+  configAt?: string;
+  /** where in <dir> messages land (default: maildir) */
+  maildirAt?: string;
 }
 
 export async function startServe(o: ServeOptions = {}): Promise<Serve> {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-serve-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--media', join(dir, 'media')];
+  const args = ['serve', '--listen', '127.0.0.1:0'];
+  if (o.media !== null) args.push('--media', o.media ?? join(dir, 'media'));
   if (o.config !== undefined) {
-    writeFileSync(join(dir, 'voicebox.yaml'), o.config);
-    args.push('--config', join(dir, 'voicebox.yaml'));
+    const file = join(dir, o.configAt ?? 'voicebox.yaml');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, o.config);
+    args.push('--config', file);
   }
   const node = [...(o.nodeArgs ?? []), bin, ...args];
   const [command, argv] =
@@ -164,7 +173,7 @@ export async function startServe(o: ServeOptions = {}): Promise<Serve> {
     pid: child.pid!,
     port,
     dir,
-    maildir: join(dir, 'maildir'),
+    maildir: join(dir, o.maildirAt ?? 'maildir'),
     log,
     stderr: () => err,
     alive: () => !exited && child.exitCode === null && child.signalCode === null,

@@ -144,3 +144,37 @@ mail:
     expect(problems('welcome:\n  defaultPin: abc-secret\n').join('\n')).not.toContain('abc-secret');
   });
 });
+
+describe('paths in the configuration', () => {
+  it("are taken from the config file's folder, wherever voicebox runs; absolute ones stay", () => {
+    const path = file(
+      'media:\n  local: m\ndirectory:\n  file: /srv/users.yaml\nmail:\n  spool: var/spool\n  smtp:\n    host: h\n    ca: ca.pem\nmenus: menus\n',
+    );
+    const dir = path.slice(0, -'/voicebox.yaml'.length);
+    const config = readConfig(path);
+    expect(config.base).toBe(dir);
+    expect(config.media).toMatchObject({ local: join(dir, 'm'), freeswitch: join(dir, 'm') });
+    expect(config.directory.file).toBe('/srv/users.yaml');
+    expect(config.directory.localSettings).toBe(join(dir, 'local-settings.json'));
+    expect(config.directory.lastKnown).toBe(join(dir, 'last-known-entries.json'));
+    expect(config.mail.spool).toBe(join(dir, 'var/spool'));
+    expect(config.mail.maildir).toBe(join(dir, 'maildir'));
+    expect(config.mail.smtp?.ca).toBe(join(dir, 'ca.pem'));
+    expect(config.login.wrongPinLog).toBe(join(dir, 'wrong-pin.log'));
+    expect(config.menus).toBe(join(dir, 'menus'));
+  });
+
+  it('without a file: from the working directory, as before', () => {
+    const config = readConfig();
+    expect(config.base).toBe(process.cwd());
+    expect(config.mail.spool).toBe(resolve('spool'));
+    expect(config.directory.file).toBe(resolve('users.yaml'));
+  });
+
+  it('media.freeswitch must be absolute: FreeSWITCH would look for a relative one in its sounds folder', () => {
+    expect(problems('media:\n  freeswitch: media\n')).toEqual([
+      "2 media.freeswitch: 'media' is not valid: the same folder as FreeSWITCH sees it, an absolute path without spaces (default: media.local)",
+    ]);
+    expect(problems('media:\n  freeswitch: /mnt/voice box\n')).toHaveLength(1);
+  });
+});

@@ -172,9 +172,13 @@ describe('freeswitch/dialplan/voicebox.xml', () => {
     return new RegExp(cond.attrs.expression ?? '');
   }
 
-  it('is an include file with the mailbox and the access extension', () => {
+  it('is an include file with the mailbox and the access extension, and the fallback after socket', () => {
     expect(root.name).toBe('include');
-    expect([...byName.keys()].sort()).toEqual(['voicebox_access', 'voicebox_mailbox']);
+    expect([...byName.keys()].sort()).toEqual([
+      'voicebox_access',
+      'voicebox_mailbox',
+      'voicebox_not_reached',
+    ]);
   });
 
   it.each([
@@ -202,8 +206,8 @@ describe('freeswitch/dialplan/voicebox.xml', () => {
     );
     // voicebox answers the call itself
     expect(actions.some((a) => a.app === 'answer' || a.app === 'pre_answer')).toBe(false);
-    // after the socket: only the fallback for "voicebox unreachable"
-    expect(actions.slice(socketAt + 1)).toEqual([{ app: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' }]);
+    // after the socket: only the fallback for "voicebox unreachable", looked up when it runs
+    expect(actions.slice(socketAt + 1)).toEqual([{ app: 'execute_extension', data: 'voicebox_not_reached' }]);
   });
 
   it('sets voicebox_token to a placeholder that voicebox refuses as freeswitch.token', () => {
@@ -229,9 +233,39 @@ describe('freeswitch/dialplan/voicebox.xml', () => {
     const mailbox = expressionOf('voicebox_mailbox');
     const access = expressionOf('voicebox_access');
     for (const n of ['72001', '72999', '+4989123472001']) expect(n).toMatch(mailbox);
-    for (const n of ['7000', '+498912347000']) expect(n).toMatch(access);
-    for (const n of ['2001', '7000', '720011', '+4989123462001']) expect(n).not.toMatch(mailbox);
-    for (const n of ['72001', '70001', '1000']) expect(n).not.toMatch(access);
+    for (const n of ['72000', '+4989123472000']) expect(n).toMatch(access);
+    // the access number shares the mailboxes' range: the mailbox expression leaves it out
+    for (const n of ['2001', '72000', '+4989123472000', '720011', '+4989123462001'])
+      expect(n).not.toMatch(mailbox);
+    for (const n of ['72001', '720001', '1000']) expect(n).not.toMatch(access);
+    expect('voicebox_not_reached').not.toMatch(mailbox);
+    expect('voicebox_not_reached').not.toMatch(access);
+  });
+
+  /** What FreeSWITCH's XML dialplan runs for an extension: each condition decides actions or anti-actions. */
+  function run(name: string, fields: Record<string, string>): Array<{ app: string; data: string }> {
+    const ran: Array<{ app: string; data: string }> = [];
+    for (const cond of children(byName.get(name) as XmlElement, 'condition')) {
+      const field = cond.attrs.field ?? '';
+      const value = fields[field.replace(/^\$\{(.*)\}$/, '$1')] ?? '';
+      const pass = new RegExp(cond.attrs.expression ?? '').test(value);
+      for (const a of children(cond, pass ? 'action' : 'anti-action'))
+        ran.push({ app: a.attrs.application ?? '', data: a.attrs.data ?? '' });
+      if (!pass) break;
+    }
+    return ran;
+  }
+
+  it('after socket, hangs up with 503 only a call voicebox never answered: a call it ended keeps its cause', () => {
+    const dialled = { destination_number: 'voicebox_not_reached' };
+    // voicebox down: the call was never answered
+    expect(run('voicebox_not_reached', dialled)).toEqual([
+      { app: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' },
+    ]);
+    // voicebox answered (FreeSWITCH sets endpoint_disposition=ANSWER), ended it, or the caller hung up
+    expect(run('voicebox_not_reached', { ...dialled, endpoint_disposition: 'ANSWER' })).toEqual([]);
+    // a caller who dials the name reaches nothing else
+    expect(run('voicebox_not_reached', { destination_number: '72001' })).toEqual([]);
   });
 });
 
