@@ -228,6 +228,12 @@ directory:
     baseDn: dc=example,dc=com
     # the defaults: searched by voiceboxMailboxNumber, settings in voiceboxUserData
     # (AD: attributes: { userData: info } and so on; see src/directory/README.md)
+  # voicebox's own files beside the lab's data, not beside this config
+  localSettings: $DIR/local-settings.json
+  lastKnown: $DIR/last-known-entries.json
+
+login:
+  wrongPinLog: $DIR/wrong-pin.log
 
 mail:
   domain: example.com

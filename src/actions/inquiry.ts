@@ -1,5 +1,6 @@
 // Remote inquiry (R5–R7): the owner's messages, straight from her mailbox, for one call.
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectoryUser } from '../directory/index.js';
 import { makeFolder } from '../greetings/index.js';
@@ -49,9 +50,20 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
   const policy = o.dialPolicy ?? DEFAULT_DIAL_POLICY;
   const signature = async (wav: string) =>
     o.signingKey ? { signature: { key: o.signingKey, audioDigest: await fileAudioDigest(wav) } } : {};
-  /** the owner's per-call copies of her messages: callers' voices, for voicebox and FreeSWITCH only */
+  const inboxes = new Set<string>();
+  /**
+   * the owner's per-call copies of her messages: callers' voices, for voicebox and FreeSWITCH
+   * only, and only while the call lasts (her mailbox keeps the message)
+   */
   const inbox = async (ctx: ActionContext): Promise<string> => {
     const dir = join(o.media.local, 'inbox', ctx.call.id);
+    if (!inboxes.has(dir)) {
+      inboxes.add(dir);
+      ctx.onCallEnd(async () => {
+        inboxes.delete(dir);
+        await rm(dir, { recursive: true, force: true });
+      });
+    }
     await makeFolder(dir, DOWNLOAD_FOLDER_MODE);
     return dir;
   };

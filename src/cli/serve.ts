@@ -103,16 +103,18 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           },
           'voicebox is ready for FreeSWITCH',
         );
+        // the handlers before the line that says we are ready: a stop right after it must be clean
+        const stopped = new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
         io.out(`voicebox: listening for FreeSWITCH on ${address.host}:${address.port} (Ctrl-C stops)\n`);
         // the notifications' way to FreeSWITCH (MWI, SMS); kept from here on, logged on login and loss
         const inbound = config.freeswitch.inbound
           ? new InboundLink({ ...config.freeswitch.inbound, logger: log })
           : undefined;
         inbound?.start();
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await stopped;
         await inbound?.close();
         clearInterval(sweeps);
         await server.close();

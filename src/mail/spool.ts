@@ -60,6 +60,11 @@ export interface MailSpoolOptions {
   concurrency?: number;
   /** the file operations (tests replace some to play a full disk); default node:fs */
   fs?: Partial<SpoolFileSystem>;
+  /**
+   * runs once the message `id` is recorded as delivered (its sent marker written, also when a
+   * restart finds one): what it was composed from, e.g. the caller's recording, may go now
+   */
+  onDelivered?: (id: string) => Promise<void> | void;
 }
 
 /** One spool entry as stored in `<dir>/<name>.json`. */
@@ -190,6 +195,7 @@ export class MailSpool {
   private readonly sentRetentionMs: number;
   private readonly concurrency: number;
   private readonly fs: SpoolFileSystem;
+  private readonly onDelivered: ((id: string) => Promise<void> | void) | undefined;
 
   /** entries on disk that this process knows of, by file name */
   private readonly known = new Map<string, Known>();
@@ -213,6 +219,7 @@ export class MailSpool {
     this.sentRetentionMs = options.sentRetentionMs ?? 24 * 60 * 60_000;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.fs = { ...nodeFileSystem, ...options.fs };
+    this.onDelivered = options.onDelivered;
   }
 
   /**
@@ -310,6 +317,7 @@ export class MailSpool {
       if (await this.wasSent(name)) {
         // sent, but the process stopped before the entry was removed
         await this.removeEntry(name);
+        await this.delivered(entry.id);
         continue;
       }
       this.known.set(name, { id: entry.id });
@@ -344,6 +352,21 @@ export class MailSpool {
   /** The ids waiting to be sent (in this process's view). */
   pending(): string[] {
     return [...this.known.values()].map((k) => k.id);
+  }
+
+  /** Is the message `id` waiting to be sent, or being put into the spool now (this process's view)? */
+  holds(id: string): boolean {
+    const name = spoolFileName(id);
+    return this.known.has(name) || this.enqueuing.has(name);
+  }
+
+  private async delivered(id: string): Promise<void> {
+    if (!this.onDelivered) return;
+    try {
+      await this.onDelivered(id);
+    } catch (error) {
+      this.log.warn({ id, err: messageOf(error) }, 'mail spool: the step after delivery failed');
+    }
   }
 
   private schedule(name: string, delayMs: number): void {
@@ -392,6 +415,7 @@ export class MailSpool {
       if (await this.wasSent(name)) {
         await this.removeEntry(name);
         this.known.delete(name);
+        await this.delivered(entry.id);
         return;
       }
       const message: RawMessage = {
@@ -417,6 +441,7 @@ export class MailSpool {
         { id: entry.id, messageId: entry.messageId, attempts: entry.attempts + 1 },
         'mail spool: message delivered',
       );
+      await this.delivered(entry.id);
       if (this.now() - this.lastPruneAt > 60 * 60_000) await this.pruneSent();
     } finally {
       this.release();

@@ -1,5 +1,11 @@
 // The call runtime: one CallSession per call over the compiled IVR graph.
-export { CallSession, ActionUnavailable, type SessionOptions } from './session.js';
+export { CallSession, ActionUnavailable, MediaFailure, type SessionOptions } from './session.js';
+export {
+  IN_USE_MS,
+  RecordingRetention,
+  type RecordingRetentionOptions,
+  type SweepReport,
+} from './recording.js';
 export { TOKEN_VARIABLE, VoiceboxServer, type VoiceboxServerOptions } from './server.js';
 export {
   speechVoice,

@@ -9,6 +9,8 @@ export interface CallMedia {
   readonly callerName: string;
   readonly calledNumber: string;
   readonly data: { readonly variables: ReadonlyMap<string, string> };
+  /** FreeSWITCH's Hangup-Cause (CHANNEL_HANGUP) once the call is down */
+  readonly hangupCause?: string | undefined;
   answer(): Promise<void>;
   playback(
     file: string,
@@ -30,6 +32,11 @@ export interface CallMedia {
     target: string,
   ): Promise<{ outcome: 'answered' | 'busy' | 'no-answer' | 'failed'; disposition?: string }>;
   hangup(cause?: string): Promise<void>;
+}
+
+/** What becomes of a call's recordings once it is over: RecordingRetention (recording.ts). */
+export interface CallRecordings {
+  callEnded(localPaths: readonly string[]): Promise<void>;
 }
 
 /** Prompts and values as audio FreeSWITCH can play: implemented over src/speech. */
@@ -89,5 +96,6 @@ export type CallEvent =
   | { kind: 'dtmf'; digits: string }
   | { kind: 'record'; ms: number; file: string; hungUp: boolean }
   | { kind: 'transfer'; target: string; outcome: string }
-  | { kind: 'hangup'; cause: string; by: 'caller' | 'voicebox' }
+  /** `freeswitch`: it ended the call itself (a `record` it could not write) */
+  | { kind: 'hangup'; cause: string; by: 'caller' | 'voicebox' | 'freeswitch' }
   | { kind: 'error'; message: string; at: string };

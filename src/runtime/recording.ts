@@ -1,6 +1,8 @@
-// How long a recording is, read from the WAV itself — for when FreeSWITCH could not say
-// (its event socket broke before the completion that carries `record_ms`).
-import { open, stat } from 'node:fs/promises';
+// Callers' recordings on the media disk: how long one is, read from the WAV itself (for when
+// FreeSWITCH's event socket broke before the completion that carries `record_ms`), and how long
+// it may stay there (RecordingRetention).
+import { lstat, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A header is a few dozen bytes; a file that needs more chunks than this to reach its audio is not a recording. */
@@ -87,4 +89,158 @@ export async function settledWavAudioMs(
     last = now;
   }
   return wavAudioMs(path);
+}
+
+/**
+ * How long after its last write a file in the media folder may still belong to a running call —
+ * on this node or on another that shares the folder. A recording is used within its call
+ * (sent, saved or played back at once), and a call's downloads folder is written each time a
+ * message is played: nothing in use is this old.
+ */
+export const IN_USE_MS = 6 * 60 * 60_000;
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** A recording's name is its spool id with `.wav`: `<call uuid>-<n>.wav`. */
+const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.wav$/;
+
+export interface RecordingRetentionOptions {
+  /** the media root as voicebox sees it: recordings/ and inbox/ live in it */
+  readonly mediaLocal: string;
+  /** media.keepRecordingsDays: 0 deletes a recording once its message is delivered */
+  readonly keepDays: number;
+  /** is the message made from this recording still waiting in the mail spool? */
+  readonly pending: (id: string) => boolean;
+  readonly log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  readonly now?: () => number;
+}
+
+export interface SweepReport {
+  readonly recordings: number;
+  readonly inboxes: number;
+}
+
+/**
+ * A caller's voice lives only in the owner's mailbox: the recordings FreeSWITCH writes and the
+ * copies of messages fetched for playback are removed as soon as they have served — a message's
+ * recording once the spool delivered it (the spool holds its own copy until then), any other at
+ * the end of its call, and what a crash left behind by {@link sweep}. A site that must keep
+ * copies sets `keepDays`: recordings then stay that long and only the sweep removes them.
+ */
+export class RecordingRetention {
+  private readonly recordings: string;
+  private readonly inbox: string;
+  private readonly now: () => number;
+
+  constructor(private readonly o: RecordingRetentionOptions) {
+    this.recordings = join(o.mediaLocal, 'recordings');
+    this.inbox = join(o.mediaLocal, 'inbox');
+    this.now = o.now ?? Date.now;
+  }
+
+  /** The spool delivered the message sent under `id` (its sent marker is written). */
+  async delivered(id: string): Promise<void> {
+    if (this.o.keepDays > 0 || !RECORDING_NAME.test(`${id}.wav`)) return;
+    await this.remove(join(this.recordings, `${id}.wav`), 'delivered');
+  }
+
+  /**
+   * The call is over: its recordings whose message still waits in the spool stay until it is
+   * delivered; the others (greetings saved, comments and replies already in the spool's copy,
+   * recordings a failure left unsent) go now.
+   */
+  async callEnded(localPaths: readonly string[]): Promise<void> {
+    if (this.o.keepDays > 0) return;
+    for (const path of localPaths) {
+      if (this.o.pending(basename(path, '.wav'))) continue;
+      await this.remove(path, 'call ended');
+    }
+  }
+
+  /**
+   * What no call and no spool entry needs any more: recordings older than the retention (at
+   * least {@link IN_USE_MS}) whose message is not waiting in this node's spool, and the
+   * downloads folders of calls not written to for {@link IN_USE_MS}. Other nodes' running calls
+   * are safe by that age; their spools hold their own copies of the messages.
+   */
+  async sweep(): Promise<SweepReport> {
+    const now = this.now();
+    const oldest = now - Math.max(IN_USE_MS, this.o.keepDays * DAY_MS);
+    let recordings = 0;
+    for (const name of await names(this.recordings)) {
+      const m = RECORDING_NAME.exec(name);
+      if (m && this.o.pending(m[1]!)) continue;
+      const path = join(this.recordings, name);
+      const at = await modifiedAt(path);
+      if (at === undefined || at > oldest) continue;
+      if (await this.remove(path, 'sweep')) recordings++;
+    }
+    let inboxes = 0;
+    for (const name of await names(this.inbox)) {
+      const dir = join(this.inbox, name);
+      const at = await newestIn(dir);
+      if (at === undefined || at > now - IN_USE_MS) continue;
+      try {
+        await rm(dir, { recursive: true, force: true });
+        inboxes++;
+      } catch (e) {
+        this.o.log.warn(
+          { dir, err: (e as Error).message },
+          'media sweep: a downloads folder could not be removed',
+        );
+      }
+    }
+    if (recordings + inboxes > 0)
+      this.o.log.info({ recordings, inboxes }, 'media sweep: old recordings and downloads removed');
+    return { recordings, inboxes };
+  }
+
+  private async remove(path: string, why: string): Promise<boolean> {
+    try {
+      await unlink(path);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT')
+        this.o.log.warn({ file: path, why, err: (e as Error).message }, 'a recording could not be removed');
+      return false;
+    }
+  }
+}
+
+async function names(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function modifiedAt(path: string): Promise<number | undefined> {
+  try {
+    const s = await lstat(path);
+    return s.isFile() || s.isSymbolicLink() ? s.mtimeMs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The latest write to a call's downloads folder or a file in it. */
+async function newestIn(dir: string): Promise<number | undefined> {
+  let s;
+  try {
+    s = await lstat(dir);
+  } catch {
+    return undefined;
+  }
+  if (!s.isDirectory()) return undefined;
+  let newest = s.mtimeMs;
+  for (const name of await names(dir)) {
+    const at = await lstat(join(dir, name)).then(
+      (f) => f.mtimeMs,
+      () => 0,
+    );
+    newest = Math.max(newest, at);
+  }
+  return newest;
 }

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { OutboundServer, type Channel } from '../esl/index.js';
 import type { Bundle } from '../graph/index.js';
 import type { MediaRoot } from '../speech/index.js';
-import type { ActionRegistry, CallEvent, RuntimeLogger, Voice } from './ports.js';
+import type { ActionRegistry, CallEvent, CallRecordings, RuntimeLogger, Voice } from './ports.js';
 import { CallSession } from './session.js';
 import type { Value } from './values.js';
 
@@ -24,6 +24,8 @@ export interface VoiceboxServerOptions {
   readonly now?: () => Date;
   /** the flow a call starts in: the channel variable `voicebox_flow`, else this (default `voicebox`) */
   readonly defaultFlow?: string;
+  /** what becomes of each call's recordings when it is over (RecordingRetention) */
+  readonly recordings?: CallRecordings;
   /** per-call observer (transcripts, tests) */
   readonly onCall?: (uuid: string) => ((event: CallEvent) => void) | undefined;
   /** config.freeswitch.maxConnections / maxBufferedBytes (defaults: the OutboundServer's) */
@@ -119,6 +121,7 @@ export class VoiceboxServer {
         ...(this.o.classifyCaller ? { classifyCaller: this.o.classifyCaller } : {}),
         ...(this.o.now ? { now: this.o.now } : {}),
         ...(onEvent ? { onEvent } : {}),
+        ...(this.o.recordings ? { recordings: this.o.recordings } : {}),
       });
       await session.run();
     } finally {

@@ -1,7 +1,7 @@
 // One CallSession per call: walks the compiled IVR graph, asks FreeSWITCH to play,
 // collect digits, record and bridge, and calls the business actions. A hang-up ends
 // every wait at once; an error anywhere ends this call politely and no other.
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   Bundle,
@@ -24,7 +24,15 @@ import {
   type Language,
   type MediaRoot,
 } from '../speech/index.js';
-import type { ActionRegistry, CallEvent, CallInfo, CallMedia, RuntimeLogger, Voice } from './ports.js';
+import type {
+  ActionRegistry,
+  CallEvent,
+  CallInfo,
+  CallMedia,
+  CallRecordings,
+  RuntimeLogger,
+  Voice,
+} from './ports.js';
 import { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
 import { settledWavAudioMs } from './recording.js';
 
@@ -58,6 +66,8 @@ export interface SessionOptions {
   readonly classifyCaller?: (number: string) => 'internal' | 'external';
   readonly now?: () => Date;
   readonly onEvent?: (event: CallEvent) => void;
+  /** told the call's recordings when it is over (without it they stay where FreeSWITCH wrote them) */
+  readonly recordings?: CallRecordings;
 }
 
 /** A business action the menus call that this server does not provide. */
@@ -66,6 +76,32 @@ export class ActionUnavailable extends Error {
     super(`the action '${action}' is not available in this server`);
     this.name = 'ActionUnavailable';
   }
+}
+
+/** FreeSWITCH could not play or record a file: its answer, for the operator. */
+export class MediaFailure extends Error {
+  constructor(
+    what: string,
+    readonly file: string,
+    /** FreeSWITCH's answer: the application's response or the cause it hung up with */
+    readonly answer: string,
+  ) {
+    super(`${what}: ${file}: ${answer}`);
+    this.name = 'MediaFailure';
+  }
+}
+
+/** What FreeSWITCH's playback answers when it played nothing (mod_dptools playback_function). */
+const PLAYBACK_FAILED = new Set(['FILE NOT FOUND', 'PLAYBACK ERROR']);
+
+/** The cause FreeSWITCH hangs up with when `record` cannot write its file (mod_dptools record_function). */
+const RECORD_FAILED_CAUSE = 'DESTINATION_OUT_OF_ORDER';
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The caller hung up: the walk ends (after what may still run without her). */
@@ -102,6 +138,10 @@ export class CallSession {
   private hangupCause = '';
   private language: string;
   private recordings = 0;
+  /** this call's recordings, as voicebox sees them: told to `recordings` when the call is over */
+  private readonly recorded: string[] = [];
+  /** the node being run: where a media failure is reported */
+  private current: GraphNode | undefined;
   private readonly endHooks: Array<() => Promise<void> | void> = [];
   private readonly log: RuntimeLogger;
   private readonly call: CallInfo;
@@ -126,6 +166,30 @@ export class CallSession {
     this.language = o.bundle.languages.default;
     this.timeZone = o.bundle.officeHours?.timeZone ?? 'UTC';
     this.log = o.log.child({ call: o.media.uuid });
+    this.o = { ...o, media: this.reportingMedia(o.media) };
+  }
+
+  /** Every playback FreeSWITCH could not do is an error line: the menus' place, the file, its answer. */
+  private reportingMedia(media: CallMedia): CallMedia {
+    const playback: CallMedia['playback'] = async (file, options) => {
+      const r = await media.playback(file, options);
+      if (PLAYBACK_FAILED.has(r.response) && !media.hangupCause)
+        this.mediaFailed('playback failed', file, r.response);
+      return r;
+    };
+    return new Proxy(media, {
+      get: (target, prop) => {
+        if (prop === 'playback') return playback;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  private mediaFailed(what: string, file: string, answer: string): void {
+    const at = this.current ? where(this.current.loc) : '';
+    this.log.error({ at, file, freeswitch: answer }, what);
+    this.emit({ kind: 'error', message: `${what}: ${file}: ${answer}`, at });
   }
 
   private emit(event: CallEvent): void {
@@ -148,11 +212,12 @@ export class CallSession {
         const entry = this.nodes.get(id);
         if (!entry) throw new Error(`the menus have no node '${id}'`);
         at = entry.node;
+        this.current = at;
         id = await this.step(entry.node, entry.flow);
       }
       if (!this.hungUp) await this.hangup('NORMAL_CLEARING');
     } catch (e) {
-      if (e instanceof CallerGone || isHangup(e) || this.hungUp) {
+      if (!(e instanceof MediaFailure) && (e instanceof CallerGone || isHangup(e) || this.hungUp)) {
         this.log.info(
           { at: at && where(at.loc), cause: this.hangupCause || (e as { hangupCause?: string }).hangupCause },
           'caller hung up',
@@ -169,14 +234,18 @@ export class CallSession {
           this.log.warn({ err: (e as Error).message }, 'cleanup after the call failed');
         }
       }
+      if (this.o.recordings && this.recorded.length > 0)
+        await this.o.recordings.callEnded(this.recorded.splice(0)).catch((e: unknown) => {
+          this.log.warn({ err: (e as Error).message }, "the call's recordings could not be cleared");
+        });
     }
   }
 
-  private noteHangup(cause: string): void {
+  private noteHangup(cause: string, by: 'caller' | 'freeswitch' = 'caller'): void {
     if (this.hangupCause) return;
     this.hangupCause = cause || 'NORMAL_CLEARING';
     this.hungUp = true;
-    this.emit({ kind: 'hangup', cause: this.hangupCause, by: 'caller' });
+    this.emit({ kind: 'hangup', cause: this.hangupCause, by });
   }
 
   private async hangup(cause: string): Promise<void> {
@@ -195,7 +264,11 @@ export class CallSession {
   private async apologise(e: unknown, at: GraphNode | undefined): Promise<void> {
     const message = e instanceof Error ? e.message : String(e);
     const loc = at ? where(at.loc) : '';
-    this.log.error({ at: loc, err: message, kind: e instanceof Error ? e.name : typeof e }, 'call failed');
+    const media = e instanceof MediaFailure ? { file: e.file, freeswitch: e.answer } : {};
+    this.log.error(
+      { at: loc, err: message, kind: e instanceof Error ? e.name : typeof e, ...media },
+      'call failed',
+    );
     this.emit({ kind: 'error', message, at: loc });
     if (!this.hungUp) {
       try {
@@ -553,6 +626,7 @@ export class CallSession {
     const name = `${this.call.id}-${++this.recordings}.wav`;
     const local = join(this.o.mediaRoot.local, 'recordings', name);
     await recordingsFolder(join(this.o.mediaRoot.local, 'recordings'));
+    this.recorded.push(local);
     const file = toFreeSwitchPath(this.o.mediaRoot, local);
     const silenceSeconds = Math.round(node.silenceMs / 1000);
     const r = await this.o.media.record(file, {
@@ -562,6 +636,23 @@ export class CallSession {
         : { silenceThreshold: 0 }),
       terminators: node.terminators.join('') || 'none',
     });
+    const cause = r.hungUp ? (this.o.media.hangupCause ?? 'UNKNOWN') : undefined;
+    // a call still up, or hung up by FreeSWITCH itself: did the recording reach voicebox's disk?
+    if (cause === undefined || cause === RECORD_FAILED_CAUSE) {
+      if (!(await fileExists(local))) {
+        // FreeSWITCH wrote nothing where voicebox looks: its folder is missing or not writable
+        // on its side, or media.freeswitch names another folder than media.local
+        if (cause) this.noteHangup(cause, 'freeswitch');
+        throw new MediaFailure(
+          'recording failed',
+          r.file,
+          cause ??
+            `record ended${r.recordMs !== undefined ? ` (record_ms ${r.recordMs})` : ''} but there is no file at ${local}`,
+        );
+      }
+      // what was said up to the failure still counts as the message
+      if (cause) this.mediaFailed('recording failed', r.file, cause);
+    }
     let ms = r.recordMs;
     if (ms === undefined) {
       // the socket broke before FreeSWITCH could report the length: the file tells
@@ -572,9 +663,13 @@ export class CallSession {
     if (r.hungUp) {
       // what was said still counts: go on with what does not need the caller
       this.hungUp = true;
-      this.noteHangup('NORMAL_CLEARING');
+      this.noteHangup(cause ?? 'UNKNOWN', cause === RECORD_FAILED_CAUSE ? 'freeswitch' : 'caller');
     }
-    if (ms < 500) return node.outcomes.empty ?? node.next;
+    if (ms < 500) {
+      // no message: nothing of the caller is kept
+      await unlink(local).catch(() => undefined);
+      return node.outcomes.empty ?? node.next;
+    }
     const audio: Audio = { kind: 'audio', freeswitchPath: r.file, localPath: local, ms };
     this.vars.set(node.variable, audio);
     return node.next;

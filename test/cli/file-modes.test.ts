@@ -47,6 +47,9 @@ beforeAll(async () => {
       '  listen: 127.0.0.1:0',
       'media:',
       `  local: ${at('media')}`,
+      // a delivered message's recording would be gone before its folder is looked at
+      'recordings:',
+      '  keepDays: 1',
       'directory:',
       `  file: ${at('users.yaml')}`,
       `  localSettings: ${at('state', 'local-settings.json')}`,

@@ -262,13 +262,41 @@ describe('README.md: trying it', () => {
     180_000,
   );
 
+  // the sample config the next examples use: made by the README's own line, once
+  const makeConfig = 'npx voicebox config example > voicebox.yaml';
+  let configDir: string | undefined;
+  const configFolder = async (): Promise<string> => {
+    if (configDir) return configDir;
+    const dir = folder();
+    const r = await runExample(makeConfig, dir);
+    expect(r.code, ok(r)).toBe(0);
+    configDir = dir;
+    return dir;
+  };
+
+  example(makeConfig, async () => {
+    const dir = await configFolder();
+    const text = readFileSync(join(dir, 'voicebox.yaml'), 'utf8');
+    // every key commented out at its default: the file is a valid config that changes nothing
+    expect(text).toMatch(/^\s*# listen: 127\.0\.0\.1:8084$/m);
+    expect(text).toMatch(/^\s*# trustMobile: false$/m);
+  });
+
+  example('npx voicebox config check --config voicebox.yaml', async (command) => {
+    const dir = await configFolder();
+    const r = await runExample(command, dir);
+    expect(r.code, ok(r)).toBe(0);
+    // the settings in effect, paths made absolute against the config's folder
+    expect(r.stdout).toContain(join(dir, 'users.yaml'));
+  });
+
   for (const command of readme.commands.filter((c) => /^npx voicebox serve\b/.test(c))) {
     // `serve [--config voicebox.yaml]` in the prose: its bare form here, the other in the block
     const form = command.replace(/\s*\[[^\]]*\]/g, '');
     example(
       command,
       async () => {
-        const dir = folder();
+        const dir = form.includes('--config voicebox.yaml') ? await configFolder() : folder();
         const serve = spawnShell(form, dir, { exec: true, ownNetwork: true });
         const done = finished(serve);
         const listening = await waitForOutput(serve, /listening for FreeSWITCH on (\S+)/);

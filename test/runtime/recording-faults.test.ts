@@ -1,7 +1,8 @@
 // A message is never lost when FreeSWITCH's socket breaks around the end of a recording:
 // the recording on disk is delivered, its length read from the WAV when FreeSWITCH could
-// not report it. Over TCP, against the embedded defaults (Maildir).
-import { readFileSync } from 'node:fs';
+// not report it. Over TCP, against the embedded defaults (Maildir). Once delivered, the
+// recording is gone from the media folder: the mail is the only copy of the caller's voice.
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptedCaller, wavDurationMs, type SocketFaultKind } from '../../src/sim/index.js';
@@ -50,7 +51,6 @@ describe('a recording survives the socket breaking around its end', () => {
         box = await serveEmbedded();
         const { events } = await box.call(withFault(caller(ending)));
         const file = recordingOf(events, box.media);
-        expect(wavDurationMs(file)).toBe(4000);
 
         const mails = await box.voiceMails('alice');
         expect(mails).toHaveLength(1);
@@ -58,8 +58,13 @@ describe('a recording survives the socket breaking around its end', () => {
         expect(mails[0]).toMatch(/^Dauer: +4 Sekunden$/m);
         // the WAV itself is attached, whole
         const attached = /Content-Type: audio\/wav[^]*?\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/.exec(mails[0]!)?.[1];
-        expect(Buffer.from(attached!.replace(/\s/g, ''), 'base64').equals(readFileSync(file))).toBe(true);
+        const copy = join(box.dir, 'attached.wav');
+        writeFileSync(copy, Buffer.from(attached!.replace(/\s/g, ''), 'base64'));
+        // FreeSWITCH's file is a little shorter than the talk (its first frames are dropped)
+        expect(wavDurationMs(copy)).toBeGreaterThan(3800);
+        expect(wavDurationMs(copy)).toBeLessThanOrEqual(4000);
         expect(box.log.some((l) => l.msg === 'voice message spooled')).toBe(true);
+        expect(existsSync(file), 'the recording is deleted once delivered').toBe(false);
       });
     }
   }
@@ -73,9 +78,10 @@ describe('a recording survives the socket breaking around its end', () => {
         .hangupDuring('record', 0)
         .breakSocket('RECORD_STOP', how);
       const { events } = await box.call(c);
-      expect(readFileSync(recordingOf(events, box.media)).length).toBe(44);
       expect(events.find((e) => e.kind === 'record')).toMatchObject({ ms: 0, hungUp: true });
       expect(await box.voiceMails('alice')).toEqual([]);
+      // FreeSWITCH wrote a 44-byte header: no message, so nothing of the caller is kept
+      expect(existsSync(recordingOf(events, box.media))).toBe(false);
     },
   );
 });

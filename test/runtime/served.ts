@@ -7,10 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMenus } from '../../dsl/index.js';
 import { buildServices, type Services } from '../../src/cli/services.js';
-import { readConfig } from '../../src/config/index.js';
+import { readConfig, type VoiceboxConfig } from '../../src/config/index.js';
 import { OutboundServer } from '../../src/esl/index.js';
-import { CallSession, type CallEvent, type RuntimeLogger, type Voice } from '../../src/runtime/index.js';
-import { type CallReport, type ScriptedCaller, Simulator } from '../../src/sim/index.js';
+import {
+  CallSession,
+  type CallEvent,
+  type CallMedia,
+  type RuntimeLogger,
+  type Voice,
+} from '../../src/runtime/index.js';
+import {
+  type CallReport,
+  type ScriptedCaller,
+  Simulator,
+  type SimulatorOptions,
+} from '../../src/sim/index.js';
 
 export interface LogLine {
   readonly level: string;
@@ -38,6 +49,7 @@ const voice: Voice = {
 };
 
 export interface Served {
+  readonly dir: string;
   /** Places the call; resolves when the simulator's call and voicebox's session are both over. */
   call(caller: ScriptedCaller): Promise<{ report: CallReport; events: CallEvent[] }>;
   /** Sends what the spool holds now, then lists the voice messages in a user's Maildir. */
@@ -48,7 +60,18 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serveEmbedded(): Promise<Served> {
+export interface ServeOptions {
+  /** changes to the embedded defaults (`dir` is the test's folder) */
+  readonly configure?: (config: VoiceboxConfig, dir: string) => void;
+  /** the simulator's media (default: a missing file plays 2 s, paths as voicebox sees them) */
+  readonly sim?: SimulatorOptions;
+  /** the prompts (default: 2 s of silence named after the prompt) */
+  readonly voice?: Voice;
+  /** stands between the call and FreeSWITCH's channel (a media fault FreeSWITCH would give) */
+  readonly media?: (channel: CallMedia) => CallMedia;
+}
+
+export async function serveEmbedded(options: ServeOptions = {}): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-served-'));
   copyFileSync('examples/users.yaml', join(dir, 'users.yaml'));
   const config = readConfig();
@@ -57,6 +80,7 @@ export async function serveEmbedded(): Promise<Served> {
   config.mail.maildir = join(dir, 'maildir');
   config.mail.spool = join(dir, 'spool');
   config.login.wrongPinLog = join(dir, 'wrong-pin.log');
+  options.configure?.(config, dir);
   const media = join(dir, 'media');
   mkdirSync(media);
   const mediaRoot = { local: media, freeswitch: media };
@@ -85,14 +109,15 @@ export async function serveEmbedded(): Promise<Served> {
         await new CallSession({
           bundle,
           flow: channel.data.variables.get('voicebox_flow') || 'voicebox',
-          media: channel,
-          voice,
+          media: options.media ? options.media(channel) : channel,
+          voice: options.voice ?? voice,
           actions: services.actions,
           config: config.menu,
           mediaRoot,
           log: logger,
           classifyCaller: services.classifyCaller,
           onEvent: (e) => s.events.push(e),
+          recordings: services.recordings,
         }).run();
       } finally {
         s.end();
@@ -100,8 +125,9 @@ export async function serveEmbedded(): Promise<Served> {
     },
   });
   const { host, port } = await server.listen();
-  const sim = new Simulator({ missingFiles: 'default-length' });
+  const sim = new Simulator({ missingFiles: 'default-length', ...options.sim });
   return {
+    dir,
     log,
     media,
     services,

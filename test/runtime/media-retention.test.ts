@@ -1,0 +1,99 @@
+// A caller's voice lives only in the owner's mailbox: once a message is delivered, neither
+// its recording nor the copy fetched to play it to the owner is left in the media folder.
+// Over TCP, against the embedded defaults (users.yaml, the spool, Maildir delivery).
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashPin } from '../../src/pin/index.js';
+import { ScriptedCaller } from '../../src/sim/index.js';
+import { nth } from '../actions/support.js';
+import { serveEmbedded, type Served } from './served.js';
+
+let box: Served | undefined;
+afterEach(async () => {
+  await box?.close();
+  box = undefined;
+});
+
+/** Dials Alice's 501, presses 0 during the greeting, talks 3 s and presses #. */
+const leavesMessage = (): ScriptedCaller =>
+  new ScriptedCaller({ number: '+4930555123', dialed: '501' })
+    .pressWhilePlaying(/standard_greeting/, '0', 500)
+    .pressDuring('record', '#', 3000);
+
+const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+
+function recordingOf(events: Array<{ kind: string }>, media: string): string {
+  const rec = events.find((e): e is { kind: 'record'; file: string } => e.kind === 'record');
+  expect(rec, 'a recording was made').toBeDefined();
+  return join(media, 'recordings', rec!.file.split('/').at(-1)!);
+}
+
+describe("callers' voices are deleted once they have served", () => {
+  it('a delivered message leaves no recording; the owner hears it and no copy of it stays', async () => {
+    box = await serveEmbedded();
+    const left = await box.call(leavesMessage());
+    expect(await box.voiceMails('alice')).toHaveLength(1);
+    expect(files(join(box.media, 'recordings'))).toEqual([]);
+    expect(existsSync(recordingOf(left.events, box.media))).toBe(false);
+
+    // Alice logs in with her PIN, hears the message (fetched into media/inbox/<call>) and hangs up
+    const directory = box.services.directory;
+    const alice = (await directory.findByNumber(['+49301234501']))!;
+    const pinHash = await hashPin('2468');
+    await directory.updateSettings(alice, (s) => ({
+      ...s,
+      pinHash,
+      welcomeSentAt: '2026-01-01T00:00:00.000Z',
+    }));
+    const heard = await box.call(
+      new ScriptedCaller({ number: '+4989777888', dialed: '501' })
+        .pressWhilePlaying(/standard_greeting/, '*', 300)
+        .pressWhilePlaying(/enter_pin/, '2468#', 300)
+        .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+        .pressWhilePlaying(nth(/message_options/, 1), '*', 300)
+        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+    );
+    const played = heard.events.find(
+      (e): e is { kind: 'audio'; file: string } => e.kind === 'audio' && e.file.includes('/inbox/'),
+    );
+    expect(played, 'the message was played from its copy').toBeDefined();
+    expect(existsSync(played!.file)).toBe(false);
+    expect(files(join(box.media, 'inbox'))).toEqual([]);
+    expect(files(join(box.media, 'recordings'))).toEqual([]);
+  });
+
+  it('while the mail cannot be delivered the recording stays; once delivered it goes', async () => {
+    // the Maildir lies below a file: every delivery fails until the file is gone
+    box = await serveEmbedded({
+      configure: (config, dir) => {
+        writeFileSync(join(dir, 'blocked'), '');
+        config.mail.maildir = join(dir, 'blocked', 'maildir');
+      },
+    });
+    const { events } = await box.call(leavesMessage());
+    const recording = recordingOf(events, box.media);
+    await box.services.spool.flush();
+    expect(box.services.spool.pending()).toContain(basename(recording, '.wav'));
+    expect(existsSync(recording), 'kept while the message waits in the spool').toBe(true);
+
+    rmSync(join(box.dir, 'blocked'));
+    mkdirSync(join(box.dir, 'blocked'));
+    await box.services.spool.flush();
+    expect(box.services.spool.pending()).toEqual([]); // the message and the welcome mail
+    expect(files(join(box.dir, 'blocked', 'maildir', 'alice', 'new')).length).toBeGreaterThan(0);
+    expect(existsSync(recording)).toBe(false);
+  });
+
+  it('a caller who hangs up at the tone leaves no file', async () => {
+    box = await serveEmbedded();
+    const { events } = await box.call(
+      new ScriptedCaller({ number: '+4930555123', dialed: '501' })
+        .pressWhilePlaying(/standard_greeting/, '0', 500)
+        .hangupDuring('record', 0),
+    );
+    expect(events.find((e) => e.kind === 'record')).toMatchObject({ ms: 0, hungUp: true });
+    expect(files(join(box.media, 'recordings'))).toEqual([]);
+    expect(await box.voiceMails('alice')).toEqual([]);
+  });
+});

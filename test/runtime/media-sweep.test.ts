@@ -1,0 +1,118 @@
+// What a crash or a kill left in the media folder is removed when serve starts — but never what
+// a running call (here or on another node sharing the folder) or the spool still needs.
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IN_USE_MS, RecordingRetention } from '../../src/runtime/index.js';
+import { ensureBuilt, startServe, type Serve } from '../cli/serve-support.js';
+
+const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
+const quiet = { info() {}, warn() {} };
+
+function mediaFolder() {
+  const media = mkdtempSync(join(tmpdir(), 'voicebox-sweep-'));
+  mkdirSync(join(media, 'recordings'));
+  mkdirSync(join(media, 'inbox'));
+  const now = Date.now();
+  const file = (path: string, ageMs: number): string => {
+    const full = join(media, path);
+    writeFileSync(full, 'RIFF');
+    const at = (now - ageMs) / 1000;
+    utimesSync(full, at, at);
+    return full;
+  };
+  const inbox = (call: string, ageMs: number): string => {
+    const dir = join(media, 'inbox', call);
+    mkdirSync(dir);
+    file(join('inbox', call, 'maildir-1.wav'), ageMs);
+    const at = (now - ageMs) / 1000;
+    utimesSync(dir, at, at);
+    return dir;
+  };
+  return { media, file, inbox };
+}
+
+describe('the media sweep', () => {
+  it('removes an old orphan, keeps a fresh recording and one whose message waits in the spool', async () => {
+    const { media, file, inbox } = mediaFolder();
+    const orphan = file('recordings/c1-1.wav', IN_USE_MS + HOUR);
+    const silent = file('recordings/c2-1.wav', 2 * DAY);
+    const fresh = file('recordings/c3-1.wav', 10 * 60_000);
+    const waiting = file('recordings/c4-1.wav', 3 * DAY);
+    const oldInbox = inbox('c5', IN_USE_MS + HOUR);
+    const runningInbox = inbox('c6', 5 * 60_000);
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 0,
+      pending: (id) => id === 'c4-1',
+      log: quiet,
+    });
+    expect(await retention.sweep()).toEqual({ recordings: 2, inboxes: 1 });
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(silent)).toBe(false);
+    expect(existsSync(oldInbox)).toBe(false);
+    expect(existsSync(fresh), 'a running call may still use it').toBe(true);
+    expect(existsSync(waiting), 'its message is not delivered yet').toBe(true);
+    expect(existsSync(runningInbox), 'a running call plays from it').toBe(true);
+  });
+
+  it('with recordings.keepDays the copies stay that long, and go after', async () => {
+    const { media, file } = mediaFolder();
+    const young = file('recordings/c1-1.wav', 2 * DAY);
+    const old = file('recordings/c2-1.wav', 8 * DAY);
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 7,
+      pending: () => false,
+      log: quiet,
+    });
+    await retention.delivered('c1-1');
+    await retention.callEnded([young]);
+    expect(existsSync(young), 'kept on delivery and at the end of the call').toBe(true);
+    expect(await retention.sweep()).toEqual({ recordings: 1, inboxes: 0 });
+    expect(existsSync(young)).toBe(true);
+    expect(existsSync(old)).toBe(false);
+  });
+
+  it('an id from the spool never names a file outside the recordings folder', async () => {
+    const { media, file } = mediaFolder();
+    const outside = file('inbox/keep.wav', DAY);
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 0,
+      pending: () => false,
+      log: quiet,
+    });
+    await retention.delivered('../inbox/keep');
+    expect(existsSync(outside)).toBe(true);
+  });
+});
+
+describe('voicebox serve', () => {
+  let serve: Serve | undefined;
+  beforeAll(ensureBuilt, 300_000);
+  afterEach(async () => {
+    await serve?.stop();
+    serve = undefined;
+  });
+
+  it('sweeps the media folder it is given before it takes calls', async () => {
+    const { media, file, inbox } = mediaFolder();
+    const orphan = file('recordings/c1-1.wav', IN_USE_MS + HOUR);
+    const fresh = file('recordings/c2-1.wav', 60_000);
+    const oldInbox = inbox('c3', IN_USE_MS + HOUR);
+    serve = await startServe({ media });
+    expect(serve.log).toContainEqual(
+      expect.objectContaining({
+        msg: 'media sweep: old recordings and downloads removed',
+        recordings: 1,
+        inboxes: 1,
+      }),
+    );
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(oldInbox)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+  }, 120_000);
+});
