@@ -2,7 +2,9 @@
 // and a key each: 20 steps), with short media so FreeSWITCH's side costs little. Figures:
 // calls/s, reaction time (a CHANNEL_EXECUTE_COMPLETE reaches voicebox → its next command is
 // written, from the ESL `onTiming` hook), the server's event-loop delay, peak RSS and heap, and
-// heap per call. The Simulator runs in a child process (this file, argument `sim`), so the
+// heap per call; with FreeSWITCH's 20 ms application tick switched on in the simulator, the dead
+// air between prompts (simulated ms from one prompt's end to the next one's start: what the
+// application starts cost the caller, voicebox's own reaction time comes on top). The Simulator runs in a child process (this file, argument `sim`), so the
 // measured process holds only the server: 1,000 calls = 1,000 sockets on each side.
 // Goal on a 2-core machine: 1,000 concurrent calls, p99 reaction ≤ 20 ms, ≤ 100 KB heap a call.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,6 +25,8 @@ interface RunRequest {
   readonly calls: number;
   /** spread the call starts over this many ms (0 = all at once) */
   readonly rampMs: number;
+  /** FreeSWITCH's application tick in the simulator (0 = off) */
+  readonly appTickMs: number;
 }
 /** simulator → server */
 interface RunResult {
@@ -35,6 +39,8 @@ interface RunResult {
   readonly loopP99Ms: number;
   /** per simulator port: when each CHANNEL_EXECUTE_COMPLETE was written (monotonic ms) */
   readonly completionsSent: Record<string, number[]>;
+  /** simulated ms of silence between two media applications, all calls */
+  readonly deadAirMs: number[];
 }
 
 /** CLOCK_MONOTONIC in ms — the same clock in both processes (performance.now() is per process). */
@@ -49,7 +55,12 @@ else await serverRole();
 
 async function simulatorRole(): Promise<void> {
   const { ScriptedCaller, Simulator } = await import('../src/sim/index.js');
-  const sim = new Simulator({ missingFiles: 'default-length' });
+  const sims = new Map<number, InstanceType<typeof Simulator>>();
+  const simFor = (appTickMs: number): InstanceType<typeof Simulator> => {
+    let sim = sims.get(appTickMs);
+    if (!sim) sims.set(appTickMs, (sim = new Simulator({ missingFiles: 'default-length', appTickMs })));
+    return sim;
+  };
   // Note when each completion leaves the simulator (this process only: the measured one stays clean).
   let completionsSent: Record<string, number[]> = {};
   const proto = Socket.prototype as unknown as { write: (this: Socket, ...args: unknown[]) => boolean };
@@ -72,6 +83,8 @@ async function simulatorRole(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const finished: Array<Promise<string | undefined>> = [];
+    const deadAirMs: number[] = [];
+    const sim = simFor(r.appTickMs);
     for (let i = 0; i < r.calls; i++) {
       if (r.rampMs > 0) {
         const due = t0 + (r.rampMs * i) / r.calls;
@@ -84,6 +97,7 @@ async function simulatorRole(): Promise<void> {
         sim.placeCall(caller, { target: r.target }).then(
           (c) =>
             c.finished.then((report) => {
+              deadAirMs.push(...report.deadAirMs);
               const keys = report.transcript.filter((e) => e.kind === 'dtmf').length;
               if (report.endedBy !== 'voicebox' || report.hangupCause !== 'NORMAL_CLEARING' || keys !== MENUS)
                 return `call ${i}: ended by ${report.endedBy} (${report.hangupCause}), ${keys} keys\n${report.text}`;
@@ -106,11 +120,12 @@ async function simulatorRole(): Promise<void> {
       cpuMs: (cpu.user + cpu.system) / 1000,
       loopP99Ms: loop.percentile(99) / 1e6,
       completionsSent,
+      deadAirMs,
     };
   };
   process.on('message', (m: RunRequest | { kind: 'exit' }) => {
     if (m.kind === 'exit') {
-      void sim.close().then(() => process.disconnect());
+      void Promise.all([...sims.values()].map((s) => s.close())).then(() => process.disconnect());
       return;
     }
     void run(m).then((result) => process.send?.(result));
@@ -219,10 +234,10 @@ async function serverRole(): Promise<void> {
     stdio: 'inherit',
     execArgv: [],
   });
-  const simulate = (calls: number, rampMs: number): Promise<RunResult> =>
+  const simulate = (calls: number, rampMs: number, appTickMs: number): Promise<RunResult> =>
     new Promise((resolve) => {
       child.once('message', (m: RunResult) => resolve(m));
-      const request: RunRequest = { kind: 'run', target, calls, rampMs };
+      const request: RunRequest = { kind: 'run', target, calls, rampMs, appTickMs };
       child.send(request);
     });
 
@@ -230,7 +245,13 @@ async function serverRole(): Promise<void> {
   const pct = (sorted: Float64Array, p: number): number =>
     sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
-  async function scenario(calls: number, rampMs: number, print: boolean, probe = false): Promise<void> {
+  async function scenario(
+    calls: number,
+    rampMs: number,
+    print: boolean,
+    probe = false,
+    appTickMs = 0,
+  ): Promise<void> {
     probeAt = probe ? Math.floor(calls * 0.9) : 0;
     liveHeap = liveCalls = 0;
     const load = loadavg()[0]!;
@@ -254,7 +275,7 @@ async function serverRole(): Promise<void> {
     loop.enable();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const result = await simulate(calls, rampMs);
+    const result = await simulate(calls, rampMs, appTickMs);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     loop.disable();
@@ -286,8 +307,9 @@ async function serverRole(): Promise<void> {
     const e2e = endToEnd.slice(0, matched).sort();
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const ramp = rampMs > 0 ? `, started over ${(rampMs / 1000).toFixed(1)} s` : ', all started at once';
+    const tick = appTickMs > 0 ? `, applications on a ${appTickMs} ms tick` : '';
     console.log(
-      `\ncalls: K = ${calls.toLocaleString('en')}${ramp} (load average before: ${load.toFixed(1)})`,
+      `\ncalls: K = ${calls.toLocaleString('en')}${ramp}${tick} (load average before: ${load.toFixed(1)})`,
     );
     console.log(
       `  ${result.ok} ok, ${result.failed} failed; ${(wallMs / 1000).toFixed(2)} s → ${Math.round(
@@ -303,6 +325,13 @@ async function serverRole(): Promise<void> {
     console.log(
       `    of which in voicebox, completion read → next command written (${reactionCount.toLocaleString('en')}): ${figures(inside)}`,
     );
+    if (appTickMs > 0) {
+      const air = Float64Array.from(result.deadAirMs).sort();
+      const mean = air.reduce((a, b) => a + b, 0) / Math.max(1, air.length);
+      console.log(
+        `  dead air between prompts, simulated (${air.length.toLocaleString('en')}): mean ${mean.toFixed(1)} ms, ${figures(air)}`,
+      );
+    }
     console.log(
       `  voicebox event-loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(
         loop.percentile(99) / 1e6
@@ -322,6 +351,7 @@ async function serverRole(): Promise<void> {
 
   await scenario(50, 0, false); // warm-up: JIT, the simulator's first calls
   await scenario(100, 0, true);
+  await scenario(100, 0, true, false, 20);
   await scenario(1000, 0, true);
   await scenario(1000, 2000, true);
   if (gc) await scenario(1000, 0, true, true);

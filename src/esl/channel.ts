@@ -148,6 +148,16 @@ interface PendingExecute {
   timer: NodeJS.Timeout | undefined;
   /** `record` keeps waiting after the hang-up: its completion (with record_ms) still comes while lingering. */
   readonly survivesHangup: boolean;
+  /** Digits it consumed: the DTMF events between its CHANNEL_EXECUTE and its completion. */
+  readonly consumed: string[];
+  /** Runs when FreeSWITCH starts it (its CHANNEL_EXECUTE). */
+  readonly onStart: (() => void) | undefined;
+}
+
+/** What a wrapper wants to know about its application while it runs. */
+interface RunHooks {
+  readonly consumed?: string[];
+  readonly onStart?: () => void;
 }
 
 /**
@@ -169,6 +179,14 @@ export class Channel {
   private readonly listeners = new Set<(event: EslEvent) => void>();
   private readonly recordStops = new Map<string, EslEvent>();
   private terminators: string | undefined;
+  /** Applications FreeSWITCH runs now (CHANNEL_EXECUTE seen, completion not yet), by Application-UUID. */
+  private readonly running = new Set<string>();
+  /**
+   * Keys the caller typed while no application ran: FreeSWITCH's park loop consumed them (a
+   * DTMF event each) and kept none for the next application (`edge-cases/dtmf-between-apps`).
+   * The next input takes them first. Never logged: they may be a PIN.
+   */
+  private readonly typedAhead: string[] = [];
   private graceTimer: NodeJS.Timeout | undefined;
   private exitTimer: NodeJS.Timeout | undefined;
   private exitSent = false;
@@ -238,10 +256,7 @@ export class Channel {
     file: string,
     options: { terminators?: string; timeoutMs?: number } = {},
   ): Promise<PlaybackResult> {
-    await this.setTerminators(options.terminators ?? '#');
-    const r = await this.execute('playback', file, options);
-    const terminator = r.variables.get('playback_terminator_used');
-    return terminator ? { response: r.response, terminator } : { response: r.response };
+    return this.prompt('playback', file, options.terminators ?? '#', options.timeoutMs);
   }
 
   /** TTS through FreeSWITCH's `speak` (`engine|voice|text`); terminators as for playback. */
@@ -249,14 +264,52 @@ export class Channel {
     text: string,
     options: { engine?: string; voice?: string; terminators?: string; timeoutMs?: number } = {},
   ): Promise<PlaybackResult> {
-    await this.setTerminators(options.terminators ?? '#');
-    const r = await this.execute(
+    return this.prompt(
       'speak',
       `${options.engine ?? 'flite'}|${options.voice ?? 'kal'}|${text}`,
-      options,
+      options.terminators ?? '#',
+      options.timeoutMs,
     );
-    const terminator = r.variables.get('playback_terminator_used');
-    return terminator ? { response: r.response, terminator } : { response: r.response };
+  }
+
+  /**
+   * Keys typed ahead reach the prompt as if pressed while it plays: one that would stop it
+   * stops it before it starts (no audio at all), or — typed while its start was on the way —
+   * breaks it as it starts. Other keys typed ahead wait for the next input.
+   */
+  private async prompt(
+    app: 'playback' | 'speak',
+    arg: string,
+    terminators: string,
+    timeoutMs: number | undefined,
+  ): Promise<PlaybackResult> {
+    const stops = terminatorDigits(terminators);
+    const ahead = this.typedAhead[0];
+    if (ahead !== undefined && stops.includes(ahead)) {
+      this.typedAhead.shift();
+      this.logger.debug({ uuid: this.uuid, app }, 'a key typed ahead ends the prompt before it starts');
+      return { response: 'FILE PLAYED', terminator: ahead };
+    }
+    const setting = this.setTerminators(terminators);
+    let cut: string | undefined;
+    let lateKeys = 0;
+    const r = await this.run(app, arg, timeoutMs ?? this.timeouts.executeTimeoutMs, false, true, {
+      onStart: () => {
+        lateKeys = this.typedAhead.length;
+        const late = this.typedAhead[0];
+        if (late === undefined || !stops.includes(late)) return;
+        cut = late;
+        this.breakMedia();
+      },
+    });
+    await setting;
+    const used = r.variables.get('playback_terminator_used');
+    if (cut === undefined)
+      return used ? { response: r.response, terminator: used } : { response: r.response };
+    // the key typed ahead came first; one pressed into the prompt meanwhile waits its turn
+    if (used) this.typedAhead.splice(lateKeys, 0, used);
+    this.typedAhead.shift();
+    return { response: r.response, terminator: cut };
   }
 
   /** `play_and_get_digits`; resolves with the accepted digits, `''` when all tries failed. */
@@ -282,18 +335,57 @@ export class Channel {
     return r.variables.get(varName) ?? '';
   }
 
-  /** `read`: collects digits after a prompt. */
+  /**
+   * `read`: collects digits after a prompt. Keys typed ahead come first: when they complete
+   * the input no `read` runs at all; typed while its start was on the way, they go in front
+   * of what it collects (and break it when they complete the input).
+   */
   async read(o: ReadOptions): Promise<ReadResult> {
     const varName = o.varName ?? 'vb_read_digits';
-    const args = [int(o.min), int(o.max), o.file, varName, int(o.timeoutMs), o.terminators || '#'];
+    const stops = o.terminators || '#';
+    const input = new DigitInput(o.max, stops);
+    input.take(this.typedAhead);
+    if (input.complete) return input.result(o.min, 'failure');
+    const have = input.digits.length;
+    const args = [
+      int(Math.max(1, o.min - have)),
+      int(o.max - have),
+      o.file,
+      varName,
+      int(o.timeoutMs),
+      stops,
+    ];
     if (o.digitTimeoutMs !== undefined) args.push(int(o.digitTimeoutMs));
-    const r = await this.execute('read', args.map(token).join(' '));
-    const terminator = r.variables.get('read_terminator_used');
-    const result = {
-      digits: r.variables.get(varName) ?? '',
-      result: r.variables.get('read_result') ?? 'failure',
-    };
-    return terminator ? { ...result, terminator } : result;
+    let lateKeys = 0;
+    const consumed: string[] = [];
+    const r = await this.run('read', args.map(token).join(' '), this.timeouts.executeTimeoutMs, false, true, {
+      consumed,
+      onStart: () => {
+        lateKeys = this.typedAhead.length;
+        if (input.completedBy(this.typedAhead)) this.breakMedia();
+      },
+    });
+    const got = r.variables.get(varName) ?? '';
+    // read_terminator_used survives from earlier reads: believe it only for this read's own key
+    const last = consumed[consumed.length - 1];
+    const ended =
+      consumed.length > 0
+        ? last !== undefined && stops.includes(last)
+          ? last
+          : undefined
+        : got
+          ? r.variables.get('read_terminator_used')
+          : undefined;
+    if (have === 0 && lateKeys === 0) {
+      const result = { digits: got, result: r.variables.get('read_result') ?? 'failure' };
+      return ended ? { ...result, terminator: ended } : result;
+    }
+    const keys = [...this.typedAhead.splice(0, lateKeys), ...got, ...(ended ? [ended] : [])];
+    input.take(keys);
+    // what the input could not take is typed ahead for the next one
+    this.typedAhead.unshift(...keys);
+    const said = r.variables.get('read_result') ?? 'failure';
+    return input.result(o.min, said === 'success' ? 'failure' : said);
   }
 
   /**
@@ -301,7 +393,9 @@ export class Channel {
    * the file is FreeSWITCH's and complete, so the result says `hungUp: true`.
    */
   async record(file: string, o: RecordOptions): Promise<RecordResult> {
-    await this.setTerminators(o.terminators ?? '#');
+    // keys typed before the tone are not meant for the recording (a `#` would end it at once)
+    this.dropTypedAhead('record');
+    const setting = this.setTerminators(o.terminators ?? '#');
     const arg = [file, int(o.maxSeconds), int(o.silenceThreshold ?? 200), int(o.silenceHits ?? 3)].map(token);
     const limitMs = (o.maxSeconds + 5) * 1000;
     try {
@@ -310,7 +404,10 @@ export class Channel {
         arg.join(' '),
         Math.max(limitMs, this.timeouts.commandTimeoutMs),
         true,
+        true,
+        { onStart: () => this.dropTypedAhead('record') },
       );
+      await setting;
       const v = r.variables;
       const terminator = v.get('playback_terminator_used');
       return {
@@ -402,8 +499,45 @@ export class Channel {
 
   // ---- internals ------------------------------------------------------------------------
 
-  private async setTerminators(value: string): Promise<void> {
-    if (this.terminators !== value) await this.set('playback_terminators', value);
+  /**
+   * `playback_terminators` through `api uuid_setvar`, written just before the application and
+   * not awaited first: the API runs at once on the socket's thread, where a `set` application
+   * would wait for the channel's next 20 ms tick — and the prompt for the one after. Never rejects:
+   * if FreeSWITCH refused, the prompt played with the previous terminators (logged).
+   */
+  private setTerminators(value: string): Promise<void> {
+    if (this.terminators === value || !this.isUp) return Promise.resolve();
+    this.terminators = value;
+    return this.conn
+      .request(
+        cmd.api(`uuid_setvar ${this.uuid} playback_terminators ${token(value)}`),
+        'uuid_setvar',
+        this.timeouts.commandTimeoutMs,
+      )
+      .then(
+        (reply) => {
+          const text = reply.bodyText ?? '';
+          if (!text.startsWith('-')) return;
+          this.terminators = undefined;
+          this.logger.warn({ uuid: this.uuid, reply: text.trim() }, 'playback_terminators not set');
+        },
+        () => {
+          this.terminators = undefined;
+        },
+      );
+  }
+
+  /** Stops the running media application at once (`uuid_break`); nothing to wait for. */
+  private breakMedia(): void {
+    this.conn
+      .request(cmd.api(`uuid_break ${this.uuid}`), 'uuid_break', this.timeouts.commandTimeoutMs)
+      .catch(() => undefined);
+  }
+
+  private dropTypedAhead(why: string): void {
+    if (this.typedAhead.length === 0) return;
+    this.logger.debug({ uuid: this.uuid, keys: this.typedAhead.length, why }, 'keys typed ahead dropped');
+    this.typedAhead.length = 0;
   }
 
   private run(
@@ -412,11 +546,20 @@ export class Channel {
     timeoutMs: number,
     survivesHangup: boolean,
     eventLock = true,
+    hooks: RunHooks = {},
   ): Promise<ExecuteResult> {
     if (!this.isUp) return Promise.reject(this.goneError());
     const eventUuid = randomUUID();
     const result = new Promise<ExecuteResult>((resolve, reject) => {
-      const entry: PendingExecute = { app, resolve, reject, timer: undefined, survivesHangup };
+      const entry: PendingExecute = {
+        app,
+        resolve,
+        reject,
+        timer: undefined,
+        survivesHangup,
+        consumed: hooks.consumed ?? [],
+        onStart: hooks.onStart,
+      };
       entry.timer = setTimeout(() => {
         this.pending.delete(eventUuid);
         reject(new EslTimeoutError(`${app} ${arg}`.trim(), timeoutMs));
@@ -454,9 +597,27 @@ export class Channel {
     const uuid = event.get('Unique-ID');
     if (uuid !== undefined && uuid !== this.uuid) return; // another call (an `event` subscription without myevents)
     switch (event.name) {
+      case 'CHANNEL_EXECUTE': {
+        const appUuid = event.get('Application-UUID');
+        if (appUuid !== undefined) {
+          this.running.add(appUuid);
+          this.pending.get(appUuid)?.onStart?.();
+        }
+        break;
+      }
+      case 'DTMF': {
+        const digit = event.get('DTMF-Digit');
+        if (digit === undefined || digit.length !== 1) break;
+        if (this.running.size === 0) {
+          // a caller (or a peer posing as FreeSWITCH) pressing keys for an hour stays bounded
+          if (this.typedAhead.length < MAX_TYPED_AHEAD) this.typedAhead.push(digit);
+        } else for (const id of this.running) this.pending.get(id)?.consumed.push(digit);
+        break;
+      }
       case 'CHANNEL_EXECUTE_COMPLETE': {
         const appUuid = event.get('Application-UUID');
         if (appUuid !== undefined) {
+          this.running.delete(appUuid);
           if (this.pending.has(appUuid)) this.conn.noteCompletion();
           this.settle(appUuid, (p) =>
             p.resolve({
@@ -698,6 +859,54 @@ function bridgeOutcome(disposition: string | undefined, dialStatus: string | und
   )
     return 'no-answer';
   return 'failed';
+}
+
+/** Keys kept for the next input at most: longer than any input (PINs, numbers) with room to spare. */
+const MAX_TYPED_AHEAD = 64;
+
+/** The digits that stop a prompt for a `playback_terminators` value (FreeSWITCH: unset = `*`). */
+function terminatorDigits(value: string): string {
+  if (value === 'none') return '';
+  if (value === 'any') return '0123456789*#';
+  return value.toUpperCase();
+}
+
+/** One input's digits, taken in order as `read` takes them: up to `max`, or up to a terminator (not kept). */
+class DigitInput {
+  digits = '';
+  terminator: string | undefined;
+  constructor(
+    private readonly max: number,
+    private readonly stops: string,
+  ) {}
+
+  get complete(): boolean {
+    return this.terminator !== undefined || this.digits.length >= this.max;
+  }
+
+  /** Takes keys from the front of `keys` (removing them) until the input is complete. */
+  take(keys: string[]): void {
+    while (!this.complete && keys.length > 0) {
+      const key = keys.shift() as string;
+      if (this.stops.includes(key)) this.terminator = key;
+      else this.digits += key;
+    }
+  }
+
+  /** Would these keys complete the input? */
+  completedBy(keys: readonly string[]): boolean {
+    const probe = new DigitInput(this.max, this.stops);
+    probe.digits = this.digits;
+    probe.take([...keys]);
+    return probe.complete;
+  }
+
+  /** `success` with at least `min` digits, else `otherwise` (`failure`, `timeout`). */
+  result(min: number, otherwise: string): ReadResult {
+    const ok = this.digits.length > 0 && this.digits.length >= min;
+    const r = { digits: this.digits, result: ok ? 'success' : otherwise };
+    return this.terminator !== undefined ? { ...r, terminator: this.terminator } : r;
+  }
 }
 
 function msOf(v: ReadonlyMap<string, string>): { recordMs?: number } {

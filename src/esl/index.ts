@@ -20,6 +20,8 @@ export type {
 } from './channel.js';
 export { InboundClient } from './inbound-client.js';
 export type { InboundClientEvents, InboundClientOptions, ReconnectOptions } from './inbound-client.js';
+export { InboundLink, InboundLinkDown } from './inbound-link.js';
+export type { InboundLinkEvents, InboundLinkOptions, LinkFailureCause, LinkRetry } from './inbound-link.js';
 export {
   EslCommandError,
   EslConnectionError,

@@ -22,7 +22,23 @@ export interface MediaOptions {
   readonly idleAdvanceMs: number;
   /** Media take their real time (a person at the keyboard is the caller); default false. */
   readonly realTime?: boolean;
+  /**
+   * FreeSWITCH starts each application on its channel's next tick (20 ms: a frame), so every
+   * application start costs up to a tick of silence. 0 (the default) starts them at once and
+   * keeps tests fast; the bench switches it on to measure the dead air between prompts.
+   */
+  readonly appTickMs?: number;
 }
+
+/**
+ * `record_ms` falls short of the time the recording ran: FreeSWITCH drops the first frames
+ * while the file opens (captures: 2,940 ms for ~3,000; voicebox-real/leave-message 2,960 ms
+ * for 3,020 ms between CHANNEL_EXECUTE and the `#`).
+ */
+export const RECORD_START_LOSS_MS = 60;
+
+/** Applications that play or listen: the silence between two of them is the caller's dead air. */
+const MEDIA_APPS = new Set(['playback', 'speak', 'say', 'phrase', 'read', 'play_and_get_digits', 'record']);
 
 export interface CallContext {
   readonly identity: SwitchIdentity;
@@ -113,6 +129,11 @@ export class SimCall {
   private readonly waiters: MediaWaiter[] = [];
   private readonly queue: QueuedMessage[] = [];
   private running = 0;
+  /** The channel waits for its next tick before starting an application: parked meanwhile. */
+  private awaitingTick = false;
+  private lastMediaEnd: number | undefined;
+  /** Simulated ms of silence before each media application that followed another one. */
+  readonly deadAirMs: number[] = [];
   private appCount = 0;
   private readonly appsStarted = new Set<string>();
   private silent = false;
@@ -375,6 +396,7 @@ export class SimCall {
       await this.runMessage(msg);
     }
     if (this.hungUp) this.teardown();
+    else this.feedDigits(); // back in the park loop: keys waiting now are consumed and lost
   }
 
   private async runNested(msg: QueuedMessage): Promise<void> {
@@ -393,9 +415,27 @@ export class SimCall {
         return;
       }
       const loops = Math.max(1, msg.loops);
-      for (let i = 1; i <= loops && !this.hungUp; i++) await this.runApp(msg, i, loops);
+      for (let i = 1; i <= loops && !this.hungUp; i++) {
+        if ((this.ctx.media.appTickMs ?? 0) > 0) {
+          await this.nextTick();
+          if (this.hungUp) break;
+        }
+        await this.runApp(msg, i, loops);
+      }
     } finally {
       this.running--;
+    }
+  }
+
+  /** Waits for the channel's next tick (when switched on); a key pressed meanwhile is lost. */
+  private async nextTick(): Promise<void> {
+    const tick = this.ctx.media.appTickMs ?? 0;
+    if (tick <= 0) return;
+    this.awaitingTick = true;
+    try {
+      await this.wait(tick - (this.clock.now() % tick));
+    } finally {
+      this.awaitingTick = false;
     }
   }
 
@@ -417,10 +457,11 @@ export class SimCall {
     this.vars.set('current_application', app);
     this.setVar('current_application_data', msg.arg);
     this.vars.delete('current_application_response');
-    const appHeaders: Array<[string, string]> = [
-      ['Application', app],
-      ['Application-Data', msg.arg],
-    ];
+    // an application without an argument has no Application-Data (voicebox-real/leave-message: answer)
+    const appHeaders: Array<[string, string]> = [['Application', app]];
+    if (msg.arg !== '') appHeaders.push(['Application-Data', msg.arg]);
+    const media = MEDIA_APPS.has(app);
+    if (media && this.lastMediaEnd !== undefined) this.deadAirMs.push(this.clock.now() - this.lastMediaEnd);
     this.fire('CHANNEL_EXECUTE', [...appHeaders, ['Application-UUID', msg.appUuid]]);
     this.fireRules({ step: this.appCount, app, first });
     let response: string | undefined;
@@ -436,6 +477,7 @@ export class SimCall {
     if (response !== undefined) this.vars.set('current_application_response', response);
     this.vars.set('last_app', app);
     this.setVar('last_arg', msg.arg);
+    if (media) this.lastMediaEnd = this.clock.now();
     this.fire('CHANNEL_EXECUTE_COMPLETE', [
       ...appHeaders,
       ['Application-Response', this.vars.get('current_application_response') ?? '_none_'],
@@ -530,17 +572,28 @@ export class SimCall {
     w.resolve(end);
   }
 
-  /** Hands queued digits to the innermost waiting application, firing a DTMF event per digit consumed. */
+  /**
+   * Hands queued digits to the innermost waiting application, firing a DTMF event per digit
+   * consumed. While no application runs the channel is parked, and FreeSWITCH's park loop
+   * consumes every digit — a DTMF event each — and keeps none for the next application
+   * (edge-cases/dtmf-between-apps). An application that reads no digits (`set`) leaves them queued.
+   */
   private feedDigits(): void {
     for (;;) {
+      if (this.dtmf.length === 0 || this.hungUp) return;
+      const parked = this.running === 0 || this.awaitingTick;
       const w = this.waiters[this.waiters.length - 1];
-      if (!w?.onDigit || this.dtmf.length === 0 || this.hungUp) return;
+      if (!parked && !w?.onDigit) return;
       const { digit, source } = this.dtmf.shift() as { digit: string; source: string };
       this.fire('DTMF', [
         ['DTMF-Digit', digit],
         ['DTMF-Duration', '2000'],
         ['DTMF-Source', source],
       ]);
+      if (parked || !w?.onDigit) {
+        this.note('dtmf', `${digit} (no application: lost)`);
+        continue;
+      }
       this.note('dtmf', digit);
       if (w.onDigit(digit)) this.finishWait(w, 'digit');
     }
@@ -809,7 +862,8 @@ export class SimCall {
     const end = await waiting;
     silenceStop?.cancel();
     this.onSilenceChange = undefined;
-    const ms = this.clock.now() - start;
+    const ranMs = this.clock.now() - start;
+    const ms = Math.max(0, ranMs - RECORD_START_LOSS_MS);
     const silentPart = this.silent ? Math.min(ms, this.clock.now() - Math.max(this.silentSince, start)) : 0;
     const size = writeWav(local, ms - silentPart, silentPart);
     const samples = Math.round((ms * SAMPLE_RATE) / 1000);
@@ -829,7 +883,7 @@ export class SimCall {
           : stoppedBySilence
             ? 'silence'
             : 'time limit';
-    entry.text = `${path} ${seconds(ms)} (${why})`;
+    entry.text = `${path} ${seconds(ranMs)} (${why})`;
     return '_none_';
   }
 

@@ -37,6 +37,8 @@ export abstract class SimConnection {
     maxBodyBytes: MAX_COMMAND_BODY,
   });
   private logging = false;
+  /** Events fired while a command runs wait for its reply (freeswitch-esl.md §5.2). */
+  private held: Buffer[] | undefined;
 
   constructor(
     protected readonly socket: Socket,
@@ -58,12 +60,17 @@ export abstract class SimConnection {
   /** Events the switch fires; delivered when subscribed and the filters pass. */
   deliver(ev: SimEvent): void {
     if (this.closed || !this.sub.active || !this.sub.wants(ev)) return;
-    this.write(replies.eventMessage(this.sub.format, ev.headers, ev.body));
+    const bytes = replies.eventMessage(this.sub.format, ev.headers, ev.body);
+    if (this.held) this.held.push(bytes);
+    else this.write(bytes);
   }
 
   protected write(bytes: Buffer): void {
     if (!this.closed) this.socket.write(bytes);
   }
+
+  /** After a command's reply and the events it caused (the outbound socket checks its channel here). */
+  protected afterCommand(): void {}
 
   protected reply(text: string, extra: ReadonlyArray<readonly [string, string]> = []): void {
     this.write(replies.commandReply(text, extra));
@@ -89,7 +96,17 @@ export abstract class SimConnection {
     this.onInput();
     try {
       this.parser.push(chunk, (frame) => {
-        if (!this.closed && frame.command !== undefined) this.handle(frame.command.trim(), frame);
+        if (this.closed || frame.command === undefined) return;
+        // mod_event_socket's listener runs a command, writes its reply, then flushes the events
+        this.held = [];
+        try {
+          this.handle(frame.command.trim(), frame);
+        } finally {
+          const events = this.held;
+          this.held = undefined;
+          for (const bytes of events) this.write(bytes);
+        }
+        this.afterCommand();
       });
     } catch (err) {
       if (!(err instanceof EslProtocolError)) throw err;

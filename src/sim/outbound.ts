@@ -34,6 +34,8 @@ export class SimOutboundSession extends SimConnection {
   private lingerTimer: ClockTimer | undefined;
   private lingering = false;
   private faulted = false;
+  /** An `api` on this socket hung the call up: the linger notice is due after its reply. */
+  private downByApi = false;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly unsink: () => void;
   private resolveClosed!: () => void;
@@ -145,8 +147,11 @@ export class SimOutboundSession extends SimConnection {
         return this.reply(rest[0] === 'on' ? '+OK events diverted' : '+OK events not diverted');
       case 'sendmsg':
         return this.sendmsg(rest[0], frame);
-      default:
+      default: {
+        const wasUp = this.call.isUp;
         if (!this.handleCommon(command, frame, this.call.uuid)) this.reply('-ERR command not found');
+        if (word === 'api' && wasUp && !this.call.isUp) this.downByApi = true;
+      }
     }
   }
 
@@ -189,6 +194,15 @@ export class SimOutboundSession extends SimConnection {
     };
   }
 
+  /**
+   * A command on this socket hung the call up (`api uuid_kill`): the listener sees the channel
+   * down as soon as it has written the reply and CHANNEL_HANGUP, and sends the linger notice
+   * before the channel's own closing events (voicebox-real/leave-message).
+   */
+  protected override afterCommand(): void {
+    if (this.downByApi) this.sendLingerNotice();
+  }
+
   /** After CHANNEL_HANGUP_COMPLETE: linger notice and wait for `exit`, or goodbye and close. */
   private afterHangupComplete(): void {
     if (this.closed || this.lingering) return;
@@ -196,6 +210,11 @@ export class SimOutboundSession extends SimConnection {
       this.goodbye(false, { controlledSessionUuid: this.call.uuid, disposition: 'disconnect' });
       return;
     }
+    this.sendLingerNotice();
+  }
+
+  private sendLingerNotice(): void {
+    if (this.closed || this.lingering || this.linger === undefined) return;
     this.lingering = true;
     this.write(
       replies.disconnectNotice({

@@ -44,6 +44,8 @@ export interface CallReport {
   /** The transcript as `voicebox call` prints it. */
   readonly text: string;
   readonly variables: ReadonlyMap<string, string>;
+  /** Simulated ms of silence between one media application's end and the next one's start. */
+  readonly deadAirMs: readonly number[];
 }
 
 /** A call in progress. */
@@ -91,6 +93,7 @@ export class Simulator {
       missingFiles: options.missingFiles ?? 'not-found',
       idleAdvanceMs: options.idleAdvanceMs ?? 200,
       realTime: options.realTime ?? false,
+      appTickMs: options.appTickMs ?? 0,
     };
     const hostname = options.hostname ?? 'fs-sim';
     this.identity = {
@@ -173,6 +176,7 @@ export class Simulator {
       transcript,
       text: formatTranscript(transcript),
       variables: new Map(call.vars),
+      deadAirMs: [...call.deadAirMs],
     };
   }
 

@@ -4,8 +4,8 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALLER_ID_LIMITS, EslTimeoutError, HangupError } from '../../src/esl/index.js';
 import type { Channel, EslEvent, RecordResult } from '../../src/esl/index.js';
-import { ScriptedCaller, wavDurationMs } from '../../src/sim/index.js';
-import type { CallReport } from '../../src/sim/index.js';
+import { RECORD_START_LOSS_MS, ScriptedCaller, wavDurationMs } from '../../src/sim/index.js';
+import type { CallReport, SimulatorOptions } from '../../src/sim/index.js';
 import { harness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -20,19 +20,24 @@ async function scenario<T>(
   caller: ScriptedCaller,
   body: (ch: Channel, dir: string) => Promise<T>,
   serverOptions = {},
+  simOptions: SimulatorOptions = {},
 ): Promise<{ result: T | undefined; error: unknown; report: CallReport; channel: Channel }> {
   let result: T | undefined;
   let error: unknown;
   let channel: Channel | undefined;
   let dir = '';
-  h = await harness(async (ch) => {
-    channel = ch;
-    try {
-      result = await body(ch, dir);
-    } catch (err) {
-      error = err;
-    }
-  }, serverOptions);
+  h = await harness(
+    async (ch) => {
+      channel = ch;
+      try {
+        result = await body(ch, dir);
+      } catch (err) {
+        error = err;
+      }
+    },
+    serverOptions,
+    simOptions,
+  );
   dir = h.dir;
   const report = await h.sim.runCall(caller, { target: h.target });
   await channel?.closed;
@@ -190,9 +195,9 @@ describe('Channel against the simulator', () => {
       return ch.record(join(dir, 'msg.wav'), { maxSeconds: 120 });
     });
     expect(result?.hungUp).toBe(true);
-    expect(result?.recordMs).toBe(2500);
+    expect(result?.recordMs).toBe(2500 - RECORD_START_LOSS_MS);
     expect(result && existsSync(result.file)).toBe(true);
-    expect(result && wavDurationMs(result.file)).toBe(2500);
+    expect(result && wavDurationMs(result.file)).toBe(2500 - RECORD_START_LOSS_MS);
   });
 
   it('record: the socket closing after RECORD_STOP but before the completion still gives its length', async () => {
@@ -205,7 +210,7 @@ describe('Channel against the simulator', () => {
       recorded = ch.record(join(dir, 'msg.wav'), { maxSeconds: 120 });
       return recorded;
     });
-    expect(await recorded).toMatchObject({ hungUp: true, recordMs: 2500 });
+    expect(await recorded).toMatchObject({ hungUp: true, recordMs: 2500 - RECORD_START_LOSS_MS });
   });
 
   it('record: the socket reset before RECORD_STOP resolves without a length; the file is there', async () => {
@@ -219,7 +224,7 @@ describe('Channel against the simulator', () => {
     const result = await recorded;
     expect(result).toMatchObject({ hungUp: true, silence: false });
     expect(result?.recordMs).toBeUndefined();
-    expect(result && wavDurationMs(result.file)).toBe(2500);
+    expect(result && wavDurationMs(result.file)).toBe(2500 - RECORD_START_LOSS_MS);
   });
 
   it('record ends on a terminator, on silence, or at the time limit', async () => {
@@ -233,9 +238,99 @@ describe('Channel against the simulator', () => {
         return { byKey, bySilence, byLimit };
       },
     );
-    expect(result?.byKey).toMatchObject({ recordMs: 4000, terminator: '#', silence: false, hungUp: false });
-    expect(result?.bySilence).toMatchObject({ recordMs: 2000, silence: true });
-    expect(result?.byLimit).toMatchObject({ recordMs: 3000, silence: false });
+    expect(result?.byKey).toMatchObject({
+      recordMs: 4000 - RECORD_START_LOSS_MS,
+      terminator: '#',
+      silence: false,
+      hungUp: false,
+    });
+    expect(result?.bySilence).toMatchObject({ recordMs: 2000 - RECORD_START_LOSS_MS, silence: true });
+    expect(result?.byLimit).toMatchObject({ recordMs: 3000 - RECORD_START_LOSS_MS, silence: false });
+  });
+
+  it('keys typed between two applications reach the next input; the key that ended the prompt counts once', async () => {
+    // `5` ends the prompt; FreeSWITCH's park loop eats `0`, `1`, `#` (edge-cases/dtmf-between-apps)
+    const caller = new ScriptedCaller().pressWhilePlaying('menu', '501#', 500);
+    const { result, report } = await scenario(caller, async (ch) => {
+      const prompt = await ch.playback('silence_stream://3000?menu', { terminators: '0123456789' });
+      const input = await ch.read({
+        min: 1,
+        max: 4,
+        file: 'silence_stream://250',
+        timeoutMs: 3000,
+        terminators: '#',
+      });
+      return { prompt, input };
+    });
+    expect(result).toEqual({
+      prompt: { response: 'FILE PLAYED', terminator: '5' },
+      input: { digits: '01', result: 'success', terminator: '#' },
+    });
+    expect(report.transcript.filter((e) => e.text.includes('lost')).map((e) => e.text)).toEqual([
+      '0 (no application: lost)',
+      '1 (no application: lost)',
+      '# (no application: lost)',
+    ]);
+    // the keys typed ahead completed the input: no `read` ran, nobody waited for its timeout
+    expect(report.transcript.some((e) => e.kind === 'read')).toBe(false);
+  });
+
+  it('a key typed ahead ends the next prompt before it plays; keys behind it wait for the input', async () => {
+    const caller = new ScriptedCaller().pressWhilePlaying('first', '12', 500);
+    const { result, report } = await scenario(caller, async (ch) => {
+      const first = await ch.playback('silence_stream://3000?first', { terminators: '1' });
+      const quiet = await ch.playback('silence_stream://1000?info', { terminators: 'none' });
+      const second = await ch.playback('silence_stream://3000?second', { terminators: '2' });
+      return { first, quiet, second };
+    });
+    expect(result).toEqual({
+      first: { response: 'FILE PLAYED', terminator: '1' },
+      quiet: { response: 'FILE PLAYED' },
+      second: { response: 'FILE PLAYED', terminator: '2' },
+    });
+    expect(report.transcript.filter((e) => e.kind === 'playback').map((e) => e.text)).toEqual([
+      'silence_stream://3000?first (0.5s, stopped by 1)',
+      'silence_stream://1000?info (1.0s)',
+    ]);
+  });
+
+  it('on a 20 ms tick, keys typed while the read waits to start go in front of what it collects', async () => {
+    for (const typed of ['4', '42', '421#']) {
+      const caller = new ScriptedCaller()
+        .pressAfterPlayed('menu', typed)
+        .pressDuring('read', typed.endsWith('#') ? '' : '3#', 300);
+      const { result } = await scenario(
+        caller,
+        async (ch) => {
+          await ch.playback('silence_stream://1000?menu', { terminators: 'none' });
+          return ch.read({ min: 1, max: 6, file: 'silence_stream://250', timeoutMs: 3000, terminators: '#' });
+        },
+        {},
+        { appTickMs: 20 },
+      );
+      const digits = typed.endsWith('#') ? typed.slice(0, -1) : `${typed}3`;
+      expect(result, typed).toEqual({ digits, result: 'success', terminator: '#' });
+      await h?.close();
+      h = undefined;
+    }
+  });
+
+  it('one application start per prompt: terminators by uuid_setvar, and only when they change', async () => {
+    const { result, report } = await scenario(new ScriptedCaller(), async (ch) => {
+      const starts: string[] = [];
+      ch.onEvent((e) => {
+        if (e.name === 'CHANNEL_EXECUTE') starts.push(e.get('Application') ?? '');
+      });
+      await ch.playback('silence_stream://100?a', { terminators: '12' });
+      await ch.playback('silence_stream://100?b', { terminators: '12' });
+      await ch.playback('silence_stream://100?c', { terminators: 'none' });
+      return {
+        starts,
+        terminators: await ch.execute('info').then((r) => r.variables.get('playback_terminators')),
+      };
+    });
+    expect(result).toEqual({ starts: ['playback', 'playback', 'playback', 'info'], terminators: 'none' });
+    expect(report.transcript.some((e) => e.kind === 'set')).toBe(false);
   });
 
   it('playback returns the terminator pressed; other digits do not stop it', async () => {
@@ -348,7 +443,7 @@ describe('Channel against the simulator', () => {
     expect(result).toMatchObject({
       name: 'Zoë',
       played: { response: 'FILE PLAYED', terminator: '#' },
-      recorded: { recordMs: 1500, hungUp: true },
+      recorded: { recordMs: 1500 - RECORD_START_LOSS_MS, hungUp: true },
     });
   });
 

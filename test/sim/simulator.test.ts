@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EslMessage, FrameParser, HangupError, OutboundServer } from '../../src/esl/index.js';
 import type { Channel } from '../../src/esl/index.js';
 import {
+  RECORD_START_LOSS_MS,
   ScriptedCaller,
   Simulator,
   toneDurationMs,
@@ -96,8 +97,9 @@ describe('media durations and the virtual clock', () => {
       return ch.record(join(dir, 'r.wav'), { maxSeconds: 3, silenceThreshold: 0 });
     });
     expect(report.durationMs).toBe(1_803_000);
-    expect(outcome).toMatchObject({ recordMs: 3000 });
-    expect(wavDurationMs(join(dir, 'r.wav'))).toBe(3000);
+    // FreeSWITCH's record_ms falls a little short of the time it recorded
+    expect(outcome).toMatchObject({ recordMs: 3000 - RECORD_START_LOSS_MS });
+    expect(wavDurationMs(join(dir, 'r.wav'))).toBe(3000 - RECORD_START_LOSS_MS);
   });
 
   it('plays a local WAV for its length; a missing file is FILE NOT FOUND (or the default length)', async () => {
@@ -124,7 +126,7 @@ describe('the scripted caller and the transcript', () => {
       .pressWhilePlaying('welcome', '1', 1200)
       .pressDuring('record', '#', 4000)
       .destination('user/1001', { outcome: 'busy', ringMs: 3000 })
-      .hangupAtStep(6, 500);
+      .hangupAtStep(5, 500);
     const { report } = await run(caller, async (ch) => {
       await ch.answer();
       await ch.playAndGetDigits({
@@ -144,7 +146,6 @@ describe('the scripted caller and the transcript', () => {
         '   0.000s  answer',
         '   0.000s  digits silence_stream://2000?welcome → "1"',
         '   1.200s  dtmf 1',
-        '   1.200s  set playback_terminators=#',
         '   1.200s  record /tmp/msg.wav 4.0s (stopped by #)',
         '   5.200s  dtmf #',
         '   5.200s  bridge user/1001 busy (USER_BUSY)',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EslMessage, FrameParser } from '../../src/esl/index.js';
-import { ScriptedCaller, Simulator, wavDurationMs } from '../../src/sim/index.js';
+import { RECORD_START_LOSS_MS, ScriptedCaller, Simulator, wavDurationMs } from '../../src/sim/index.js';
 import type { CallReport } from '../../src/sim/index.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -69,7 +69,7 @@ describe('socket faults', () => {
     const seen = await recordWith(talk().breakSocket('RECORD_STOP', 'reset'));
     expect(seen.events.map((e) => e.name)).toContain('RECORD_START');
     expect(seen.events.map((e) => e.name)).not.toContain('RECORD_STOP');
-    expect(wavDurationMs(seen.file)).toBe(2500);
+    expect(wavDurationMs(seen.file)).toBe(2500 - RECORD_START_LOSS_MS);
     expect(seen.report.endedBy).toBe('socket closed');
     expect(seen.report.text).toMatch(/error socket reset before RECORD_STOP/);
   });
@@ -78,7 +78,7 @@ describe('socket faults', () => {
     const seen = await recordWith(talk().breakSocket('RECORD_STOP', 'close'));
     expect(seen.error).toBeUndefined();
     expect(seen.events.map((e) => e.name)).not.toContain('RECORD_STOP');
-    expect(wavDurationMs(seen.file)).toBe(2500);
+    expect(wavDurationMs(seen.file)).toBe(2500 - RECORD_START_LOSS_MS);
   });
 
   it('half-frame: the first half of RECORD_STOP arrives, then an RST', async () => {
