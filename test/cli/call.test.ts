@@ -1,5 +1,5 @@
 // `voicebox call` as a user runs it: real espeak-ng prompts, the simulator over TCP.
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,9 @@ describe('voicebox call', () => {
     // three seconds talked; FreeSWITCH's record_ms (and the file) 60 ms short of that
     const record = /^record 2\.9s (\S+\.wav)$/.exec(lines[4]!);
     expect(record).not.toBeNull();
-    expect(statSync(record![1]!).size).toBeGreaterThan(2.9 * 16000);
+    // the demo's recording is no message: it is gone once the call ends (a caller's voice lives
+    // only in the owner's mailbox)
+    expect(existsSync(record![1]!)).toBe(false);
     expect(lines.at(-2)).toBe('play goodbye "Goodbye."');
     expect(lines.at(-1)).toBe('hangup NORMAL_CLEARING');
   });
