@@ -12,6 +12,7 @@ import { buildServices, type Services } from './services.js';
 
 interface CallOptions {
   from: string;
+  name: string;
   dtmf?: string;
   hangupAfter?: string;
   talk: string;
@@ -53,6 +54,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .description('run one call through the FreeSWITCH simulator and print what the caller hears and does')
     .argument('<called>', 'the number the caller dials')
     .option('--from <number>', 'the calling number', '+4930123456')
+    .option('--name <name>', "the caller's name as the phone network sends it (default: none)", '')
     .option(
       '--dtmf <keys>',
       'keys the caller presses; groups split by commas go to one menu each, e.g. "*,1234#,1"',
@@ -106,7 +108,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
       const token = opts.server ? config.freeswitch.token : undefined;
       const caller = new ScriptedCaller({
         number: opts.from,
-        name: '',
+        name: opts.name,
         dialed: called,
         ...(token ? { variables: { [TOKEN_VARIABLE]: token } } : {}),
       });

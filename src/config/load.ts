@@ -205,8 +205,9 @@ export function loadConfig(file?: string): ConfigTree {
   }
   let data: unknown;
   try {
-    // js-yaml 5 refuses an empty document; an empty file means "all defaults"
-    data = text.trim() === '' ? {} : loadYaml(text);
+    // js-yaml 5 refuses an empty document; an empty file (or one of comments only) means
+    // "all defaults"
+    data = text.replace(/^\s*#.*$/gm, '').trim() === '' ? {} : loadYaml(text);
   } catch (e) {
     const mark = e instanceof YAMLException ? e.mark : undefined;
     throw new ConfigError(file, [

@@ -1,5 +1,5 @@
 // `voicebox call` as a user runs it: real espeak-ng prompts, the simulator over TCP.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,31 @@ describe('voicebox call', () => {
     expect(existsSync(record![1]!)).toBe(false);
     expect(lines.at(-2)).toBe('play goodbye "Goodbye."');
     expect(lines.at(-1)).toBe('hangup NORMAL_CLEARING');
+  });
+
+  it("passes the caller's name as the phone network would: it reaches the owner's mail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voicebox-call-name-'));
+    const config = join(dir, 'voicebox.yaml');
+    writeFileSync(config, '# the embedded defaults, their files beside this one\n');
+    const r = await voicebox('call', '501', '--config', config, '--name', 'José Müller', '--dtmf', '0');
+    expect(r.code, r.err).toBe(0);
+    const inbox = join(dir, 'maildir', 'alice', 'new');
+    const mails = readdirSync(inbox).map((f) => readFileSync(join(inbox, f), 'latin1'));
+    const voice = mails.find((m) => /^X-Voicebox-Type: voice/m.test(m));
+    expect(voice, mails.join('\n---\n')).toBeDefined();
+    // the name is in the From line (encoded as RFC 2047 words: decode them to compare)
+    const from = /^From: (.*)$/m.exec(voice!)?.[1] ?? '';
+    const decoded = from.replace(/=\?UTF-8\?([BQ])\?([^?]*)\?=/gi, (_, enc: string, text: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8'),
+    );
+    expect(decoded).toContain('José Müller');
   });
 
   it('ends cleanly when the caller hangs up mid-menu', async () => {

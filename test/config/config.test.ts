@@ -119,6 +119,13 @@ menu:
       expect(readConfig(file(imap(good))).mailbox.imap?.passwordKey, good).toBe(good);
   });
 
+  it('takes a file of comments only (every key commented out) as all defaults', () => {
+    expect(
+      problems('# voicebox settings: all defaults for now\n#freeswitch:\n#  listen: 127.0.0.1:8084\n'),
+    ).toEqual([]);
+    expect(readConfig(file('  # indented\n\n')).freeswitch.listen).toEqual({ host: '127.0.0.1', port: 8084 });
+  });
+
   it('says where the YAML itself is broken', () => {
     expect(problems('freeswitch:\n  listen: [1, 2\n')).toEqual([
       expect.stringMatching(/^3 \(file\): not valid YAML/),
