@@ -79,7 +79,7 @@ describe('README.md: trying it, against the lab', () => {
       // the caller side as in the first example: greeting, 0, tone, three seconds, saved
       expect(heard.map((l) => l.split(' ')[0])).toEqual(['play', 'dtmf', 'tone', 'record', 'play', 'hangup']);
       expect(heard[1]).toBe('dtmf 0');
-      const recording = /^record 3\.0s (\S+\.wav)$/.exec(heard[3] ?? '');
+      const recording = /^record 2\.9s (\S+\.wav)$/.exec(heard[3] ?? '');
       expect(recording, heard.join('\n')).not.toBeNull();
       expect(heard[4]).toMatch(/^play message_saved /);
       expect(heard[5]).toBe('hangup NORMAL_CLEARING');
