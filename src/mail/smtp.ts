@@ -18,6 +18,8 @@ export interface SmtpTransportOptions {
   /** true: STARTTLS is required; false: never attempted; unset: used when the server offers it */
   starttls?: boolean;
   auth?: { user: string; pass: string };
+  /** send `auth` over a connection without TLS (mail.smtp.allowPlaintextAuth); default: refused */
+  allowPlaintextAuth?: boolean;
   /** setting the session up: connecting, TLS and the server's greeting */
   timeoutMs: number;
   /** each step before the message is complete (EHLO, AUTH, MAIL, RCPT, DATA, the bytes); default 5 min */
@@ -90,6 +92,22 @@ export function smtpTransport(options: SmtpTransportOptions): MailTransport {
     const code = responseCodeOf(error);
     const reason = error instanceof Error ? error.message : String(error);
     const certificate = certificateProblem(error);
+    // the server answered STARTTLS with a refusal (502 from one that never offered it): for this
+    // setting that is no verdict on the message, which waits in the spool for a server that can
+    if (
+      options.starttls === true &&
+      field(error, 'code') === 'ETLS' &&
+      field(error, 'command') === 'STARTTLS' &&
+      !certificate &&
+      field(error, 'response')
+    )
+      return new MailDeliveryError(
+        `SMTP ${where} did not take ${message.messageId}: the server refused STARTTLS, which ` +
+          `mail.smtp.starttls requires (${reason}); not sent unencrypted`,
+        code,
+        false,
+        { cause: error },
+      );
     const text = certificate
       ? `SMTP ${where} did not take ${message.messageId}: the server's certificate is not trusted ` +
         `(${certificate}); give the CA that signed it (mail.smtp.ca) rather than turning verification off`
@@ -191,7 +209,30 @@ export function smtpTransport(options: SmtpTransportOptions): MailTransport {
         if (settled) return;
         phase = 'commands';
         expectWithin(commandTimeoutMs);
-        if (!options.auth || !connection.allowsAuth) return transfer();
+        if (!options.auth) return transfer();
+        // a server that should ask for the login and does not, or a session that stayed
+        // unencrypted, may be someone in the path: no message goes out without the login, and
+        // the password never goes out in the clear unless the admin chose that
+        if (!connection.secure && !options.allowPlaintextAuth)
+          return finish(
+            new MailDeliveryError(
+              `SMTP ${where} did not take ${message.messageId}: the connection is not encrypted and the ` +
+                'password is not sent in the clear (mail.smtp.starttls or mail.smtp.secure; ' +
+                'mail.smtp.allowPlaintextAuth for a server on this host)',
+              undefined,
+              false,
+            ),
+          );
+        if (!connection.allowsAuth)
+          return finish(
+            new MailDeliveryError(
+              `SMTP ${where} did not take ${message.messageId}: the server offers no AUTH although ` +
+                'mail.smtp.user is set (a wrong port, a changed server, or someone in the path ' +
+                'removing it); not sent without logging in',
+              undefined,
+              false,
+            ),
+          );
         connection.login({ user: options.auth.user, pass: options.auth.pass }, (loginError) => {
           if (loginError) return finish(loginError);
           if (!settled) transfer();

@@ -23,10 +23,47 @@ export interface ScryptCost {
   readonly p: number;
 }
 
-function scryptAsync(pin: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(pin, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+/**
+ * Hashes that may run at once. Each holds one of libuv's threads (4 unless UV_THREADPOOL_SIZE
+ * says more) for ~0.4 s, and every fs call of every call waits for the same threads: a burst
+ * of PIN attempts must leave threads for the spool's fsync, recordings and greetings.
+ */
+export const MAX_CONCURRENT_PIN_HASHES = 2;
+
+let hashesRunning = 0;
+let hashesPeak = 0;
+const hashesWaiting: (() => void)[] = [];
+
+/** PIN hashes running now and waiting for a slot, and the most that ran at once since the last reset */
+export function pinHashLoad(): { running: number; waiting: number; peak: number } {
+  return { running: hashesRunning, waiting: hashesWaiting.length, peak: hashesPeak };
+}
+
+/** starts a new peak count (for figures and tests) */
+export function resetPinHashPeak(): void {
+  hashesPeak = hashesRunning;
+}
+
+async function scryptAsync(
+  pin: string,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
+  if (hashesRunning >= MAX_CONCURRENT_PIN_HASHES)
+    await new Promise<void>((resolve) => hashesWaiting.push(resolve));
+  else hashesRunning++;
+  hashesPeak = Math.max(hashesPeak, hashesRunning);
+  try {
+    return await new Promise<Buffer>((resolve, reject) =>
+      scrypt(pin, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+    );
+  } finally {
+    // the slot passes straight to the next in line, so the count never dips in between
+    const next = hashesWaiting.shift();
+    if (next) next();
+    else hashesRunning--;
+  }
 }
 
 interface ParsedHash {

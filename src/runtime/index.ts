@@ -2,6 +2,7 @@
 export { CallSession, ActionUnavailable, MediaFailure, type SessionOptions } from './session.js';
 export {
   IN_USE_MS,
+  UNSENT_KEEP_MS,
   RecordingRetention,
   type RecordingRetentionOptions,
   type SweepReport,

@@ -36,7 +36,8 @@ export interface CallMedia {
 
 /** What becomes of a call's recordings once it is over: RecordingRetention (recording.ts). */
 export interface CallRecordings {
-  callEnded(localPaths: readonly string[]): Promise<void>;
+  /** `unsent`: recordings a failure kept from their message (an action failed on them, the call failed) */
+  callEnded(localPaths: readonly string[], unsent: ReadonlySet<string>): Promise<void>;
 }
 
 /** Prompts and values as audio FreeSWITCH can play: implemented over src/speech. */

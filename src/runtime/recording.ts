@@ -101,6 +101,13 @@ export const IN_USE_MS = 6 * 60 * 60_000;
 
 const DAY_MS = 24 * 60 * 60_000;
 
+/**
+ * How long a recording with audio that no spool holds stays when sites keep no copies
+ * (`keepDays` 0): a message that was never sent, the only copy of what the caller said — time
+ * for an admin to read the error line and recover it, a long weekend included.
+ */
+export const UNSENT_KEEP_MS = 7 * DAY_MS;
+
 /** A recording's name is its spool id with `.wav`: `<call uuid>-<n>.wav`. */
 const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.wav$/;
 
@@ -111,7 +118,11 @@ export interface RecordingRetentionOptions {
   readonly keepDays: number;
   /** is the message made from this recording still waiting in the mail spool? */
   readonly pending: (id: string) => boolean;
-  readonly log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  readonly log: {
+    info(obj: object, msg?: string): void;
+    warn(obj: object, msg?: string): void;
+    error(obj: object, msg?: string): void;
+  };
   readonly now?: () => number;
 }
 
@@ -124,8 +135,9 @@ export interface SweepReport {
  * A caller's voice lives only in the owner's mailbox: the recordings FreeSWITCH writes and the
  * copies of messages fetched for playback are removed as soon as they have served — a message's
  * recording once the spool delivered it (the spool holds its own copy until then), any other at
- * the end of its call, and what a crash left behind by {@link sweep}. A site that must keep
- * copies sets `keepDays`: recordings then stay that long and only the sweep removes them.
+ * the end of its call unless a failure kept it from being sent, and what a crash or a failed
+ * send left behind by {@link sweep}. A site that must keep copies sets `keepDays`: recordings
+ * then stay that long and only the sweep removes them.
  */
 export class RecordingRetention {
   private readonly recordings: string;
@@ -145,27 +157,37 @@ export class RecordingRetention {
   }
 
   /**
-   * The call is over: its recordings whose message still waits in the spool stay until it is
-   * delivered; the others (greetings saved, comments and replies already in the spool's copy,
-   * recordings a failure left unsent) go now.
+   * The call is over. A recording whose message still waits in the spool stays until it is
+   * delivered. One in `unsent` — an action failed on it (the spool refused the message), or the
+   * call failed before using it — holds what a caller said to no one, and is the only copy: it
+   * stays for the admin, logged, until {@link sweep} finds it older than {@link UNSENT_KEEP_MS}
+   * (or `keepDays`). Any other goes now: sent, saved as a greeting, silent, or a draft the caller
+   * dropped.
    */
-  async callEnded(localPaths: readonly string[]): Promise<void> {
-    if (this.o.keepDays > 0) return;
+  async callEnded(localPaths: readonly string[], unsent: ReadonlySet<string> = new Set()): Promise<void> {
     for (const path of localPaths) {
       if (this.o.pending(basename(path, '.wav'))) continue;
+      if (unsent.has(path) && (await wavAudioMs(path)) > 0) {
+        this.o.log.error({ file: path }, `message not sent; the recording is kept at ${path}`);
+        continue;
+      }
+      if (this.o.keepDays > 0) continue;
       await this.remove(path, 'call ended');
     }
   }
 
   /**
    * What no call and no spool entry needs any more: recordings older than the retention (at
-   * least {@link IN_USE_MS}) whose message is not waiting in this node's spool, and the
-   * downloads folders of calls not written to for {@link IN_USE_MS}. Other nodes' running calls
+   * least {@link IN_USE_MS}; with `keepDays` 0 one that holds audio at least
+   * {@link UNSENT_KEEP_MS}, as only a message that was never sent leaves one) whose message is
+   * not waiting in this node's spool, and the downloads folders of calls not written to for
+   * {@link IN_USE_MS}. Other nodes' running calls
    * are safe by that age; their spools hold their own copies of the messages.
    */
   async sweep(): Promise<SweepReport> {
     const now = this.now();
     const oldest = now - Math.max(IN_USE_MS, this.o.keepDays * DAY_MS);
+    const oldestUnsent = this.o.keepDays > 0 ? oldest : now - UNSENT_KEEP_MS;
     let recordings = 0;
     for (const name of await names(this.recordings)) {
       const m = RECORDING_NAME.exec(name);
@@ -173,6 +195,7 @@ export class RecordingRetention {
       const path = join(this.recordings, name);
       const at = await modifiedAt(path);
       if (at === undefined || at > oldest) continue;
+      if (at > oldestUnsent && (await wavAudioMs(path)) > 0) continue;
       if (await this.remove(path, 'sweep')) recordings++;
     }
     let inboxes = 0;

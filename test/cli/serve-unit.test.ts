@@ -41,6 +41,11 @@ describe('freeswitch/voicebox.service', () => {
     expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);
   });
 
+  it("gives Node's thread pool room beside the PIN checks (Node reads it before voicebox runs)", () => {
+    const env = unit.get('Service')?.get('Environment') ?? [];
+    expect(env).toContain('UV_THREADPOOL_SIZE=16');
+  });
+
   it('starts the real binary with options `voicebox serve` knows', async () => {
     const [node, script, command, ...options] = service('ExecStart')!.split(/\s+/);
     expect(node).toBe('/usr/bin/node');

@@ -24,6 +24,28 @@ describe('mail.smtp', () => {
     });
   });
 
+  it('refuses a login over an unencrypted connection, naming the key; allowPlaintextAuth is the explicit way', () => {
+    const plain = settings('    user: voicebox\n    password: hunter2\n');
+    expect(() => readConfig(plain)).toThrow(ConfigError);
+    expect(() => readConfig(plain)).toThrow(
+      /mail\.smtp\.user: the password would cross the network unencrypted/,
+    );
+    expect(() => readConfig(plain)).not.toThrow(/hunter2/);
+    expect(
+      readConfig(settings('    user: voicebox\n    password: hunter2\n    starttls: true\n')).mail.smtp,
+    ).toMatchObject({ user: 'voicebox', starttls: true, allowPlaintextAuth: false });
+    expect(
+      readConfig(settings('    port: 465\n    user: voicebox\n    password: hunter2\n    secure: true\n'))
+        .mail.smtp,
+    ).toMatchObject({ secure: true });
+    expect(
+      readConfig(settings('    user: voicebox\n    password: hunter2\n    allowPlaintextAuth: true\n')).mail
+        .smtp,
+    ).toMatchObject({ allowPlaintextAuth: true });
+    // no login, nothing secret to protect
+    expect(readConfig(settings('')).mail.smtp).toMatchObject({ starttls: false, secure: false });
+  });
+
   it('refuses a data timeout short enough to send a message twice, naming the key', () => {
     expect(() => readConfig(settings('    dataTimeoutMs: 10000\n'))).toThrow(ConfigError);
     expect(() => readConfig(settings('    dataTimeoutMs: 10000\n'))).toThrow(/mail\.smtp\.dataTimeoutMs/);

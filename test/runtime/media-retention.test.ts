@@ -85,6 +85,67 @@ describe("callers' voices are deleted once they have served", () => {
     expect(existsSync(recording)).toBe(false);
   });
 
+  it('a message the spool cannot take (disk full) keeps its recording, and the log says where', async () => {
+    box = await serveEmbedded();
+    const refused: string[] = [];
+    const spool = box.services.spool;
+    const enqueue = spool.enqueue.bind(spool);
+    // the welcome mail still fits; the voice message finds the disk full
+    spool.enqueue = async (message, id) => {
+      if (id?.startsWith('welcome-')) return enqueue(message, id);
+      refused.push(id!);
+      throw Object.assign(
+        new Error(`${id} could not be saved in the spool: ENOSPC: no space left on device`),
+        {
+          code: 'ENOSPC',
+        },
+      );
+    };
+    const { events } = await box.call(leavesMessage());
+    const recording = recordingOf(events, box.media);
+    expect(refused).toEqual([basename(recording, '.wav')]);
+    expect(existsSync(recording), 'the only copy of what the caller said').toBe(true);
+    expect(box.log).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        msg: `message not sent; the recording is kept at ${recording}`,
+      }),
+    );
+    // the hourly sweep leaves it to the admin too
+    await box.services.recordings.sweep();
+    expect(existsSync(recording)).toBe(true);
+  });
+
+  it('a greeting the owner records again: neither the dropped take nor the saved one stays, nothing is logged as lost', async () => {
+    box = await serveEmbedded();
+    const directory = box.services.directory;
+    const alice = (await directory.findByNumber(['+49301234501']))!;
+    const pinHash = await hashPin('2468');
+    await directory.updateSettings(alice, (s) => ({
+      ...s,
+      pinHash,
+      welcomeSentAt: '2026-01-01T00:00:00.000Z',
+    }));
+    const { events } = await box.call(
+      new ScriptedCaller({ number: '+4989777888', dialed: '501' })
+        .pressWhilePlaying(/standard_greeting/, '*', 300)
+        .pressWhilePlaying(/enter_pin/, '2468#', 300)
+        .pressWhilePlaying(nth(/main_menu/, 1), '2', 300)
+        .pressWhilePlaying(nth(/settings_menu/, 1), '2', 300)
+        .pressWhilePlaying(nth(/greetings_menu/, 1), '1', 300)
+        .pressWhilePlaying(nth(/keep_or_record_again/, 1), '2', 300)
+        .pressWhilePlaying(nth(/keep_or_record_again/, 2), '1', 300)
+        .pressWhilePlaying(nth(/greetings_menu/, 2), '*', 300)
+        .pressWhilePlaying(nth(/settings_menu/, 2), '*', 300)
+        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300)
+        .pressDuring('record', '#', 2000),
+    );
+    expect(events.filter((e) => e.kind === 'record')).toHaveLength(2);
+    expect(box.log.map((l) => l.msg)).toContain('greeting saved');
+    expect(files(join(box.media, 'recordings'))).toEqual([]);
+    expect(box.log.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('a caller who hangs up at the tone leaves no file', async () => {
     box = await serveEmbedded();
     const { events } = await box.call(

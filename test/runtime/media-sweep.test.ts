@@ -4,12 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IN_USE_MS, RecordingRetention } from '../../src/runtime/index.js';
+import { IN_USE_MS, RecordingRetention, UNSENT_KEEP_MS } from '../../src/runtime/index.js';
 import { ensureBuilt, startServe, type Serve } from '../cli/serve-support.js';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
-const quiet = { info() {}, warn() {} };
+const quiet = { info() {}, warn() {}, error() {} };
 
 function mediaFolder() {
   const media = mkdtempSync(join(tmpdir(), 'voicebox-sweep-'));
@@ -23,6 +23,27 @@ function mediaFolder() {
     utimesSync(full, at, at);
     return full;
   };
+  /** one second of 8 kHz 16-bit mono audio: what a caller said */
+  const spoken = (path: string, ageMs: number): string => {
+    const full = file(path, ageMs);
+    const header = Buffer.alloc(44);
+    header.write('RIFF', 0, 'latin1');
+    header.writeUInt32LE(36 + 16_000, 4);
+    header.write('WAVEfmt ', 8, 'latin1');
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(1, 20);
+    header.writeUInt16LE(1, 22);
+    header.writeUInt32LE(8_000, 24);
+    header.writeUInt32LE(16_000, 28);
+    header.writeUInt16LE(2, 32);
+    header.writeUInt16LE(16, 34);
+    header.write('data', 36, 'latin1');
+    header.writeUInt32LE(16_000, 40);
+    writeFileSync(full, Buffer.concat([header, Buffer.alloc(16_000, 9)]));
+    const at = (now - ageMs) / 1000;
+    utimesSync(full, at, at);
+    return full;
+  };
   const inbox = (call: string, ageMs: number): string => {
     const dir = join(media, 'inbox', call);
     mkdirSync(dir);
@@ -31,7 +52,7 @@ function mediaFolder() {
     utimesSync(dir, at, at);
     return dir;
   };
-  return { media, file, inbox };
+  return { media, file, spoken, inbox };
 }
 
 describe('the media sweep', () => {
@@ -69,11 +90,49 @@ describe('the media sweep', () => {
       log: quiet,
     });
     await retention.delivered('c1-1');
-    await retention.callEnded([young]);
+    await retention.callEnded([young], new Set());
     expect(existsSync(young), 'kept on delivery and at the end of the call').toBe(true);
     expect(await retention.sweep()).toEqual({ recordings: 1, inboxes: 0 });
     expect(existsSync(young)).toBe(true);
     expect(existsSync(old)).toBe(false);
+  });
+
+  it('keeps a message that was never sent for days, then lets it go', async () => {
+    const { media, spoken, file } = mediaFolder();
+    const unsent = spoken('recordings/c1-1.wav', 2 * DAY);
+    const silent = file('recordings/c2-1.wav', 2 * DAY);
+    const longGone = spoken('recordings/c3-1.wav', UNSENT_KEEP_MS + HOUR);
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 0,
+      pending: () => false,
+      log: quiet,
+    });
+    expect(await retention.sweep()).toEqual({ recordings: 2, inboxes: 0 });
+    expect(existsSync(unsent), 'the only copy of what a caller said').toBe(true);
+    expect(existsSync(silent)).toBe(false);
+    expect(existsSync(longGone)).toBe(false);
+  });
+
+  it('at the end of a call keeps, logged, what a failure kept from being sent, unless it holds no audio; the rest goes', async () => {
+    const { media, spoken, file } = mediaFolder();
+    const sent = spoken('recordings/c1-1.wav', 60_000);
+    const silent = file('recordings/c1-2.wav', 60_000);
+    const unsent = spoken('recordings/c1-3.wav', 60_000);
+    const errors: Array<{ obj: object; msg: string | undefined }> = [];
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 0,
+      pending: () => false,
+      log: { ...quiet, error: (obj, msg) => errors.push({ obj, msg }) },
+    });
+    await retention.callEnded([sent, silent, unsent], new Set([silent, unsent]));
+    expect(existsSync(sent)).toBe(false);
+    expect(existsSync(silent)).toBe(false);
+    expect(existsSync(unsent)).toBe(true);
+    expect(errors).toEqual([
+      { obj: { file: unsent }, msg: `message not sent; the recording is kept at ${unsent}` },
+    ]);
   });
 
   it('an id from the spool never names a file outside the recordings folder', async () => {
