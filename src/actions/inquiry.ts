@@ -76,6 +76,8 @@ export function inquiryActions(o: InquiryOptions): Map<string, ActionImpl> {
       mailbox = o.mailboxes.open({
         mailbox: user.login ?? user.email.split('@')[0]!,
         email: user.email,
+        // a signed voice message counts only in the mailbox it names
+        number: toE164(user.mailbox, o.location, { outsideLine: 'without' }) ?? user.mailbox,
         ...(user.login ? { login: user.login } : {}),
         ...(user.settings.mailPassword ? { mailPassword: user.settings.mailPassword } : {}),
       });

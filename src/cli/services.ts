@@ -92,6 +92,19 @@ function directoryOf(config: VoiceboxConfig): Directory {
   return new YamlDirectory({ file });
 }
 
+/** `mailbox.trustedSenderDomains`: host names only (`gw.example.com`), each checked with its key. */
+export function trustedSenderDomainsFrom(domains: readonly string[]): string[] {
+  return domains.map((d, i) => {
+    const domain = d.trim().toLowerCase();
+    if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(domain)) {
+      throw new Error(
+        `mailbox.trustedSenderDomains[${i}]: '${d.slice(0, 80)}' is not a domain name (write gw.example.com, without voice./fax./sms. or @)`,
+      );
+    }
+    return domain;
+  });
+}
+
 /** Where the owners' messages are read: her IMAP mailbox, or the local Maildir voicebox delivers to. */
 export function mailboxStoreFrom(config: VoiceboxConfig, signingKey?: Uint8Array): MailboxStore {
   const m = config.mailbox;
@@ -101,6 +114,7 @@ export function mailboxStoreFrom(config: VoiceboxConfig, signingKey?: Uint8Array
     deleteMode: m.deleteMode,
     maxAudioBytes: m.maxAudioBytes,
     textBytes: m.maxTextBytes,
+    trustedSenderDomains: trustedSenderDomainsFrom(m.trustedSenderDomains),
     ...(signingKey ? { signingKey } : {}),
   };
   if (m.type === 'imap') {
@@ -146,6 +160,7 @@ export function mailTransportFrom(config: VoiceboxConfig): MailTransport {
     secure: smtp.secure,
     starttls: smtp.starttls,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    allowPlaintextAuth: smtp.allowPlaintextAuth,
     timeoutMs: smtp.timeoutMs,
     commandTimeoutMs: smtp.commandTimeoutMs,
     dataTimeoutMs: smtp.dataTimeoutMs,

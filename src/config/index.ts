@@ -81,6 +81,8 @@ export interface VoiceboxConfig {
       starttls: boolean;
       user?: string;
       password?: string;
+      /** AUTH without TLS: refused unless set */
+      allowPlaintextAuth: boolean;
       timeoutMs: number;
       commandTimeoutMs: number;
       dataTimeoutMs: number;
@@ -107,6 +109,8 @@ export interface VoiceboxConfig {
     type: 'maildir' | 'imap';
     /** a voice message's audio larger than this is not downloaded */
     maxAudioBytes: number;
+    /** gateway domains whose `$(phonenumber)@voice.<domain>` (fax., sms.) senders are believed */
+    trustedSenderDomains: string[];
     /** at most this much of an e-mail's text is fetched to be read aloud */
     maxTextBytes: number;
     folder: string;

@@ -166,6 +166,8 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
         const v = check(r, given[k], key ? `${key}.${k}` : k, ctx);
         if (v !== undefined) tree[k] = v;
       }
+      for (const p of rule.check?.(tree) ?? [])
+        problems.push({ key: key ? `${key}.${p.key}` : p.key, message: p.message });
       return tree;
     }
   }

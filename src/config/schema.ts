@@ -27,7 +27,14 @@ export type Rule =
   | { kind: 'enum'; values: readonly string[]; default?: string; optional?: boolean; hint?: string }
   | { kind: 'list'; of: 'string'; default?: string[]; optional?: boolean; hint?: string }
   | { kind: 'map'; of: 'string'; optional?: boolean; hint?: string }
-  | { kind: 'section'; fields: Record<string, Rule>; optional?: boolean; hint?: string };
+  | {
+      kind: 'section';
+      fields: Record<string, Rule>;
+      optional?: boolean;
+      hint?: string;
+      /** rules between its settings, on the checked values: problems keyed relative to the section */
+      check?: (values: Readonly<Record<string, unknown>>) => Array<{ key: string; message: string }>;
+    };
 
 const s = (extra: Partial<Extract<Rule, { kind: 'string' }>> = {}): Rule => ({ kind: 'string', ...extra });
 const n = (extra: Partial<Extract<Rule, { kind: 'number' }>> = {}): Rule => ({ kind: 'number', ...extra });
@@ -42,10 +49,15 @@ const e = (values: readonly string[], value?: string, hint?: string): Rule => ({
   ...(value ? { default: value } : {}),
   ...(hint ? { hint } : {}),
 });
-const section = (fields: Record<string, Rule>, optional = false): Rule => ({
+const section = (
+  fields: Record<string, Rule>,
+  optional = false,
+  check?: Extract<Rule, { kind: 'section' }>['check'],
+): Rule => ({
   kind: 'section',
   fields,
   optional,
+  ...(check ? { check } : {}),
 });
 
 const hostPort = /^[^\s:]+:\d{1,5}$/;
@@ -241,8 +253,13 @@ export const schema: Record<string, Rule> = {
         port: n({ default: 25, min: 1, max: 65535, integer: true }),
         secure: b(false, 'TLS from the first byte (usually port 465)'),
         starttls: b(false, 'STARTTLS after connecting (usually port 587)'),
-        user: s({ optional: true, hint: 'SMTP AUTH user' }),
+        user: s({ optional: true, hint: 'SMTP AUTH user (needs secure or starttls)' }),
         password: s({ optional: true, secret: true, hint: 'SMTP AUTH password' }),
+        // without TLS the password crosses the network readable by anyone on the path
+        allowPlaintextAuth: b(
+          false,
+          'send user and password without TLS: anyone on the network path reads them; only for a server on this host',
+        ),
         // connecting, TLS and the greeting; nothing is sent yet, so a retry is harmless
         timeoutMs: n({
           default: 10_000,
@@ -273,6 +290,17 @@ export const schema: Record<string, Rule> = {
         rejectUnauthorized: b(true),
       },
       true,
+      (smtp) =>
+        smtp.user !== undefined && !smtp.secure && !smtp.starttls && !smtp.allowPlaintextAuth
+          ? [
+              {
+                key: 'user',
+                message:
+                  'the password would cross the network unencrypted: set starttls: true (port 587) or ' +
+                  'secure: true (port 465); for a server on this host only, allowPlaintextAuth: true',
+              },
+            ]
+          : [],
     ),
   }),
   login: section({
@@ -319,6 +347,14 @@ export const schema: Record<string, Rule> = {
     // a message is downloaded to be played: a 25 MB "voice message" must not be fetched on every call
     maxAudioBytes: n({ default: 20 * 1024 * 1024, min: 64 * 1024, max: 1024 * 1024 * 1024, integer: true }),
     maxTextBytes: n({ default: 64 * 1024, min: 1024, max: 16 * 1024 * 1024, integer: true }),
+    // an unsigned `+4930…@voice.<domain>` sender is as easy to forge as a header: believed only
+    // for the gateways listed here (an ixi-UMS migration lists its old domain)
+    trustedSenderDomains: {
+      kind: 'list',
+      of: 'string',
+      default: [],
+      hint: 'gateway domains whose $(phonenumber)@voice./fax./sms.<domain> senders count as voice, fax, SMS (default none)',
+    },
     folder: s({ default: 'INBOX' }),
     trash: s({ default: 'Deleted Voice Messages' }),
     deleteMode: e(['trash', 'expunge'], 'trash'),

@@ -20,6 +20,8 @@ export const VOICEBOX_HEADERS = {
   caller: 'X-Voicebox-Caller',
   duration: 'X-Voicebox-Duration',
   mailbox: 'X-Voicebox-Mailbox',
+  /** the caller's name as announced; signed, unlike the From display name */
+  callerName: 'X-Voicebox-Caller-Name',
   /** HMAC over the others, the Message-ID, the date and the audio: see signature.ts */
   signature: 'X-Voicebox-Signature',
 } as const;
@@ -235,6 +237,7 @@ export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage 
       [VOICEBOX_HEADERS.caller]: anonymous ? 'anonymous' : number,
       [VOICEBOX_HEADERS.duration]: String(seconds),
       [VOICEBOX_HEADERS.mailbox]: /\d/.test(mailbox) ? senderLocalPart(mailbox) : mailbox,
+      ...(callerName !== '' ? { [VOICEBOX_HEADERS.callerName]: callerName } : {}),
     },
     attachments: [
       {
@@ -257,6 +260,7 @@ export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage 
         caller: h[VOICEBOX_HEADERS.caller] ?? '',
         duration: h[VOICEBOX_HEADERS.duration] ?? '',
         mailbox: h[VOICEBOX_HEADERS.mailbox] ?? '',
+        callerName: h[VOICEBOX_HEADERS.callerName] ?? '',
         date: message.date,
       },
       input.signature.audioDigest,

@@ -4,7 +4,7 @@
 // side believes those headers only where the signature verifies.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export const SIGNATURE_HEADER = 'X-Voicebox-Signature';
@@ -18,8 +18,10 @@ export interface SignedVoiceFields {
   caller: string;
   /** X-Voicebox-Duration */
   duration: string;
-  /** X-Voicebox-Mailbox */
+  /** X-Voicebox-Mailbox: the mailbox the message was left in, checked against the one read */
   mailbox: string;
+  /** X-Voicebox-Caller-Name (decoded): the name announced as the sender; signed from v2 on */
+  callerName?: string;
   /** the Date header, or the date itself; signed to the second */
   date: string | Date;
 }
@@ -44,10 +46,13 @@ function seconds(date: string | Date): string {
   return Number.isFinite(ms) ? String(Math.floor(ms / 1000)) : '';
 }
 
-// A JSON array: no field's content can shift into the next one.
-function signedText(fields: SignedVoiceFields, audio: string): string {
+// A JSON array: no field's content can shift into the next one. v1 (before the caller's name
+// was signed) is still verified, so messages already in the mailboxes stay voice messages; their
+// sender is then announced by number only.
+function signedText(fields: SignedVoiceFields, audio: string, version: 'v1' | 'v2'): string {
+  const name = (fields.callerName ?? '').replace(/\s+/g, ' ').trim();
   return JSON.stringify([
-    'voicebox-v1',
+    `voicebox-${version}`,
     fields.messageId.trim().replace(/^<|>$/g, ''),
     fields.type.trim().toLowerCase(),
     fields.caller.trim(),
@@ -55,17 +60,23 @@ function signedText(fields: SignedVoiceFields, audio: string): string {
     fields.mailbox.trim(),
     seconds(fields.date),
     audio,
+    ...(version === 'v2' ? [name] : []),
   ]);
 }
 
-function hmac(key: Uint8Array, fields: SignedVoiceFields, audio: string): Buffer {
-  return createHmac('sha256', key).update(signedText(fields, audio)).digest();
+function hmac(key: Uint8Array, fields: SignedVoiceFields, audio: string, version: 'v1' | 'v2'): Buffer {
+  return createHmac('sha256', key)
+    .update(signedText(fields, audio, version))
+    .digest();
 }
 
-/** The X-Voicebox-Signature value: `v1; audio=<sha256>; sig=<hmac>`, both base64url. */
+/** The X-Voicebox-Signature value: `v2; audio=<sha256>; sig=<hmac>`, both base64url. */
 export function signVoiceFields(key: Uint8Array, fields: SignedVoiceFields, audio: string): string {
-  return `v1; audio=${audio}; sig=${base64url(hmac(key, fields, audio))}`;
+  return `v2; audio=${audio}; sig=${base64url(hmac(key, fields, audio, 'v2'))}`;
 }
+
+/** Whether a signature covers the caller's name (v2); a v1 signature does not. */
+export const signsCallerName = (header: string | undefined): boolean => /^\s*v2\s*;/.test(header ?? '');
 
 /**
  * The audio digest the signature vouches for when it was made with `key` over these fields;
@@ -77,11 +88,11 @@ export function verifyVoiceFields(
   header: string | undefined,
 ): string | undefined {
   if (key === undefined || header === undefined) return undefined;
-  const match = /^\s*v1\s*;\s*audio=([A-Za-z0-9_-]{43})\s*;\s*sig=([A-Za-z0-9_-]{43})\s*$/.exec(header);
+  const match = /^\s*(v[12])\s*;\s*audio=([A-Za-z0-9_-]{43})\s*;\s*sig=([A-Za-z0-9_-]{43})\s*$/.exec(header);
   if (match === null) return undefined;
-  const [, audio, sig] = match as unknown as [string, string, string];
+  const [, version, audio, sig] = match as unknown as [string, 'v1' | 'v2', string, string];
   const given = Buffer.from(sig, 'base64url');
-  const expected = hmac(key, fields, audio);
+  const expected = hmac(key, fields, audio, version);
   return given.length === expected.length && timingSafeEqual(given, expected) ? audio : undefined;
 }
 
@@ -118,21 +129,41 @@ export function signingKeyBytes(value: string, key = 'mail.signingKey'): Buffer 
 export async function loadSigningKey(o: { configured?: string; file: string }): Promise<Buffer> {
   if (o.configured !== undefined && o.configured !== '') return signingKeyBytes(o.configured);
   const read = async (): Promise<Buffer | undefined> => {
+    let text: string;
     try {
-      return signingKeyBytes((await readFile(o.file, 'utf8')).trim(), o.file);
+      text = await readFile(o.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    try {
+      return signingKeyBytes(text.trim(), o.file);
+    } catch {
+      // seen after a power cut before the key reached the disk: an empty or short file
+      throw new SigningKeyError(
+        `${o.file}: the signing key file is ${text.trim() === '' ? 'empty' : 'damaged'} (want 64 hex digits). ` +
+          'Restore it from a backup, or set mail.signingKey to the key the other nodes use; ' +
+          'only if neither exists, delete the file to make a new key (voice messages signed with the old one then count as e-mails).',
+      );
+    }
   };
   const existing = await read();
   if (existing !== undefined) return existing;
-  await mkdir(dirname(o.file), { recursive: true, mode: 0o700 });
+  const folder = dirname(o.file);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
   const tmp = `${o.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    await chmod(tmp, 0o600); // whatever the umask
+    // on the disk before it has its name: a power cut never leaves an empty key in place
+    const handle = await open(tmp, 'wx', 0o600);
+    try {
+      await handle.chmod(0o600); // whatever the umask
+      await handle.writeFile(`${randomBytes(KEY_BYTES).toString('hex')}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await link(tmp, o.file);
+    await syncFolder(folder);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   } finally {
@@ -141,4 +172,14 @@ export async function loadSigningKey(o: { configured?: string; file: string }): 
   const made = await read();
   if (made === undefined) throw new SigningKeyError(`${o.file}: the signing key could not be written`);
   return made;
+}
+
+/** The folder's entry for a new file survives a power cut only once the folder is synced. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -11,7 +11,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import type { ESearchResult, FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
 import { sameAudio } from '../mail/signature.js';
-import { classifyMessage, isAudio, KIND_HEADERS } from './kind.js';
+import { announcedSender, classifyMessage, isAudio, KIND_HEADERS } from './kind.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';
 import { fillLoginTemplate, fillPathTemplate } from './templates.js';
@@ -328,7 +328,7 @@ class ImapMailbox implements Mailbox {
       const counts = { newVoice: 0, oldVoice: 0, newFax: 0, newSms: 0, newEmail: 0 };
       let special = 0;
       for (const uid of await uids({ all: true })) {
-        // the rule of detectKind, in the same order as before: voice, fax, sms
+        // as classifyMessage judged each message once: voice, fax, sms
         const kind = index.voice.has(uid)
           ? 'voice'
           : index.fax.has(uid)
@@ -361,7 +361,7 @@ class ImapMailbox implements Mailbox {
     uidNext: number | undefined,
     uids: (query: SearchObject) => Promise<number[]>,
   ): Promise<KindIndex> {
-    const key = `${this.access.host}\0${this.options.port}\0${this.access.user}\0${this.folder}`;
+    const key = `${this.access.host}\0${this.options.port}\0${this.access.user}\0${this.folder}\0${this.owner.number ?? ''}`;
     let index = this.kinds.get(key);
     if (index === undefined || index.uidValidity !== uidValidity) {
       index = { uidValidity, scannedTo: 1, voice: new Set(), fax: new Set(), sms: new Set() };
@@ -371,23 +371,26 @@ class ImapMailbox implements Mailbox {
     if (this.kinds.size > KIND_INDEX_FOLDERS) this.kinds.delete(this.kinds.keys().next().value!);
     const from = index.scannedTo;
     if (uidNext !== undefined && uidNext <= from) return index;
-    // the rule of classifyMessage: voicebox's headers count only when their signature verifies
-    // (checked once per message, on its headers alone); without them the sender's subdomain decides
-    const byAddress = (kind: string): SearchObject => ({
-      uid: `${from}:*`,
-      from: `@${kind}.`,
-      not: { header: { 'x-voicebox-type': true } },
-    });
-    // `n:*` names the last message even when its UID is below n: keep only what is new
-    const fresh = (found: number[]) => found.filter((u) => u >= from);
-    const sets = { voice: index.voice, fax: index.fax, sms: index.sms } as const;
-    for (const kind of ['voice', 'fax', 'sms'] as const) {
-      fresh(await uids(byAddress(kind))).forEach((u) => sets[kind].add(u));
+    // the rule of classifyMessage, applied by classifyMessage itself to the few candidates: mail
+    // with voicebox's headers (believed when the signature verifies for this mailbox), and mail
+    // from a trusted gateway's `@voice.<domain>` (SEARCH FROM is a substring match, so
+    // `@voice.gw.example.com.attacker.net` is a candidate too, and classifyMessage rejects it)
+    const fresh = (found: number[]) => found.filter((u) => u >= from); // `n:*` names the last message even below n
+    const candidates = new Set(fresh(await uids({ uid: `${from}:*`, header: { 'x-voicebox-type': true } })));
+    for (const domain of this.options.trustedSenderDomains ?? []) {
+      for (const kind of ['voice', 'fax', 'sms'] as const) {
+        const byAddress: SearchObject = {
+          uid: `${from}:*`,
+          from: `@${kind}.${domain.trim().toLowerCase()}`,
+          not: { header: { 'x-voicebox-type': true } },
+        };
+        fresh(await uids(byAddress)).forEach((u) => candidates.add(u));
+      }
     }
-    const claimed = fresh(await uids({ uid: `${from}:*`, header: { 'x-voicebox-type': true } }));
-    if (claimed.length > 0) {
+    const sets = { voice: index.voice, fax: index.fax, sms: index.sms } as const;
+    if (candidates.size > 0) {
       for await (const message of c.fetch(
-        uidSet(claimed),
+        uidSet([...candidates]),
         { uid: true, envelope: true, headers: [...KIND_HEADERS] },
         { uid: true },
       )) {
@@ -405,6 +408,10 @@ class ImapMailbox implements Mailbox {
       (name) => header(headers, name),
       message.envelope?.from?.[0]?.address ?? '',
       this.options.signingKey,
+      {
+        ...(this.owner.number !== undefined ? { ownerMailbox: this.owner.number } : {}),
+        trustedSenderDomains: this.options.trustedSenderDomains ?? [],
+      },
     );
   }
 
@@ -431,14 +438,15 @@ class ImapMailbox implements Mailbox {
   private info(message: FetchMessageObject): MessageInfo {
     const from = message.envelope?.from?.[0];
     const address = from?.address ?? '';
-    const { kind, senderNumber: number, durationMs: duration } = this.classify(message);
+    const c = this.classify(message);
+    const { kind, senderNumber: number, durationMs: duration } = c;
     const internal =
       message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
     return {
       uid: String(message.uid),
       kind,
       date: envelopeDate(message.envelope?.date) ?? internal,
-      sender: (from?.name ? decodeWords(from.name) : '') || address,
+      sender: announcedSender(c, from?.name ? decodeWords(from.name) : '', address),
       replyAddress: message.envelope?.replyTo?.[0]?.address || address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: message.envelope?.subject ?? '',

@@ -1,6 +1,8 @@
-// Voice, fax, SMS or e-mail: by voicebox's own header, else by the sender address template
-// (`$(phonenumber)@$(addrtype).<domain>`, seed manual §4.1.3). Pure.
-import { verifyVoiceFields } from '../mail/signature.js';
+// Voice, fax, SMS or e-mail: by voicebox's own signed headers, else by the sender address
+// template (`$(phonenumber)@$(addrtype).<domain>`, seed manual §4.1.3) of a gateway the admin
+// trusts. Pure.
+import { signsCallerName, verifyVoiceFields } from '../mail/signature.js';
+import { decodeWords } from './mime.js';
 import type { MessageKind } from './types.js';
 
 /** The headers list() asks for besides the envelope (lower case, as imapflow wants them). */
@@ -9,6 +11,7 @@ export const KIND_HEADERS = [
   'x-voicebox-caller',
   'x-voicebox-duration',
   'x-voicebox-mailbox',
+  'x-voicebox-caller-name',
   'x-voicebox-signature',
   'message-id',
   'date',
@@ -16,33 +19,59 @@ export const KIND_HEADERS = [
 
 const KINDS: readonly MessageKind[] = ['voice', 'fax', 'sms'];
 
-/** `voice`, `fax`, `sms` or undefined from the address's domain (`+4930...@fax.example.com`). */
-function kindFromAddress(address: string): MessageKind | undefined {
-  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-  return KINDS.find((k) => domain.startsWith(`${k}.`));
+/**
+ * `voice`, `fax`, `sms` or undefined from the address's domain (`+4930...@fax.gw.example.com`):
+ * only under a gateway domain the admin trusts (`gw.example.com`), matched exactly.
+ */
+function kindFromAddress(address: string, trustedDomains: readonly string[]): MessageKind | undefined {
+  const domain = address
+    .slice(address.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase();
+  return KINDS.find(
+    (k) =>
+      domain.startsWith(`${k}.`) &&
+      trustedDomains.some((d) => d.trim().toLowerCase() === domain.slice(k.length + 1)),
+  );
 }
 
 /**
  * X-Voicebox-Type wins (`welcome` and anything unknown mean e-mail); without it the sender's
- * subdomain decides. The same rule the IMAP SEARCH of summary() uses, so counts and lists agree.
+ * subdomain under a trusted gateway domain decides.
  */
-export function detectKind(type: string | undefined, fromAddress: string): MessageKind {
+export function detectKind(
+  type: string | undefined,
+  fromAddress: string,
+  trustedDomains: readonly string[] = [],
+): MessageKind {
   const declared = type?.trim().toLowerCase();
   if (declared !== undefined && declared !== '') {
     return KINDS.find((k) => k === declared) ?? 'email';
   }
-  return kindFromAddress(fromAddress) ?? 'email';
+  return kindFromAddress(fromAddress, trustedDomains) ?? 'email';
 }
 
-/** The caller's number: X-Voicebox-Caller, else the local part of a phone sender address. */
-export function senderNumber(callerHeader: string | undefined, fromAddress: string): string | undefined {
+/** The caller's number: X-Voicebox-Caller, else the local part of a trusted gateway's sender address. */
+export function senderNumber(
+  callerHeader: string | undefined,
+  fromAddress: string,
+  trustedDomains: readonly string[] = [],
+): string | undefined {
   const caller = callerHeader?.trim();
   if (caller !== undefined && /^\+?\d{2,}$/.test(caller)) return caller;
   if (caller === 'anonymous') return undefined;
   const at = fromAddress.lastIndexOf('@');
-  if (at <= 0 || kindFromAddress(fromAddress) === undefined) return undefined;
+  if (at <= 0 || kindFromAddress(fromAddress, trustedDomains) === undefined) return undefined;
   const local = fromAddress.slice(0, at);
   return /^\+?\d{2,}$/.test(local) ? local : undefined;
+}
+
+/** `+49 30 1234501`, `+49301234501` → `+49301234501`; a name without digits stays as it is. */
+function mailboxKey(value: string): string {
+  const text = value.trim();
+  if (!/\d/.test(text)) return text.toLowerCase();
+  const digits = text.replace(/\D/g, '');
+  return text.startsWith('+') ? `+${digits}` : digits;
 }
 
 /** X-Voicebox-Duration (whole seconds) → milliseconds. */
@@ -63,39 +92,66 @@ export interface Classified {
   durationMs?: number;
   /** the audio digest the signature vouches for: the played audio must hash to it */
   signedAudio?: string;
+  /** the caller's name under the signature: the only name announced for a signed message */
+  signedCallerName?: string;
   /** the mail carries voicebox's headers but no valid signature: an e-mail posing as one */
   forged?: boolean;
 }
 
+/** Whose mailbox is read, and which gateways' sender addresses are believed. */
+export interface ClassifyContext {
+  /** the mailbox number being read (E.164); a signed message left in another mailbox is an e-mail */
+  ownerMailbox?: string;
+  /** `mailbox.trustedSenderDomains`: gateway domains whose `$(phonenumber)@$(addrtype).<domain>` counts */
+  trustedSenderDomains?: readonly string[];
+}
+
 /**
  * The kind, caller and duration of a message from its headers (lower-case names → first value).
- * voicebox's own headers count only when the signature over them verifies with `key`; a mail
- * that carries them unsigned, or signed with another key, is an e-mail and its caller header is
- * ignored. A mail without them is judged by its sender address (gateways that write
- * `$(phonenumber)@voice.<domain>`).
+ * voicebox's own headers count only when the signature over them verifies with `key` and the
+ * mailbox it names is the one being read; a mail that carries them unsigned, signed with another
+ * key or for another mailbox is an e-mail and its caller header is ignored. A mail without them
+ * is judged by its sender address only when that is a trusted gateway's.
  */
 export function classifyMessage(
   get: (name: string) => string | undefined,
   fromAddress: string,
   key: Uint8Array | undefined,
+  context: ClassifyContext = {},
 ): Classified {
+  const trusted = context.trustedSenderDomains ?? [];
   const type = get('x-voicebox-type')?.trim() ?? '';
   if (type === '') {
-    const number = senderNumber(undefined, fromAddress);
-    return { kind: kindFromAddress(fromAddress) ?? 'email', ...(number ? { senderNumber: number } : {}) };
+    const number = senderNumber(undefined, fromAddress, trusted);
+    return {
+      kind: kindFromAddress(fromAddress, trusted) ?? 'email',
+      ...(number ? { senderNumber: number } : {}),
+    };
   }
-  const signedAudio = verifyVoiceFields(
+  const signature = get('x-voicebox-signature');
+  const callerName = decodeWords(get('x-voicebox-caller-name') ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const signedMailbox = get('x-voicebox-mailbox') ?? '';
+  const verified = verifyVoiceFields(
     key,
     {
       messageId: get('message-id') ?? '',
       type,
       caller: get('x-voicebox-caller') ?? '',
       duration: get('x-voicebox-duration') ?? '',
-      mailbox: get('x-voicebox-mailbox') ?? '',
+      mailbox: signedMailbox,
+      callerName,
       date: get('date') ?? '',
     },
-    get('x-voicebox-signature'),
+    signature,
   );
+  // a genuine message copied into another mailbox vouches for nothing there
+  const forThisMailbox =
+    context.ownerMailbox !== undefined &&
+    signedMailbox.trim() !== '' &&
+    mailboxKey(signedMailbox) === mailboxKey(context.ownerMailbox);
+  const signedAudio = forThisMailbox ? verified : undefined;
   if (signedAudio === undefined) {
     const claimed = KINDS.includes(type.toLowerCase() as MessageKind);
     return { kind: 'email', ...(claimed ? { forged: true } : {}) };
@@ -105,7 +161,18 @@ export function classifyMessage(
   return {
     kind: detectKind(type, ''),
     signedAudio,
+    ...(signsCallerName(signature) && callerName !== '' ? { signedCallerName: callerName } : {}),
     ...(number !== undefined ? { senderNumber: number } : {}),
     ...(duration !== undefined ? { durationMs: duration } : {}),
   };
+}
+
+/**
+ * Who the owner hears a message is from: for a signed message only what the signature covers
+ * (the caller's name, else the number; the From display name is anyone's to write), for other
+ * mail its From display name, else its address.
+ */
+export function announcedSender(c: Classified, fromName: string, fromAddress: string): string {
+  if (c.signedAudio !== undefined) return c.signedCallerName ?? c.senderNumber ?? fromAddress;
+  return fromName || fromAddress;
 }

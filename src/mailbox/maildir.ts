@@ -3,7 +3,7 @@
 import { access, chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { audioDigest, sameAudio } from '../mail/signature.js';
-import { classifyMessage, isAudio } from './kind.js';
+import { announcedSender, classifyMessage, isAudio } from './kind.js';
 import {
   decodeBody,
   decodeWords,
@@ -93,7 +93,7 @@ export class MaildirMailboxStore implements MailboxStore {
     const userDir = join(this.options.root, userDirName);
     const dir = maildirFolderPath(userDir, owner.folder ?? this.options.folder);
     const trash = maildirFolderPath(userDir, this.options.trash);
-    return new MaildirMailbox(dir, trash, this.options);
+    return new MaildirMailbox(dir, trash, this.options, owner);
   }
 }
 
@@ -102,6 +102,7 @@ class MaildirMailbox implements Mailbox {
     private readonly dir: string,
     private readonly trashDir: string,
     private readonly options: MaildirMailboxOptions,
+    private readonly owner: MailboxOwner,
   ) {}
 
   private async entries(): Promise<Entry[]> {
@@ -151,19 +152,24 @@ class MaildirMailbox implements Mailbox {
       (name) => header(headers, name),
       parseAddress(header(headers, 'from')).address,
       this.options.signingKey,
+      {
+        ...(this.owner.number !== undefined ? { ownerMailbox: this.owner.number } : {}),
+        trustedSenderDomains: this.options.trustedSenderDomains ?? [],
+      },
     );
   }
 
   private async info(entry: Entry): Promise<MessageInfo> {
     const headers = await this.headersOf(entry);
     const from = parseAddress(header(headers, 'from'));
-    const { kind, senderNumber: number, durationMs: duration } = this.classify(headers);
+    const c = this.classify(headers);
+    const { kind, senderNumber: number, durationMs: duration } = c;
     const dated = new Date(header(headers, 'date') ?? '');
     return {
       uid: entry.uid,
       kind,
       date: Number.isNaN(dated.getTime()) ? (await stat(entry.path)).mtime : dated,
-      sender: from.name || from.address,
+      sender: announcedSender(c, from.name, from.address),
       replyAddress: parseAddress(header(headers, 'reply-to')).address || from.address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: decodeWords(header(headers, 'subject') ?? ''),

@@ -13,6 +13,11 @@ export interface MailboxOwner {
   folder?: string;
   /** her own IMAP server; default: the configured host */
   imapHost?: string;
+  /**
+   * her mailbox number (E.164) as voice messages name it (X-Voicebox-Mailbox): a signed message
+   * naming another mailbox is an e-mail here. Without it no signed message is believed.
+   */
+  number?: string;
 }
 
 export type MessageKind = 'voice' | 'email' | 'fax' | 'sms';
@@ -33,11 +38,11 @@ export interface MessageInfo {
   uid: string;
   kind: MessageKind;
   date: Date;
-  /** the display name, else the address */
+  /** the display name, else the address; for a signed voice message only the signed name, else its number */
   sender: string;
   /** where a reply goes: the Reply-To address, else the From address ('' when there is none) */
   replyAddress: string;
-  /** the phone number when the sender is a phone (X-Voicebox-Caller or `$(phonenumber)@voice.domain`) */
+  /** the phone number when the sender is a phone (signed X-Voicebox-Caller, or a trusted gateway's `$(phonenumber)@voice.domain`) */
   senderNumber?: string;
   subject: string;
   durationMs?: number;
@@ -86,6 +91,11 @@ export interface MailboxFolders {
 export interface MessageTrust {
   /** the site's signing key (mail.signingKey): without it no voice header is believed */
   signingKey?: Uint8Array;
+  /**
+   * `mailbox.trustedSenderDomains`: gateways (ixi-UMS, a fax server) whose unsigned sender
+   * address `$(phonenumber)@voice.<domain>` (`fax.`, `sms.`) is believed; default none
+   */
+  trustedSenderDomains?: readonly string[];
   /** a voice message's audio larger than this is not downloaded (default 20 MiB) */
   maxAudioBytes?: number;
 }

@@ -34,6 +34,22 @@ export const PREMIUM_RANGES: Readonly<Record<string, readonly string[]>> = {
   '49': ['900', '137', '180', '190', '118'],
 };
 
+/**
+ * Short numbers that are a service, never a colleague, whatever the extension length: emergency
+ * (110, 112, 911, 999), the fire brigade and ambulance (19222), the authorities (115), EU
+ * harmonised services (116xxx) and directory enquiries billed per minute (118xx). Dialled as is
+ * through the PBX they reach the public network, not an extension.
+ */
+export const SPECIAL_SHORT_NUMBERS: readonly RegExp[] = [
+  /^11[02]$/,
+  /^911$/,
+  /^999$/,
+  /^19222$/,
+  /^115$/,
+  /^116\d{3}$/,
+  /^118\d{0,3}$/,
+];
+
 export type DialDecision =
   | { allowed: true; e164: string; class: NumberClass }
   | { allowed: false; reason: string; class?: NumberClass };
@@ -45,6 +61,7 @@ export function classOf(e164: string, location: Location): NumberClass {
   if (isInternal(e164, location)) return 'internal';
   const nationalNumber = e164.slice(1 + country.length);
   if ((PREMIUM_RANGES[country] ?? []).some((p) => nationalNumber.startsWith(p))) return 'premium';
+  if (SPECIAL_SHORT_NUMBERS.some((r) => r.test(nationalNumber))) return 'premium';
   return 'national';
 }
 
@@ -74,7 +91,9 @@ export function prefixToE164(prefix: string, location: Location): string | undef
  * class → refused; an allowed class → allowed; anything else → refused.
  */
 export function checkDial(number: string, policy: DialPolicy, location: Location): DialDecision {
-  const e164 = toE164(number, location, { outsideLine: 'without' });
+  const short = shortNumberRefusal(number, location);
+  if (short !== undefined) return short;
+  const e164 = withoutTrunkPrefix(toE164(number, location, { outsideLine: 'without' }), location);
   if (e164 === undefined) return { allowed: false, reason: 'not a phone number' };
   const cls = classOf(e164, location);
   const matching = (prefixes: readonly string[] | undefined) =>
@@ -87,6 +106,50 @@ export function checkDial(number: string, policy: DialPolicy, location: Location
   if (policy.deny.includes(cls)) return { allowed: false, reason: `${cls} numbers are denied`, class: cls };
   if (policy.allow.includes(cls)) return { allowed: true, e164, class: cls };
   return { allowed: false, reason: `${cls} numbers are not allowed`, class: cls };
+}
+
+/**
+ * `+49 0900…` / `0049 0900…`: many carriers drop the trunk 0 written after the country code and
+ * connect `+49 900…`, so the number is judged (and dialled) without it. Only for the site's own
+ * country, whose trunk prefix is known.
+ */
+function withoutTrunkPrefix(e164: string | undefined, location: Location): string | undefined {
+  if (e164 === undefined) return undefined;
+  const trunk = location.nationalPrefix ?? '0';
+  const country = countryCodeOf(e164);
+  if (trunk === '' || country !== location.countryCode) return e164;
+  let national = e164.slice(1 + country.length);
+  while (national.startsWith(trunk)) national = national.slice(trunk.length);
+  return national === '' ? undefined : `+${country}${national}`;
+}
+
+/**
+ * A number dialled without any prefix is an extension only when it has exactly the site's
+ * extension length and is no emergency, service or premium short number (`110`, `11833`):
+ * dialled as is, those leave the PBX for the public network.
+ */
+function shortNumberRefusal(number: string, location: Location): DialDecision | undefined {
+  const raw = typeof number === 'string' ? number.replace(/[\s\-./()]/g, '') : '';
+  if (!/^[0-9]+$/.test(raw)) return undefined;
+  const trunk = location.nationalPrefix ?? '0';
+  const international = location.internationalPrefix ?? '00';
+  const outside = location.outsideLinePrefix;
+  const prefixed = [trunk, international, outside].some((p) => p !== '' && raw.startsWith(p));
+  if (SPECIAL_SHORT_NUMBERS.some((r) => r.test(raw))) {
+    return {
+      allowed: false,
+      reason: 'emergency, service and premium short numbers are denied',
+      class: 'premium',
+    };
+  }
+  if (prefixed || location.extensionLength === undefined) return undefined;
+  if (raw.length < location.extensionLength) {
+    return {
+      allowed: false,
+      reason: `not an extension (extensions have ${location.extensionLength} digits)`,
+    };
+  }
+  return undefined;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 } from '../speech/index.js';
 import type {
   ActionRegistry,
+  ActionResult,
   CallEvent,
   CallInfo,
   CallMedia,
@@ -140,6 +141,12 @@ export class CallSession {
   private recordings = 0;
   /** this call's recordings, as voicebox sees them: told to `recordings` when the call is over */
   private readonly recorded: string[] = [];
+  /** recordings an action took and completed with: sent, spooled or saved */
+  private readonly usedRecordings = new Set<string>();
+  /** recordings an action failed on (or declined): what the caller said reached no one */
+  private readonly failedRecordings = new Set<string>();
+  /** the call ended on an error, not by hang-up or the flow's end: no recording of it was dropped by choice */
+  private failed = false;
   /** the node being run: where a media failure is reported */
   private current: GraphNode | undefined;
   private readonly endHooks: Array<() => Promise<void> | void> = [];
@@ -217,6 +224,7 @@ export class CallSession {
       }
       if (!this.hungUp) await this.hangup('NORMAL_CLEARING');
     } catch (e) {
+      if (!(e instanceof CallerGone || isHangup(e))) this.failed = true;
       if (!(e instanceof MediaFailure) && (e instanceof CallerGone || isHangup(e) || this.hungUp)) {
         this.log.info(
           { at: at && where(at.loc), cause: this.hangupCause || (e as { hangupCause?: string }).hangupCause },
@@ -234,10 +242,12 @@ export class CallSession {
           this.log.warn({ err: (e as Error).message }, 'cleanup after the call failed');
         }
       }
-      if (this.o.recordings && this.recorded.length > 0)
-        await this.o.recordings.callEnded(this.recorded.splice(0)).catch((e: unknown) => {
+      if (this.o.recordings && this.recorded.length > 0) {
+        const unsent = this.unsentRecordings();
+        await this.o.recordings.callEnded(this.recorded.splice(0), unsent).catch((e: unknown) => {
           this.log.warn({ err: (e as Error).message }, "the call's recordings could not be cleared");
         });
+      }
     }
   }
 
@@ -336,12 +346,33 @@ export class CallSession {
   private async invoke(action: string, args: Value[]) {
     const impl = this.o.actions.get(action);
     if (!impl) throw new ActionUnavailable(action);
-    return impl(args, {
-      call: this.call,
-      language: this.language,
-      log: this.log,
-      onCallEnd: (cleanup) => this.endHooks.push(cleanup),
-    });
+    const recordings = args.flatMap((a) => (isAudio(a) && a.localPath ? [a.localPath] : []));
+    let result: ActionResult;
+    try {
+      result = await impl(args, {
+        call: this.call,
+        language: this.language,
+        log: this.log,
+        onCallEnd: (cleanup) => this.endHooks.push(cleanup),
+      });
+    } catch (e) {
+      for (const r of recordings) this.failedRecordings.add(r);
+      throw e;
+    }
+    for (const r of recordings) ('outcome' in result ? this.failedRecordings : this.usedRecordings).add(r);
+    return result;
+  }
+
+  /**
+   * The recordings that may be the only copy of a message: an action failed on them, or the call
+   * failed while they were unused. Drafts the caller dropped (record again, cancel) are not.
+   */
+  private unsentRecordings(): Set<string> {
+    return new Set(
+      this.recorded.filter(
+        (r) => !this.usedRecordings.has(r) && (this.failed || this.failedRecordings.has(r)),
+      ),
+    );
   }
 
   private assign(variable: string, value: Value): void {
@@ -677,12 +708,15 @@ export class CallSession {
 
   private async transfer(node: GraphNode & { kind: 'transfer' }): Promise<NodeId | null> {
     const to = await this.value(node.to);
-    const number = typeof to === 'string' ? to.replace(/[^0-9+*#]/g, '') : '';
+    let number = typeof to === 'string' ? to.replace(/[^0-9+*#]/g, '') : '';
     if (!number) return node.outcomes.failed ?? node.next;
     // the admin's dial policy holds for every dial-out, also one a menu forgot to check:
-    // the `dial check` action (when the server has it) refuses and logs why; nothing is dialled
-    if (this.o.actions.has('dial check') && 'outcome' in (await this.invoke('dial check', [number]))) {
-      return node.outcomes.failed ?? node.next;
+    // the `dial check` action (when the server has it) refuses and logs why; nothing is dialled.
+    // What is dialled is the number it approved, never the string it was asked about.
+    if (this.o.actions.has('dial check')) {
+      const checked = await this.invoke('dial check', [number]);
+      if ('outcome' in checked || typeof checked.value !== 'string') return node.outcomes.failed ?? node.next;
+      number = checked.value;
     }
     const target = (this.o.dialString ?? 'user/{number}').replace('{number}', number);
     const r = await this.o.media.bridge(target);

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { open } from 'node:fs/promises';
+import { describe, expect, it, vi } from 'vitest';
 import {
   audioDigest,
   buildRawMessage,
@@ -49,6 +50,7 @@ async function fieldsOf(message: ReturnType<typeof signed>) {
     caller: get('x-voicebox-caller'),
     duration: get('x-voicebox-duration'),
     mailbox: get('x-voicebox-mailbox'),
+    callerName: get('x-voicebox-caller-name'),
     date: get('date'),
   };
   return { fields, signature: get('x-voicebox-signature') };
@@ -58,7 +60,7 @@ describe('the signature on a voice message', () => {
   it('verifies from the sent bytes with the site key and names the audio', async () => {
     const audio = randomBytes(4000);
     const { fields, signature } = await fieldsOf(signed(audio));
-    expect(signature).toMatch(/^v1; audio=[A-Za-z0-9_-]{43}; sig=[A-Za-z0-9_-]{43}$/);
+    expect(signature).toMatch(/^v2; audio=[A-Za-z0-9_-]{43}; sig=[A-Za-z0-9_-]{43}$/);
     expect(verifyVoiceFields(KEY, fields, signature)).toBe(audioDigest(audio));
   });
 
@@ -72,6 +74,7 @@ describe('the signature on a voice message', () => {
       { type: 'fax' },
       { messageId: '<voicebox.rec-2@example.com>' },
       { mailbox: '+49301234502' },
+      { callerName: 'Der Chef' },
     ]) {
       expect(verifyVoiceFields(KEY, { ...fields, ...change }, signature)).toBeUndefined();
     }
@@ -140,6 +143,36 @@ describe('the site key', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(await loadSigningKey({ file })).toEqual(a);
     expect(readFileSync(file, 'utf8').trim()).toBe(a.toString('hex'));
+  });
+
+  it('a new key is on the disk before it has its name, and its folder entry after', async () => {
+    const dir = join(scratch(), 'state');
+    const file = join(dir, 'voicebox-signing.key');
+    // FileHandle is not exported: its prototype from a handle of our own
+    const probe = await open(join(scratch(), 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const synced = vi.spyOn(proto, 'sync');
+    try {
+      await loadSigningKey({ file });
+      // the key file's data, then the folder's entry for it
+      expect(synced.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      synced.mockRestore();
+    }
+  });
+
+  it('an empty or short key file (a power cut before it reached the disk): the error names the file and what to do', async () => {
+    for (const content of ['', 'abc1\n']) {
+      const file = join(scratch(), 'voicebox-signing.key');
+      writeFileSync(file, content, { mode: 0o600 });
+      const failure = await loadSigningKey({ file }).catch((e: unknown) => e as Error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toContain(file);
+      expect((failure as Error).message).toMatch(/Restore it from a backup/);
+      expect((failure as Error).message).toMatch(/mail\.signingKey/);
+      expect((failure as Error).message).not.toContain('abc1');
+    }
   });
 
   it('a configured key wins over the file', async () => {

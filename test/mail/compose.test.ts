@@ -59,6 +59,7 @@ describe('voice message', () => {
       'X-Voicebox-Caller': '+49301234102',
       'X-Voicebox-Duration': '12',
       'X-Voicebox-Mailbox': '+49301234501',
+      'X-Voicebox-Caller-Name': 'Bob Berger',
     });
     expect(m.attachments).toEqual([
       { filename: 'voicemail-20200310-152105-49301234102.wav', path: wavPath, contentType: 'audio/wav' },

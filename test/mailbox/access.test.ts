@@ -155,19 +155,22 @@ describe('access modes', () => {
 });
 
 describe('kinds', () => {
-  it('X-Voicebox-Type first, then the sender’s subdomain', () => {
+  it('X-Voicebox-Type first, then the sender’s subdomain under a trusted gateway domain', () => {
+    const trusted = ['example.com'];
     expect(detectKind('voice', 'carol@example.com')).toBe('voice');
-    expect(detectKind(undefined, '+4930555@voice.example.com')).toBe('voice');
-    expect(detectKind(undefined, '+4930555@fax.example.com')).toBe('fax');
+    expect(detectKind(undefined, '+4930555@voice.example.com', trusted)).toBe('voice');
+    expect(detectKind(undefined, '+4930555@fax.example.com', trusted)).toBe('fax');
+    expect(detectKind(undefined, '+4930555@voice.example.com')).toBe('email');
     expect(detectKind('sms', 'x@example.com')).toBe('sms');
-    expect(detectKind('welcome', '+4930555@voice.example.com')).toBe('email');
-    expect(detectKind(undefined, 'carol@example.com')).toBe('email');
+    expect(detectKind('welcome', '+4930555@voice.example.com', trusted)).toBe('email');
+    expect(detectKind(undefined, 'carol@example.com', trusted)).toBe('email');
   });
 
-  it('the sender number from X-Voicebox-Caller or a phone address', () => {
+  it('the sender number from X-Voicebox-Caller or a trusted gateway’s phone address', () => {
     expect(senderNumber('+49301234102', 'x@voice.example.com')).toBe('+49301234102');
-    expect(senderNumber('anonymous', 'anonymous@voice.example.com')).toBeUndefined();
-    expect(senderNumber(undefined, '+4930555@fax.example.com')).toBe('+4930555');
+    expect(senderNumber('anonymous', 'anonymous@voice.example.com', ['example.com'])).toBeUndefined();
+    expect(senderNumber(undefined, '+4930555@fax.example.com', ['example.com'])).toBe('+4930555');
+    expect(senderNumber(undefined, '+4930555@fax.example.com')).toBeUndefined();
     expect(senderNumber(undefined, '4930555@example.com')).toBeUndefined();
   });
 });

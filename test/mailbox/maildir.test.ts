@@ -34,7 +34,7 @@ const scratch = (): string => {
   return root;
 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const alice = { mailbox: 'alice', email: 'alice@example.com' };
+const alice = { mailbox: 'alice', email: 'alice@example.com', number: '+49301234501' };
 /** the site's key, as mail.signingKey or voicebox-signing.key holds it */
 const KEY = Buffer.alloc(32, 7);
 
@@ -96,6 +96,8 @@ const store = (root: string, o: Partial<MaildirMailboxOptions> = {}): MaildirMai
     trash: 'Deleted Voice Messages',
     deleteMode: 'trash',
     signingKey: KEY,
+    // the site's own fax and SMS gateway writes $(phonenumber)@fax.example.com
+    trustedSenderDomains: ['example.com'],
     ...o,
   });
 
@@ -295,6 +297,43 @@ describe('voice messages voicebox did not write', () => {
     expect(await mailbox.summary()).toMatchObject({ newVoice: 0, newEmail: 1 });
     expect(await mailbox.text(mail!.uid)).toEqual(['Rufen Sie bitte sofort zurück.']);
     await expect(mailbox.voiceAudio(mail!.uid, join(root, 'play'))).rejects.toBeInstanceOf(MessageNotFound);
+  });
+
+  it("a genuine message re-sent into a colleague's mailbox is an e-mail there: no caller, not played", async () => {
+    const root = scratch();
+    // signed for alice's mailbox +49301234501, delivered into bert's Maildir
+    await deliverVoice(root, randomBytes(3000), '2026-03-02T10:00:00Z');
+    const bert = await store(root).open({ ...alice, number: '+49301234502' });
+    const [mail] = await bert.list('newest_first');
+    expect(mail).toMatchObject({ kind: 'email' });
+    expect(mail).not.toHaveProperty('senderNumber');
+    expect(await bert.summary()).toMatchObject({ newVoice: 0, newEmail: 1 });
+    await expect(bert.voiceAudio(mail!.uid, join(root, 'play'))).rejects.toBeInstanceOf(MessageNotFound);
+    // in alice's own mailbox it is her voice message, announced with its signed name
+    const [own] = await (await store(root).open(alice)).list('newest_first');
+    expect(own).toMatchObject({ kind: 'voice', sender: 'Bob Berger', senderNumber: '+49301234102' });
+  });
+
+  it('an outside gateway address is an e-mail unless its domain is trusted', async () => {
+    const root = scratch();
+    await deliver(
+      root,
+      plainMail(
+        'Hotline',
+        'Mon, 02 Mar 2026 13:00:00 +0000',
+        'call',
+        '"Hotline" <+4990012345678@voice.attacker.example>',
+      ),
+    );
+    const [mail] = await (await store(root).open(alice)).list('newest_first');
+    expect(mail).toMatchObject({ kind: 'email', sender: 'Hotline' });
+    expect(mail).not.toHaveProperty('senderNumber');
+    const untrusted = await store(root, { trustedSenderDomains: [] }).open(alice);
+    await deliver(
+      root,
+      plainMail('Fax', 'Mon, 02 Mar 2026 14:00:00 +0000', 'p1', '<+4930555@fax.example.com>'),
+    );
+    expect(await untrusted.summary()).toMatchObject({ newFax: 0, newEmail: 2 });
   });
 
   it('a message signed with another key is an e-mail; with the right key a voice message', async () => {

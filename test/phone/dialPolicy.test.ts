@@ -84,3 +84,48 @@ describe('prefix lists', () => {
     expect(classOf('+4990012345', { ...berlin, countryCode: '43', areaCode: '1' })).toBe('international');
   });
 });
+
+describe('numbers written to slip past the policy', () => {
+  it.each([
+    ['+490900123456', '+49900123456'],
+    ['+49 0900 123456', '+49900123456'],
+    ['004909001234567', '+499001234567'],
+    ['+49 0 118 33', '+4911833'],
+  ])('%s: the trunk 0 after the country code is dropped, so it is premium and refused', (number, e164) => {
+    expect(checkDial(number, DEFAULT_DIAL_POLICY, berlin)).toMatchObject({
+      allowed: false,
+      class: 'premium',
+    });
+    expect(checkDial(number, { allow: ['premium'], deny: [] }, berlin)).toEqual({
+      allowed: true,
+      class: 'premium',
+      e164,
+    });
+  });
+
+  it('a colleague written with the trunk 0 after the country code is still the colleague', () => {
+    expect(checkDial('+49 030 1234501', DEFAULT_DIAL_POLICY, berlin)).toEqual({
+      allowed: true,
+      class: 'internal',
+      e164: '+49301234501',
+    });
+  });
+
+  it.each(['110', '112', '115', '116117', '11833', '118', '19222'])(
+    '%s is an emergency, service or premium short number, never an extension',
+    (number) => {
+      const decision = checkDial(number, DEFAULT_DIAL_POLICY, berlin);
+      expect(decision).toMatchObject({ allowed: false, class: 'premium' });
+      expect(decision.allowed ? '' : decision.reason).toMatch(/short numbers are denied/);
+      // even where the extensions are as long as the short number
+      expect(
+        checkDial(number, DEFAULT_DIAL_POLICY, { ...berlin, extensionLength: number.length }).allowed,
+      ).toBe(false);
+    },
+  );
+
+  it('an extension has exactly the site extension length: shorter is refused', () => {
+    expect(checkDial('50', DEFAULT_DIAL_POLICY, berlin)).toMatchObject({ allowed: false });
+    expect(checkDial('501', DEFAULT_DIAL_POLICY, berlin)).toMatchObject({ allowed: true, class: 'internal' });
+  });
+});

@@ -190,8 +190,14 @@ describe('every dial-out', () => {
       };
       expect(await dial('09001234567')).toEqual([]);
       expect(await dial('0044207123456')).toEqual([]);
-      expect(lines.filter((l) => l.msg === 'dial refused by the dial policy')).toHaveLength(2);
-      expect(await dial('0309876543')).toEqual(['user/0309876543']);
+      // the trunk 0 after the country code (carriers drop it: premium) and short service numbers
+      expect(await dial('004909001234567')).toEqual([]);
+      expect(await dial('11833')).toEqual([]);
+      expect(await dial('110')).toEqual([]);
+      expect(lines.filter((l) => l.msg === 'dial refused by the dial policy')).toHaveLength(5);
+      // what is dialled is the number the policy approved, not the digits typed
+      expect(await dial('0309876543')).toEqual(['user/+49309876543']);
+      expect(await dial('501')).toEqual(['user/+49301234501']);
     } finally {
       await server.close();
       await sim.close();

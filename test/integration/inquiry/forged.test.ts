@@ -42,12 +42,17 @@ function wav(ms: number, fill = 0): Buffer {
 }
 
 /** a voice message as voicebox sends it, signed with the site's key over `signedAudio` */
-async function voiceMessage(caller: string, audio: Buffer, signedAudio = audio): Promise<Buffer> {
+async function voiceMessage(
+  caller: string,
+  audio: Buffer,
+  signedAudio = audio,
+  mailbox = '+49301234506',
+): Promise<Buffer> {
   const path = join(scratch, `${randomBytes(4).toString('hex')}.wav`);
   writeFileSync(path, audio);
   const message = composeVoiceMessage({
     to: { email: 'erin@example.com', name: 'Erin Engel', language: 'de' },
-    mailbox: '+49301234506',
+    mailbox,
     caller: { number: caller, name: 'Bob Berger' },
     recordedAt: new Date(),
     durationMs: 2000,
@@ -124,7 +129,8 @@ async function erinListens(folder: string, then: (c: ScriptedCaller) => Scripted
     directory: labDirectory(lab),
     transport: smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 }),
     welcome: { enabled: false },
-    mailboxes: labMailboxStore(lab, { folder, signingKey: KEY }),
+    // the site's own gateway writes $(phonenumber)@voice.example.com; no other domain is believed
+    mailboxes: labMailboxStore(lab, { folder, signingKey: KEY, trustedSenderDomains: ['example.com'] }),
     signingKey: KEY,
     log: capture(lines),
   });
@@ -186,6 +192,35 @@ describe('a forged voice message in the lab Dovecot', () => {
     expect(r.said).toContain('Bitte rufen Sie sofort zurueck.');
     expect(r.played).toEqual([]);
     expect(r.said).not.toContain('de:connecting');
+    expect(r.dialled).toEqual([]);
+  });
+
+  it('a gateway-style sender under a domain nobody trusted is an e-mail: no voice message, nothing dialled', async () => {
+    const folder = await folderWith(
+      outsideMail({ from: '"Bob Berger" <+4930123456@voice.attacker.example>', headers: [] }),
+    );
+    const r = await erinListens(folder, (c) =>
+      c
+        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
+        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
+    );
+    expect(r.said).toContain('de:you_have_voice(null,null)');
+    expect(r.said).toContain('de:you_have_email(eins,null)');
+    expect(r.played).toEqual([]);
+    expect(r.said).not.toContain('de:connecting');
+    expect(r.dialled).toEqual([]);
+  });
+
+  it('a voice message voicebox signed for another mailbox, re-sent to erin: an e-mail, nothing played or dialled', async () => {
+    const folder = await folderWith(await voiceMessage('+49301234102', wav(1000), wav(1000), '+49301234501'));
+    const r = await erinListens(folder, (c) =>
+      c
+        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
+        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
+    );
+    expect(r.said).toContain('de:you_have_voice(null,null)');
+    expect(r.said).toContain('de:you_have_email(eins,null)');
+    expect(r.played).toEqual([]);
     expect(r.dialled).toEqual([]);
   });
 

@@ -26,7 +26,13 @@ const wavPath = join(scratch, 'recording.wav');
 writeFileSync(wavPath, wav);
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-const alice: MailboxOwner = { mailbox: 'alice', email: 'alice@example.com', folder: FOLDER };
+const alice: MailboxOwner = {
+  mailbox: 'alice',
+  email: 'alice@example.com',
+  folder: FOLDER,
+  // the mailbox number voice messages are signed for
+  number: '+49301234501',
+};
 const asAlice = (): ImapFlow => imapClient(lab, 'alice', 'alicepw');
 
 function options(overrides: Partial<ImapMailboxOptions> = {}): ImapMailboxOptions {

@@ -10,19 +10,24 @@ import { imapClient, labMailboxStore, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
 const tag = `summary-${Date.now()}`;
-const wang = { mailbox: 'wang', email: 'wang@example.com' };
+const wang = { mailbox: 'wang', email: 'wang@example.com', number: '+49301234505' };
 const KEY = randomBytes(32);
-const store = labMailboxStore(lab, { deleteMode: 'expunge', signingKey: KEY });
+const store = labMailboxStore(lab, {
+  deleteMode: 'expunge',
+  signingKey: KEY,
+  // the gateway that writes +4930…@fax.example.com
+  trustedSenderDomains: ['example.com'],
+});
 
-/** a message of `kind` as voicebox signs it; `signed: false` is an outside mail with the same header */
-const raw = (from: string, kind: string | undefined, n: number, signed = true) => {
+/** a message of `kind` as voicebox signs it for `mailbox`; `signed: false` is an outside mail with the same header */
+const raw = (from: string, kind: string | undefined, n: number, signed = true, mailbox = wang.number) => {
   const date = `${new Date().toUTCString().replace('GMT', '+0000')}`;
   const messageId = `<${tag}-${n}@example.com>`;
-  const fields = { messageId, type: kind ?? '', caller: '', duration: '', mailbox: '', date };
+  const fields = { messageId, type: kind ?? '', caller: '', duration: '', mailbox, date };
   return [
     `From: ${from}`,
     'To: wang@example.com',
-    ...(kind ? [`X-Voicebox-Type: ${kind}`] : []),
+    ...(kind ? [`X-Voicebox-Type: ${kind}`, `X-Voicebox-Mailbox: ${mailbox}`] : []),
     ...(kind && signed
       ? [`X-Voicebox-Signature: ${signVoiceFields(KEY, fields, audioDigest(Buffer.alloc(0)))}`]
       : []),
@@ -71,16 +76,19 @@ describe('summary over calls, as the store changes', () => {
       await imap.append('INBOX', raw('Alice <alice@example.com>', undefined, 5));
       // from outside, claiming to be a voice message: an e-mail
       await imap.append('INBOX', raw('+4930555@voice.example.com', 'voice', 7, false));
+      // a look-alike of the trusted gateway, and a genuine message signed for another mailbox: e-mails
+      await imap.append('INBOX', raw('+4930666@voice.example.com.attacker.net', undefined, 8));
+      await imap.append('INBOX', raw('+4930777@voice.example.com', 'voice', 9, true, '+49301234506'));
     });
     const after = await summary();
     expect(diff(before, after)).toEqual({
       newVoice: 2,
       oldVoice: 0,
-      newEmail: 2,
+      newEmail: 4,
       oldEmail: 0,
       newFax: 1,
       newSms: 1,
-      total: 6,
+      total: 8,
     });
     // one voice message heard and one deleted elsewhere, one more voice message arrives
     await wangImap(async (imap) => {
@@ -94,11 +102,11 @@ describe('summary over calls, as the store changes', () => {
     expect(diff(before, await summary())).toEqual({
       newVoice: 1,
       oldVoice: 1,
-      newEmail: 2,
+      newEmail: 4,
       oldEmail: 0,
       newFax: 1,
       newSms: 1,
-      total: 6,
+      total: 8,
     });
   });
 });

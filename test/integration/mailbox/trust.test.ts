@@ -18,7 +18,7 @@ import { imapClient, labMailboxStore, withImap } from '../lab/support.js';
 const lab = inject('lab');
 const KEY = randomBytes(32);
 const FOLDER = `VoiceboxTrust-${Date.now()}`;
-const erin = { mailbox: 'erin', email: 'erin@example.com', folder: FOLDER };
+const erin = { mailbox: 'erin', email: 'erin@example.com', folder: FOLDER, number: '+49301234506' };
 const scratch = mkdtempSync(join(tmpdir(), 'voicebox-trust-'));
 const subjects = { voice: '', big: '' };
 
