@@ -163,13 +163,9 @@ describe('voicebox serve', () => {
     const fresh = file('recordings/c2-1.wav', 60_000);
     const oldInbox = inbox('c3', IN_USE_MS + HOUR);
     serve = await startServe({ media });
-    expect(serve.log).toContainEqual(
-      expect.objectContaining({
-        msg: 'media sweep: old recordings and downloads removed',
-        recordings: 1,
-        inboxes: 1,
-      }),
-    );
+    // stderr (the log) and stdout (the ready line) are two pipes: wait for the line itself
+    const swept = await serve.logged((l) => l.msg === 'media sweep: old recordings and downloads removed');
+    expect(swept).toEqual(expect.objectContaining({ recordings: 1, inboxes: 1 }));
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(oldInbox)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
