@@ -1,40 +1,14 @@
 // The spool tells when a message is delivered (its sent marker written), so that what it was
 // composed from — the caller's recording — can go: not before, and also after a restart that
 // finds a message delivered by the process before.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeVoiceMessage, MailSpool, spoolFileName, voiceMessageId } from '../../src/mail/index.js';
+import { MailSpool, spoolFileName } from '../../src/mail/index.js';
 import type { RawMessage } from '../../src/mail/index.js';
+import { cleanUpSpools, scratch, trackSpool, voiceMessage } from './spool-support.js';
 
-const roots: string[] = [];
-const spools: MailSpool[] = [];
-afterEach(async () => {
-  await Promise.all(spools.splice(0).map((s) => s.stop()));
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
-function scratch(): { dir: string; wav: string } {
-  const root = mkdtempSync(join(tmpdir(), 'voicebox-spool-'));
-  roots.push(root);
-  const wav = join(root, 'recording.wav');
-  writeFileSync(wav, Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt recorded audio'));
-  return { dir: join(root, 'spool'), wav };
-}
-
-const message = (wav: string, id: string) =>
-  composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language: 'de' },
-    mailbox: '+49301234501',
-    caller: { number: '+49301234102', name: 'Bob Berger' },
-    recordedAt: new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
-    durationMs: 3_000,
-    wav: { path: wav },
-    domain: 'example.com',
-    timeZone: 'Europe/Berlin',
-    messageId: voiceMessageId(id, 'example.com'),
-  });
+afterEach(cleanUpSpools);
 
 describe('the spool says when a message is delivered', () => {
   it('only after the server took it and the sent marker is written', async () => {
@@ -50,9 +24,9 @@ describe('the spool says when a message is delivered', () => {
       onDelivered: (id) =>
         void delivered.push({ id, marker: existsSync(join(dir, 'sent', spoolFileName(id))) }),
     });
-    spools.push(spool);
+    trackSpool(spool);
     await spool.start();
-    await spool.enqueue(message(wav, 'call-1'), 'call-1');
+    await spool.enqueue(voiceMessage(wav, 'call-1'), 'call-1');
     await spool.flush();
     expect(delivered).toEqual([]);
     expect(spool.holds('call-1')).toBe(true);
@@ -66,7 +40,7 @@ describe('the spool says when a message is delivered', () => {
     const { dir, wav } = scratch();
     const first = new MailSpool({ dir, send: async () => {} });
     await first.stop();
-    await first.enqueue(message(wav, 'call-2'), 'call-2'); // stopped: not sent yet
+    await first.enqueue(voiceMessage(wav, 'call-2'), 'call-2'); // stopped: not sent yet
     // the process before had delivered it and written the marker, then stopped
     mkdirSync(join(dir, 'sent'), { recursive: true });
     writeFileSync(
@@ -75,7 +49,7 @@ describe('the spool says when a message is delivered', () => {
     );
     const delivered: string[] = [];
     const again = new MailSpool({ dir, send: async () => {}, onDelivered: (id) => void delivered.push(id) });
-    spools.push(again);
+    trackSpool(again);
     await again.start();
     expect(delivered).toEqual(['call-2']);
   });
@@ -91,9 +65,9 @@ describe('the spool says when a message is delivered', () => {
         throw new Error('EACCES');
       },
     });
-    spools.push(spool);
+    trackSpool(spool);
     await spool.start();
-    await spool.enqueue(message(wav, 'call-3'), 'call-3');
+    await spool.enqueue(voiceMessage(wav, 'call-3'), 'call-3');
     await spool.flush();
     expect(spool.pending()).toEqual([]);
     expect(warnings).toContain('mail spool: the step after delivery failed');

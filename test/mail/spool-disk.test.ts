@@ -1,47 +1,25 @@
 // The spool when the disk or the process lets it down: a full disk while a message is saved, a
 // crash right after the server took a message, and the same bytes on every attempt.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeVoiceMessage, MailSpool, MailSpoolError, voiceMessageId } from '../../src/mail/index.js';
+import { MailSpool, MailSpoolError } from '../../src/mail/index.js';
 import type { MailLogger, MailSpoolOptions, RawMessage, SpoolFileSystem } from '../../src/mail/index.js';
+import { cleanUpSpools, scratch, trackSpool, voiceMessage } from './spool-support.js';
 
-const roots: string[] = [];
-const spools: MailSpool[] = [];
-afterEach(async () => {
-  await Promise.all(spools.splice(0).map((s) => s.stop()));
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
+afterEach(cleanUpSpools);
 
-function scratch(): { dir: string; wav: string } {
-  const root = mkdtempSync(join(tmpdir(), 'voicebox-spool-disk-'));
-  roots.push(root);
-  const wav = join(root, 'recording.wav');
-  writeFileSync(wav, Buffer.alloc(64 * 1024, 7)); // big enough that a half-written entry shows
-  return { dir: join(root, 'spool'), wav };
-}
-
-const voiceMessage = (wav: string, recordingId: string) =>
-  composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language: 'en' },
-    mailbox: '+49301234501',
-    caller: { number: '+49301234102', name: 'Bob Berger' },
-    recordedAt: new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
-    durationMs: 3_000,
-    wav: { path: wav },
-    domain: 'example.com',
-    timeZone: 'Europe/Berlin',
-    messageId: voiceMessageId(recordingId, 'example.com'),
-  });
+// big enough that a half-written entry shows
+const bigRecording = (): ReturnType<typeof scratch> => scratch(Buffer.alloc(64 * 1024, 7));
+const englishMessage = (wav: string, recordingId: string) => voiceMessage(wav, recordingId, 'en');
 
 function spool(options: MailSpoolOptions): MailSpool {
   const s = new MailSpool(options);
-  spools.push(s);
+  trackSpool(s);
   return s;
 }
 
@@ -83,7 +61,7 @@ function disk(): { fs: Partial<SpoolFileSystem>; full: (on: boolean) => void } {
 
 describe('MailSpool on a full disk', () => {
   it('enqueue rejects ("could not be saved"), the partial file is gone at once, and it works again once there is space', async () => {
-    const { dir, wav } = scratch();
+    const { dir, wav } = bigRecording();
     const d = disk();
     const sent: RawMessage[] = [];
     const { lines, log } = logger();
@@ -92,7 +70,7 @@ describe('MailSpool on a full disk', () => {
 
     d.full(true);
     const error: unknown = await s
-      .enqueue(voiceMessage(wav, 'rec-full'), 'rec-full')
+      .enqueue(englishMessage(wav, 'rec-full'), 'rec-full')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MailSpoolError);
     expect(String(error)).toMatch(/rec-full could not be saved in the spool: ENOSPC/);
@@ -104,14 +82,14 @@ describe('MailSpool on a full disk', () => {
     );
 
     d.full(false);
-    await s.enqueue(voiceMessage(wav, 'rec-full'), 'rec-full');
+    await s.enqueue(englishMessage(wav, 'rec-full'), 'rec-full');
     await s.flush();
     expect(sent.map((m) => m.id)).toEqual(['rec-full']);
     expect(entries(dir)).toEqual([]);
   });
 
   it('a disk that fills up after enqueue: the failed attempt and the sent marker leave no partial files either', async () => {
-    const { dir, wav } = scratch();
+    const { dir, wav } = bigRecording();
     const d = disk();
     let calls = 0;
     const s = spool({
@@ -123,7 +101,7 @@ describe('MailSpool on a full disk', () => {
       retry: noRetry,
       fs: d.fs,
     });
-    await s.enqueue(voiceMessage(wav, 'rec-fill'), 'rec-fill');
+    await s.enqueue(englishMessage(wav, 'rec-fill'), 'rec-fill');
     d.full(true);
     await s.flush(); // fails: the attempt count cannot be written
     expect(tmpFiles(dir)).toEqual([]);
@@ -165,7 +143,7 @@ describe('MailSpool and the moment the server takes a message', () => {
   }
 
   it('a crash at the first turn after the 250 does not send the message again on the next start', async () => {
-    const { dir, wav } = scratch();
+    const { dir, wav } = bigRecording();
     expect(await crashRightAfter250(dir, wav, 'rec-crash')).toBe('SIGKILL');
     expect(entries(dir)).toEqual(['rec-crash.json']); // the entry was not removed yet
 
@@ -182,14 +160,14 @@ describe('MailSpool and the moment the server takes a message', () => {
   }, 20_000);
 
   it('every attempt, also after a restart, carries the same bytes and Message-ID, so a receiver can drop repeats', async () => {
-    const { dir, wav } = scratch();
+    const { dir, wav } = bigRecording();
     const attempts: RawMessage[] = [];
     const failing = async (m: RawMessage) => {
       attempts.push(m);
       throw new Error('Timeout');
     };
     const first = spool({ dir, send: failing, retry: noRetry });
-    await first.enqueue(voiceMessage(wav, 'rec-same'), 'rec-same');
+    await first.enqueue(englishMessage(wav, 'rec-same'), 'rec-same');
     await first.flush();
     await first.flush();
     await first.stop();

@@ -1,44 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { simpleParser } from 'mailparser';
-import {
-  backoffMs,
-  composeVoiceMessage,
-  MailSpool,
-  spoolFileName,
-  voiceMessageId,
-} from '../../src/mail/index.js';
+import { backoffMs, MailSpool, spoolFileName } from '../../src/mail/index.js';
 import type { MailLogger, MailSpoolOptions, RawMessage } from '../../src/mail/index.js';
+import { cleanUpSpools, scratch, trackSpool, voiceMessage } from './spool-support.js';
 
-const roots: string[] = [];
-const spools: MailSpool[] = [];
-afterEach(async () => {
-  await Promise.all(spools.splice(0).map((s) => s.stop()));
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-
-function scratch(): { dir: string; wav: string } {
-  const root = mkdtempSync(join(tmpdir(), 'voicebox-spool-'));
-  roots.push(root);
-  const wav = join(root, 'recording.wav');
-  writeFileSync(wav, Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt recorded audio'));
-  return { dir: join(root, 'spool'), wav };
-}
-
-const voiceMessage = (wav: string, recordingId: string) =>
-  composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language: 'de' },
-    mailbox: '+49301234501',
-    caller: { number: '+49301234102', name: 'Bob Berger' },
-    recordedAt: new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
-    durationMs: 3_000,
-    wav: { path: wav },
-    domain: 'example.com',
-    timeZone: 'Europe/Berlin',
-    messageId: voiceMessageId(recordingId, 'example.com'),
-  });
+afterEach(cleanUpSpools);
 
 /** A send that records what it got and fails the first `failures` calls. */
 function recorder(failures = 0) {
@@ -67,7 +35,7 @@ const noRetry = { firstMs: 3_600_000, maxMs: 3_600_000, factor: 2 };
 
 function spool(options: MailSpoolOptions): MailSpool {
   const s = new MailSpool(options);
-  spools.push(s);
+  trackSpool(s);
   return s;
 }
 
