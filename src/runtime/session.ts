@@ -2,7 +2,7 @@
 // collect digits, record and bridge, and calls the business actions. A hang-up ends
 // every wait at once; an error anywhere ends this call politely and no other.
 import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type {
   Bundle,
   FlowGraph,
@@ -701,7 +701,13 @@ export class CallSession {
       await unlink(local).catch(() => undefined);
       return node.outcomes.empty ?? node.next;
     }
-    const audio: Audio = { kind: 'audio', freeswitchPath: r.file, localPath: local, ms };
+    const audio: Audio = {
+      kind: 'audio',
+      freeswitchPath: r.file,
+      localPath: local,
+      ms,
+      id: basename(local, '.wav'),
+    };
     this.vars.set(node.variable, audio);
     return node.next;
   }

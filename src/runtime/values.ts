@@ -6,6 +6,8 @@ export interface Audio {
   readonly kind: 'audio';
   readonly freeswitchPath: string;
   readonly localPath?: string;
+  /** a caller's recording: its id, which the message made from it is spooled under */
+  readonly id?: string;
   /** length, when known */
   readonly ms?: number;
 }
