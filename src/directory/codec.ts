@@ -1,6 +1,6 @@
 // The user-data codec: per-user settings as multi-valued KEY=VALUE strings in one directory
-// attribute (A3). Our own keys are documented in README.md; ixi-UMS's keys (seed manual §5.3.5)
-// are read so a site can migrate. Pure: no I/O.
+// attribute (A3). Our own keys are documented in README.md; ixi-UMS's keys
+// (the ixi-UMS Voice-Mail Server manual §5.3.5) are read so a site can migrate. Pure: no I/O.
 import type { ProfileSettings, UserSettings } from './types.js';
 
 export interface DecodedUserData {
@@ -19,9 +19,10 @@ const COUNT = /^\d{1,9}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const DIGITS = /^\d{1,32}$/;
 
-/** ixi-UMS's IXI-UMSMobileLevel → our access mode. The manual (§5.3.2) names three modes but not
- * their letters: `M` (the value of the manual's default data set, "Mobile" = remote inquiry) and
- * `N` are inferred, not documented. Other letters stay unmapped (kept, access = system default). */
+/** ixi-UMS's IXI-UMSMobileLevel → our access mode. The ixi-UMS Voice-Mail Server manual §5.3.2
+ * names three modes but not their letters: `M` (the value of the manual's default data set,
+ * "Mobile" = remote inquiry) and `N` are inferred, not documented. Other letters stay unmapped
+ * (kept, access = system default). */
 const IXI_LEVEL: Record<string, UserSettings['access']> = { N: 'none', M: 'messages' };
 
 type Field =

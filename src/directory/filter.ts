@@ -23,7 +23,7 @@ export function escapeFilterValue(value: string): string {
 const asGiven = (f: string): string => f;
 const PLACEHOLDERS: Record<string, (format: string) => string> = {
   NUMBER: asGiven,
-  // ixi-UMS's names (seed §4.2.3): UMS without white space, UMS_WHTSPC as given (canonical has spaces)
+  // ixi-UMS's names (the ixi-UMS Voice-Mail Server manual §4.2.3): UMS without white space, UMS_WHTSPC as given (canonical has spaces)
   UMS: (f) => f.replace(/\s+/g, ''),
   UMS_WHTSPC: asGiven,
 };

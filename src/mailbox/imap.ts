@@ -1,6 +1,6 @@
-// The owner's messages on an IMAP server (imapflow), in every access mode of R8 / seed manual
-// §1.3, §4.3: administrative (master-user login, RFC 2342 "Other Users" namespace, full-path
-// template), individual (her own password, stored encrypted) or both.
+// The owner's messages on an IMAP server (imapflow), in every access mode of R8 / the ixi-UMS
+// Voice-Mail Server manual §1.3, §4.3: administrative (master-user login, RFC 2342 "Other Users"
+// namespace, full-path template), individual (her own password, stored encrypted) or both.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, chmod, mkdir, rename, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import type { ESearchResult, FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
-import { sameAudio } from '../mail/signature.js';
+import { sameAudio } from '../mail/index.js';
 import { announcedSender, classifyMessage, isAudio, KIND_HEADERS } from './kind.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';

@@ -1,7 +1,7 @@
 // Voice, fax, SMS or e-mail: by voicebox's own signed headers, else by the sender address
-// template (`$(phonenumber)@$(addrtype).<domain>`, seed manual §4.1.3) of a gateway the admin
-// trusts. Pure.
-import { signsCallerName, verifyVoiceFields } from '../mail/signature.js';
+// template (`$(phonenumber)@$(addrtype).<domain>`, the ixi-UMS Voice-Mail Server manual §4.1.3)
+// of a gateway the admin trusts. Pure.
+import { signsCallerName, verifyVoiceFields } from '../mail/index.js';
 import { decodeWords } from './mime.js';
 import type { MessageKind } from './types.js';
 

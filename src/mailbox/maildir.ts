@@ -2,7 +2,7 @@
 // Dovecot reads): `<root>/<user>/{new,cur,tmp}`, subfolders Maildir++ style (`.INBOX.Voice`).
 import { access, chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { audioDigest, sameAudio } from '../mail/signature.js';
+import { audioDigest, sameAudio } from '../mail/index.js';
 import { announcedSender, classifyMessage, isAudio } from './kind.js';
 import {
   decodeBody,

@@ -1,4 +1,5 @@
-// Login names, mailbox paths and IMAP hosts built from the admin's templates (seed manual §4.3).
+// Login names, mailbox paths and IMAP hosts built from the admin's templates
+// (the ixi-UMS Voice-Mail Server manual §4.3).
 import type { MailboxOwner } from './types.js';
 
 const loginOf = (owner: MailboxOwner): string => owner.login ?? owner.mailbox;
@@ -28,8 +29,9 @@ const HOST =
 
 /**
  * The IMAP host from a directory attribute (homeMDB, msExchHomeServerName, mailHost, ...) by a
- * search-and-replace rule (§4.3.1 "Try to read IMAP host from LDAP"). Undefined when the rule
- * does not match or gives no host name, so the caller falls back to the configured host.
+ * search-and-replace rule (the ixi-UMS Voice-Mail Server manual §4.3.1 "Try to read IMAP host from
+ * LDAP"). Undefined when the rule does not match or gives no host name, so the caller falls back to
+ * the configured host.
  */
 export function imapHostFromAttribute(value: string | undefined, rule: HostRewriteRule): string | undefined {
   if (value === undefined) return undefined;

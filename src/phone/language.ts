@@ -1,4 +1,4 @@
-import type { LanguageRules } from '../graph/types.js';
+import type { LanguageRules } from '../graph/index.js';
 import { isE164 } from './number.js';
 
 /** "+49", "+49 30", "49" → "+49", "+4930"; "" for a prefix that names no digits (it would match everyone). */
@@ -8,9 +8,9 @@ function normalizedPrefix(prefix: string): string {
 }
 
 /**
- * The language to greet a caller in by her number (ixi-UMS §4.1.4): the longest
- * `by caller` prefix that matches, else `otherwise`; a caller without a usable number
- * (anonymous, withheld, not E.164) gets the company's `default`.
+ * The language to greet a caller in by her number (the ixi-UMS Voice-Mail Server manual
+ * §4.1.4): the longest `by caller` prefix that matches, else `otherwise`; a caller without a
+ * usable number (anonymous, withheld, not E.164) gets the company's `default`.
  *
  * @example languageForCaller('+33123456789', rules) // 'en' (otherwise)
  * @example languageForCaller(undefined, rules)      // 'de' (default)

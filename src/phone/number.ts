@@ -1,8 +1,8 @@
 import { COUNTRY_CALLING_CODES } from './countryCodes.js';
 
 /**
- * Where the voice-mail system stands (ixi-UMS §4.4 "Site"): its own numbers are
- * `+countryCode areaCode subscriberBase extension`.
+ * Where the voice-mail system stands (the ixi-UMS Voice-Mail Server manual §4.4 "Site"): its
+ * own numbers are `+countryCode areaCode subscriberBase extension`.
  */
 export interface Location {
   /** Country calling code without "+", e.g. "49" */
@@ -279,9 +279,9 @@ export function formats(number: string, location: Location): NumberFormats | und
 }
 
 /**
- * Whether a caller is internal (ixi-UMS §4.7.5 "profile for internal callers"): the raw
- * calling number is a short extension — digits only, no prefix, no longer than an
- * extension — or it names a number in the company's range.
+ * Whether a caller is internal (the ixi-UMS Voice-Mail Server manual §4.7.5 "profile for
+ * internal callers"): the raw calling number is a short extension — digits only, no prefix, no
+ * longer than an extension — or it names a number in the company's range.
  */
 export function isInternal(callerNumber: string, location: Location): boolean {
   if (typeof callerNumber !== 'string') return false;

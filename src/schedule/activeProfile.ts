@@ -1,4 +1,4 @@
-import type { OfficeHours, ProfileRules } from '../graph/types.js';
+import type { OfficeHours, ProfileRules } from '../graph/index.js';
 import { officeState } from './officeHours.js';
 
 /** Why a profile is in force — for the call log and for `voicebox` asking "which profile, and why?". */
@@ -35,8 +35,8 @@ function ownOrCompany(own: string | undefined, company: string | undefined): str
 }
 
 /**
- * The profile in force for one call (ixi-UMS §4.7.5–4.7.6): an internal caller gets
- * the internal profile when there is one (office hours and vacation do not count);
+ * The profile in force for one call (the ixi-UMS Voice-Mail Server manual §4.7.5–4.7.6): an
+ * internal caller gets the internal profile when there is one (office hours and vacation do not count);
  * a user on vacation stays on vacation; on a holiday, a day without work hours or
  * outside the work hours the off-hours profile; in a break the break profile;
  * otherwise the profile she chose. Without an off-hours or break profile her choice stays.

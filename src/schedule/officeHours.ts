@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { OfficeHours } from '../graph/types.js';
+import type { OfficeHours } from '../graph/index.js';
 
 /** What the office is doing at an instant, in the words an admin would use. */
 export type OfficeState = 'open' | 'break' | 'off-hours' | 'closed-day' | 'holiday';

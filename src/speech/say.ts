@@ -244,7 +244,10 @@ export function sayPhoneNumber(number: string, lang: Language): string {
     .join(', ');
 }
 
-/** The location of the voice-mail system (ixi-UMS §4.4 "Site"): its numbers are +country area subscriber extension. */
+/**
+ * The location of the voice-mail system (the ixi-UMS Voice-Mail Server manual §4.4 "Site"): its
+ * numbers are +country area subscriber extension.
+ */
 export interface Site {
   /** Country code without "+", e.g. "49" */
   country: string;
@@ -254,7 +257,10 @@ export interface Site {
   subscriber: string;
 }
 
-/** How to announce a number of the own site (ixi-UMS §4.4 "Default announcement"). */
+/**
+ * How to announce a number of the own site (the ixi-UMS Voice-Mail Server manual §4.4 "Default
+ * announcement").
+ */
 export type NumberAnnouncement = 'extension' | 'canonical';
 
 /**
