@@ -1,6 +1,11 @@
 /** The call is gone (caller hung up, we hung up, or it left us by transfer); nothing more can be done with it. */
 export class HangupError extends Error {
   override readonly name = 'HangupError';
+  /**
+   * The mark a call's user (voicebox's runtime: `isCallHungUp`) knows the end of a call by,
+   * rather than by a class it would have to import from here.
+   */
+  readonly callHungUp = true;
   constructor(
     /** Hang-up cause as FreeSWITCH names it (`NORMAL_CLEARING`, `USER_BUSY`, ...); `UNKNOWN` when the socket just closed. */
     readonly hangupCause: string,

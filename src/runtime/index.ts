@@ -7,7 +7,13 @@ export {
   type RecordingRetentionOptions,
   type SweepReport,
 } from './recording.js';
-export { TOKEN_VARIABLE, VoiceboxServer, type VoiceboxServerOptions } from './server.js';
+export {
+  CallServer,
+  TOKEN_VARIABLE,
+  VoiceboxServer,
+  type CallServerOptions,
+  type VoiceboxServerOptions,
+} from './server.js';
 export {
   speechVoice,
   UnknownPromptText,
@@ -17,4 +23,5 @@ export {
 } from './voice.js';
 export { defaultMenuConfig } from './config.js';
 export { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
+export { isCallHungUp } from './ports.js';
 export type * from './ports.js';

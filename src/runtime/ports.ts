@@ -2,7 +2,27 @@
 // Channel, the speech layer and the business actions are passed in, never imported.
 import type { Value } from './values.js';
 
-/** The call's media leg: implemented by src/esl's Channel. */
+/**
+ * What an error says when the call is gone — the caller hung up, voicebox did, or the call was
+ * transferred away. A mark, not a class: the media leg's own error (src/esl's HangupError)
+ * carries it without the runtime's code, as the arrows run from the runtime to the media leg.
+ */
+export interface CallHungUp {
+  readonly callHungUp: true;
+  /** FreeSWITCH's Hangup-Cause when the media leg knows it (`NORMAL_CLEARING`, ...) */
+  readonly hangupCause?: string;
+}
+
+/** Is this the end of the call (see {@link CallHungUp}) rather than a failure? */
+export function isCallHungUp(e: unknown): e is Error & CallHungUp {
+  return e instanceof Error && (e as Partial<CallHungUp>).callHungUp === true;
+}
+
+/**
+ * The call's media leg: implemented by src/esl's Channel. Once the call is gone, every method
+ * rejects with an error satisfying {@link isCallHungUp} — the pending ones at once; any other
+ * rejection is a failure of the call.
+ */
 export interface CallMedia {
   readonly uuid: string;
   readonly callerNumber: string;
@@ -34,10 +54,17 @@ export interface CallMedia {
   hangup(cause?: string): Promise<void>;
 }
 
+/** A caller's recording made in a call: the id its message is spooled under, and its file. */
+export interface CallRecording {
+  readonly id: string;
+  /** where voicebox finds it */
+  readonly localPath: string;
+}
+
 /** What becomes of a call's recordings once it is over: RecordingRetention (recording.ts). */
 export interface CallRecordings {
-  /** `unsent`: recordings a failure kept from their message (an action failed on them, the call failed) */
-  callEnded(localPaths: readonly string[], unsent: ReadonlySet<string>): Promise<void>;
+  /** `unsent`: the ids of recordings a failure kept from their message (an action failed on them, the call failed) */
+  callEnded(recordings: readonly CallRecording[], unsent: ReadonlySet<string>): Promise<void>;
 }
 
 /** Prompts and values as audio FreeSWITCH can play: implemented over src/speech. */

@@ -2,8 +2,9 @@
 // FreeSWITCH's event socket broke before the completion that carries `record_ms`), and how long
 // it may stay there (RecordingRetention).
 import { lstat, open, readdir, rm, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallRecording } from './ports.js';
 
 /** A header is a few dozen bytes; a file that needs more chunks than this to reach its audio is not a recording. */
 const MAX_CHUNKS = 64;
@@ -108,8 +109,24 @@ const DAY_MS = 24 * 60 * 60_000;
  */
 export const UNSENT_KEEP_MS = 7 * DAY_MS;
 
-/** A recording's name is its spool id with `.wav`: `<call uuid>-<n>.wav`. */
-const RECORDING_NAME = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127})\.wav$/;
+/** What the spool takes as an id (`<call uuid>-<n>` for a recording): never a path. */
+const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A recording's file in the recordings folder is named by its id. */
+export function recordingFileName(id: string): string {
+  return `${id}.wav`;
+}
+
+/**
+ * The id of the recording in a file of the recordings folder, undefined for a file that is not
+ * one. Only for files found on disk ({@link RecordingRetention.sweep}); a recording made in a
+ * call carries its id.
+ */
+export function recordingIdOf(fileName: string): string | undefined {
+  if (!fileName.endsWith('.wav')) return undefined;
+  const id = fileName.slice(0, -'.wav'.length);
+  return RECORDING_ID.test(id) ? id : undefined;
+}
 
 export interface RecordingRetentionOptions {
   /** the media root as voicebox sees it: recordings/ and inbox/ live in it */
@@ -152,22 +169,25 @@ export class RecordingRetention {
 
   /** The spool delivered the message sent under `id` (its sent marker is written). */
   async delivered(id: string): Promise<void> {
-    if (this.o.keepDays > 0 || !RECORDING_NAME.test(`${id}.wav`)) return;
-    await this.remove(join(this.recordings, `${id}.wav`), 'delivered');
+    if (this.o.keepDays > 0 || !RECORDING_ID.test(id)) return;
+    await this.remove(join(this.recordings, recordingFileName(id)), 'delivered');
   }
 
   /**
-   * The call is over. A recording whose message still waits in the spool stays until it is
-   * delivered. One in `unsent` — an action failed on it (the spool refused the message), or the
-   * call failed before using it — holds what a caller said to no one, and is the only copy: it
-   * stays for the admin, logged, until {@link sweep} finds it older than {@link UNSENT_KEEP_MS}
-   * (or `keepDays`). Any other goes now: sent, saved as a greeting, silent, or a draft the caller
-   * dropped.
+   * The call is over. A recording whose message still waits in the spool (asked by its id) stays
+   * until it is delivered. One whose id is in `unsent` — an action failed on it (the spool refused
+   * the message), or the call failed before using it — holds what a caller said to no one, and
+   * is the only copy: it stays for the admin, logged, until {@link sweep} finds it older than
+   * {@link UNSENT_KEEP_MS} (or `keepDays`). Any other goes now: sent, saved as a greeting,
+   * silent, or a draft the caller dropped.
    */
-  async callEnded(localPaths: readonly string[], unsent: ReadonlySet<string> = new Set()): Promise<void> {
-    for (const path of localPaths) {
-      if (this.o.pending(basename(path, '.wav'))) continue;
-      if (unsent.has(path) && (await wavAudioMs(path)) > 0) {
+  async callEnded(
+    recordings: readonly CallRecording[],
+    unsent: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    for (const { id, localPath: path } of recordings) {
+      if (this.o.pending(id)) continue;
+      if (unsent.has(id) && (await wavAudioMs(path)) > 0) {
         this.o.log.error({ file: path }, `message not sent; the recording is kept at ${path}`);
         continue;
       }
@@ -190,8 +210,8 @@ export class RecordingRetention {
     const oldestUnsent = this.o.keepDays > 0 ? oldest : now - UNSENT_KEEP_MS;
     let recordings = 0;
     for (const name of await names(this.recordings)) {
-      const m = RECORDING_NAME.exec(name);
-      if (m && this.o.pending(m[1]!)) continue;
+      const id = recordingIdOf(name);
+      if (id !== undefined && this.o.pending(id)) continue;
       const path = join(this.recordings, name);
       const at = await modifiedAt(path);
       if (at === undefined || at > oldest) continue;

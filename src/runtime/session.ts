@@ -2,7 +2,7 @@
 // collect digits, record and bridge, and calls the business actions. A hang-up ends
 // every wait at once; an error anywhere ends this call politely and no other.
 import { chmod, mkdir, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type {
   Bundle,
   FlowGraph,
@@ -24,18 +24,20 @@ import {
   type Language,
   type MediaRoot,
 } from '../speech/index.js';
-import type {
-  ActionRegistry,
-  ActionResult,
-  CallEvent,
-  CallInfo,
-  CallMedia,
-  CallRecordings,
-  RuntimeLogger,
-  Voice,
+import {
+  isCallHungUp,
+  type ActionRegistry,
+  type ActionResult,
+  type CallEvent,
+  type CallInfo,
+  type CallMedia,
+  type CallRecording,
+  type CallRecordings,
+  type RuntimeLogger,
+  type Voice,
 } from './ports.js';
 import { evaluate, isAudio, truthy, UnsetVariableError, type Audio, type Value } from './values.js';
-import { settledWavAudioMs } from './recording.js';
+import { recordingFileName, settledWavAudioMs } from './recording.js';
 
 /**
  * FreeSWITCH writes the callers' voices here and voicebox reads them: its group and ours,
@@ -114,6 +116,29 @@ class CallerGone extends Error {
 
 const STEP_LIMIT = 100_000;
 
+/**
+ * Which steps need the caller: after a hang-up the walk stops at the first of them, and goes on
+ * through the others (a message recorded until the hang-up is still sent). Every node kind is
+ * listed, so a new one does not compile until it says.
+ */
+const NEEDS_CALLER: Readonly<Record<GraphNode['kind'], boolean>> = {
+  say: true,
+  play: true,
+  beep: true,
+  wait: true,
+  menu: true,
+  record: true,
+  transfer: true,
+  hangup: true,
+  jump: true,
+  log: false,
+  assign: false,
+  action: false,
+  branch: false,
+  loop: false,
+  loopControl: false,
+};
+
 interface LoopFrame {
   readonly id: NodeId;
   readonly items: Value[];
@@ -122,10 +147,6 @@ interface LoopFrame {
 
 function where(loc: SourceLoc): string {
   return `${loc.file}:${loc.line}:${loc.col}`;
-}
-
-function isHangup(e: unknown): boolean {
-  return e instanceof Error && e.name === 'HangupError';
 }
 
 export class CallSession {
@@ -139,11 +160,11 @@ export class CallSession {
   private hangupCause = '';
   private language: string;
   private recordings = 0;
-  /** this call's recordings, as voicebox sees them: told to `recordings` when the call is over */
-  private readonly recorded: string[] = [];
-  /** recordings an action took and completed with: sent, spooled or saved */
+  /** this call's recordings: told to `recordings` when the call is over */
+  private readonly recorded: CallRecording[] = [];
+  /** ids of recordings an action took and completed with: sent, spooled or saved */
   private readonly usedRecordings = new Set<string>();
-  /** recordings an action failed on (or declined): what the caller said reached no one */
+  /** ids of recordings an action failed on (or declined): what the caller said reached no one */
   private readonly failedRecordings = new Set<string>();
   /** the call ended on an error, not by hang-up or the flow's end: no recording of it was dropped by choice */
   private failed = false;
@@ -224,13 +245,12 @@ export class CallSession {
       }
       if (!this.hungUp) await this.hangup('NORMAL_CLEARING');
     } catch (e) {
-      if (!(e instanceof CallerGone || isHangup(e))) this.failed = true;
-      if (!(e instanceof MediaFailure) && (e instanceof CallerGone || isHangup(e) || this.hungUp)) {
-        this.log.info(
-          { at: at && where(at.loc), cause: this.hangupCause || (e as { hangupCause?: string }).hangupCause },
-          'caller hung up',
-        );
-        this.noteHangup((e as { hangupCause?: string }).hangupCause ?? this.hangupCause ?? 'NORMAL_CLEARING');
+      const gone = e instanceof CallerGone || isCallHungUp(e);
+      if (!gone) this.failed = true;
+      if (!(e instanceof MediaFailure) && (gone || this.hungUp)) {
+        const cause = gone ? e.hangupCause : (e as { hangupCause?: string }).hangupCause;
+        this.log.info({ at: at && where(at.loc), cause: this.hangupCause || cause }, 'caller hung up');
+        this.noteHangup(cause ?? this.hangupCause ?? 'NORMAL_CLEARING');
       } else {
         await this.apologise(e, at);
       }
@@ -266,7 +286,7 @@ export class CallSession {
     try {
       await this.o.media.hangup(cause);
     } catch (e) {
-      if (!isHangup(e)) this.log.warn({ err: (e as Error).message }, 'hangup failed');
+      if (!isCallHungUp(e)) this.log.warn({ err: (e as Error).message }, 'hangup failed');
     }
   }
 
@@ -284,7 +304,7 @@ export class CallSession {
       try {
         await this.sayApology();
       } catch (again) {
-        if (!isHangup(again))
+        if (!isCallHungUp(again))
           this.log.warn({ err: (again as Error).message }, 'the apology could not be played');
       }
       await this.hangup('NORMAL_TEMPORARY_FAILURE');
@@ -346,7 +366,7 @@ export class CallSession {
   private async invoke(action: string, args: Value[]) {
     const impl = this.o.actions.get(action);
     if (!impl) throw new ActionUnavailable(action);
-    const recordings = args.flatMap((a) => (isAudio(a) && a.localPath ? [a.localPath] : []));
+    const recordings = args.flatMap((a) => (isAudio(a) && a.id !== undefined ? [a.id] : []));
     let result: ActionResult;
     try {
       result = await impl(args, {
@@ -369,9 +389,9 @@ export class CallSession {
    */
   private unsentRecordings(): Set<string> {
     return new Set(
-      this.recorded.filter(
-        (r) => !this.usedRecordings.has(r) && (this.failed || this.failedRecordings.has(r)),
-      ),
+      this.recorded
+        .map((r) => r.id)
+        .filter((id) => !this.usedRecordings.has(id) && (this.failed || this.failedRecordings.has(id))),
     );
   }
 
@@ -383,15 +403,8 @@ export class CallSession {
     this.vars.set(variable, value);
   }
 
-  /** Is this node one that needs the caller? After a hang-up, those end the call. */
-  private needsCaller(node: GraphNode): boolean {
-    return ['say', 'play', 'beep', 'wait', 'menu', 'record', 'transfer', 'hangup', 'jump'].includes(
-      node.kind,
-    );
-  }
-
   private async step(node: GraphNode, flow: FlowGraph): Promise<NodeId | null> {
-    if (this.hungUp && this.needsCaller(node)) throw new CallerGone(this.hangupCause);
+    if (this.hungUp && NEEDS_CALLER[node.kind]) throw new CallerGone(this.hangupCause);
     switch (node.kind) {
       case 'say':
         await this.sayParts(node.parts, '');
@@ -654,10 +667,11 @@ export class CallSession {
   }
 
   private async record(node: GraphNode & { kind: 'record' }): Promise<NodeId> {
-    const name = `${this.call.id}-${++this.recordings}.wav`;
-    const local = join(this.o.mediaRoot.local, 'recordings', name);
+    // the id names the file, and the message made from it in the spool
+    const id = `${this.call.id}-${++this.recordings}`;
+    const local = join(this.o.mediaRoot.local, 'recordings', recordingFileName(id));
     await recordingsFolder(join(this.o.mediaRoot.local, 'recordings'));
-    this.recorded.push(local);
+    this.recorded.push({ id, localPath: local });
     const file = toFreeSwitchPath(this.o.mediaRoot, local);
     const silenceSeconds = Math.round(node.silenceMs / 1000);
     const r = await this.o.media.record(file, {
@@ -706,7 +720,7 @@ export class CallSession {
       freeswitchPath: r.file,
       localPath: local,
       ms,
-      id: basename(local, '.wav'),
+      id,
     };
     this.vars.set(node.variable, audio);
     return node.next;

@@ -158,6 +158,9 @@ describe('Channel against the simulator', () => {
     expect(result?.[0]).toBeInstanceOf(HangupError);
     expect(result?.[1]).toBeInstanceOf(HangupError);
     expect((result?.[0] as HangupError).hangupCause).toBe('NORMAL_CLEARING');
+    // the mark the runtime knows the end of a call by (CallMedia's hang-up contract)
+    expect(result?.[0]).toMatchObject({ callHungUp: true });
+    expect(result?.[1]).toMatchObject({ callHungUp: true });
     expect(report.endedBy).toBe('caller');
   });
 
@@ -169,6 +172,7 @@ describe('Channel against the simulator', () => {
       return { after, up: ch.isUp };
     });
     expect(result?.after).toBeInstanceOf(HangupError);
+    expect(result?.after).toMatchObject({ callHungUp: true });
     expect(result?.up).toBe(false);
     expect(report.transcript.filter((e) => e.kind === 'playback')).toHaveLength(1);
     expect(channel.hangupCause).toBe('NORMAL_CLEARING');
@@ -403,6 +407,7 @@ describe('Channel against the simulator', () => {
     });
     expect(result).toBeInstanceOf(HangupError);
     expect((result as HangupError).transferred).toBe(true);
+    expect(result).toMatchObject({ callHungUp: true });
     expect(report.transcript.map((e) => `${e.kind} ${e.text}`)).toContain('transfer operator answered');
     expect(report.endedBy).toBe('destination');
   });

@@ -90,7 +90,7 @@ describe('the media sweep', () => {
       log: quiet,
     });
     await retention.delivered('c1-1');
-    await retention.callEnded([young], new Set());
+    await retention.callEnded([{ id: 'c1-1', localPath: young }], new Set());
     expect(existsSync(young), 'kept on delivery and at the end of the call').toBe(true);
     expect(await retention.sweep()).toEqual({ recordings: 1, inboxes: 0 });
     expect(existsSync(young)).toBe(true);
@@ -126,13 +126,35 @@ describe('the media sweep', () => {
       pending: () => false,
       log: { ...quiet, error: (obj, msg) => errors.push({ obj, msg }) },
     });
-    await retention.callEnded([sent, silent, unsent], new Set([silent, unsent]));
+    await retention.callEnded(
+      [
+        { id: 'c1-1', localPath: sent },
+        { id: 'c1-2', localPath: silent },
+        { id: 'c1-3', localPath: unsent },
+      ],
+      new Set(['c1-2', 'c1-3']),
+    );
     expect(existsSync(sent)).toBe(false);
     expect(existsSync(silent)).toBe(false);
     expect(existsSync(unsent)).toBe(true);
     expect(errors).toEqual([
       { obj: { file: unsent }, msg: `message not sent; the recording is kept at ${unsent}` },
     ]);
+  });
+
+  it('at the end of a call a recording whose message waits in the spool stays, known by its id', async () => {
+    const { media, spoken } = mediaFolder();
+    const waiting = spoken('recordings/c1-1.wav', 60_000);
+    const asked: string[] = [];
+    const retention = new RecordingRetention({
+      mediaLocal: media,
+      keepDays: 0,
+      pending: (id) => (asked.push(id), id === 'message-7'),
+      log: quiet,
+    });
+    await retention.callEnded([{ id: 'message-7', localPath: waiting }], new Set());
+    expect(asked).toEqual(['message-7']);
+    expect(existsSync(waiting), 'its message is not delivered yet').toBe(true);
   });
 
   it('an id from the spool never names a file outside the recordings folder', async () => {

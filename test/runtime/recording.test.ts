@@ -1,9 +1,15 @@
 // A recording's length read from its WAV: for when FreeSWITCH's socket broke before it said.
+// And a recording's id read from its file's name: for what the media sweep finds on disk.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settledWavAudioMs, wavAudioMs } from '../../src/runtime/recording.js';
+import {
+  recordingFileName,
+  recordingIdOf,
+  settledWavAudioMs,
+  wavAudioMs,
+} from '../../src/runtime/recording.js';
 import { writeWav } from '../../src/sim/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicebox-recording-'));
@@ -52,5 +58,23 @@ describe('the length of a recording, from its file', () => {
     const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx\0')]);
     const withList = Buffer.concat([plain.subarray(0, 36), list, plain.subarray(36)]);
     expect(await wavAudioMs(file(withList))).toBe(2000);
+  });
+});
+
+describe("a recording's id from its file's name", () => {
+  it('is the name without .wav, as a call names it', () => {
+    const id = '6d9a5e7c-8f4b-4c1e-9a2d-3b5f7e9c1a0d-2';
+    expect(recordingFileName(id)).toBe(`${id}.wav`);
+    expect(recordingIdOf(recordingFileName(id))).toBe(id);
+    expect(recordingIdOf('c1-1.wav')).toBe('c1-1');
+  });
+
+  it('is none for a file that is not a recording, or whose name no spool id could be', () => {
+    expect(recordingIdOf('c1-1.mp3')).toBeUndefined();
+    expect(recordingIdOf('c1-1.wav.part')).toBeUndefined();
+    expect(recordingIdOf('.wav')).toBeUndefined();
+    expect(recordingIdOf('.hidden.wav')).toBeUndefined();
+    expect(recordingIdOf('a b.wav')).toBeUndefined();
+    expect(recordingIdOf(`${'x'.repeat(129)}.wav`)).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import { buildServices, type Services } from '../../src/cli/services.js';
 import { readConfig, type VoiceboxConfig } from '../../src/config/index.js';
 import { OutboundServer } from '../../src/esl/index.js';
 import {
-  CallSession,
+  CallServer,
   type CallEvent,
   type CallMedia,
   type RuntimeLogger,
@@ -99,28 +99,29 @@ export async function serveEmbedded(options: ServeOptions = {}): Promise<Served>
     }
     return s;
   };
-  // VoiceboxServer's handling of a call, with its end made visible
+  // what VoiceboxServer serves each call with, as `voicebox serve` builds it; the socket is
+  // this one's so that a call's end (its recordings handed on) is seen and its media can be wrapped
+  const calls = new CallServer({
+    bundle,
+    voice: options.voice ?? voice,
+    actions: services.actions,
+    classifyCaller: services.classifyCaller,
+    config: config.menu,
+    mediaRoot,
+    log: logger,
+    dialString: config.transfer.dialString,
+    ...(config.freeswitch.token ? { token: config.freeswitch.token } : {}),
+    recordings: services.recordings,
+    onCall: (uuid) => (e) => sessionOf(uuid).events.push(e),
+  });
   const server = new OutboundServer({
     port: 0,
     logger,
     onChannel: async (channel) => {
-      const s = sessionOf(channel.uuid);
       try {
-        await new CallSession({
-          bundle,
-          flow: channel.data.variables.get('voicebox_flow') || 'voicebox',
-          media: options.media ? options.media(channel) : channel,
-          voice: options.voice ?? voice,
-          actions: services.actions,
-          config: config.menu,
-          mediaRoot,
-          log: logger,
-          classifyCaller: services.classifyCaller,
-          onEvent: (e) => s.events.push(e),
-          recordings: services.recordings,
-        }).run();
+        await calls.serve(options.media ? options.media(channel) : channel);
       } finally {
-        s.end();
+        sessionOf(channel.uuid).end();
       }
     },
   });
