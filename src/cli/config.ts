@@ -2,8 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { dump } from 'js-yaml';
-import { ConfigError, loadConfig, redacted } from '../config/index.js';
-import { exampleConfig } from '../config/example.js';
+import { ConfigError, exampleConfig, loadConfig, redacted } from '../config/index.js';
 import type { Io } from './menus.js';
 
 export function configCommand(io: Io, setExit: (code: number) => void): Command {

@@ -1,6 +1,12 @@
 // `voicebox serve`: the call server FreeSWITCH's `socket` application connects to.
 import { Command } from 'commander';
-import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
+import {
+  ConfigError,
+  listenAddress,
+  readConfig,
+  type ListenAddress,
+  type VoiceboxConfig,
+} from '../config/index.js';
 import { InboundLink } from '../esl/index.js';
 import { VoiceboxServer } from '../runtime/index.js';
 import type { Io } from './menus.js';
@@ -12,11 +18,11 @@ import { buildServices } from './services.js';
 const isLoopback = (host: string): boolean =>
   /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === '[::1]' || host === 'localhost';
 
-function listenAddress(value: string): { host: string; port: number } {
-  const m = /^(.+):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535)
+function listenFlag(value: string): ListenAddress {
+  const address = listenAddress(value);
+  if (!address || address.port > 65535)
     throw new Error(`--listen: expected HOST:PORT such as 127.0.0.1:8084, got '${value}'`);
-  return { host: m[1]!, port: Number(m[2]) };
+  return address;
 }
 
 export function serveCommand(io: Io, setExit: (code: number) => void): Command {
@@ -45,7 +51,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
       let config: VoiceboxConfig;
       try {
         config = readConfig(opts.config);
-        if (opts.listen) config.freeswitch.listen = listenAddress(opts.listen);
+        if (opts.listen) config.freeswitch.listen = listenFlag(opts.listen);
         if (opts.media) config.media = mediaFromFlag(config.media, opts.media);
       } catch (e) {
         io.err(

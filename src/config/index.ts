@@ -1,5 +1,6 @@
 // voicebox's configuration: one YAML file, checked at start (see schema.ts for every key).
 import { dirname, resolve } from 'node:path';
+import { switchesFromFile, type MenuSwitches } from '../graph/index.js';
 import {
   loadConfig,
   parseConfig,
@@ -8,160 +9,60 @@ import {
   type ConfigTree,
   type ConfigProblem,
 } from './load.js';
+import type { CheckedConfig } from './schema.js';
 
 export { loadConfig, parseConfig, redacted, ConfigError, type ConfigTree, type ConfigProblem };
-export { schema } from './schema.js';
+export { schema, type CheckedConfig, type Rule } from './schema.js';
+export { exampleConfig } from './example.js';
 
-export interface VoiceboxConfig {
-  /** the folder relative paths were taken from: the config file's, or the working directory */
-  base: string;
-  freeswitch: {
-    listen: { host: string; port: number };
-    /** the shared secret the dialplan sets as `voicebox_token` */
-    token?: string;
-    /** calls (event-socket connections) at once; beyond it new connections are refused */
-    maxConnections: number;
-    /** bytes received from FreeSWITCH and not yet parsed, across all connections */
-    maxBufferedBytes: number;
-    /** the connection to mod_event_socket serve keeps (none when unset) */
-    inbound?: {
-      host: string;
-      port: number;
-      password: string;
-      reconnectMinMs: number;
-      reconnectMaxMs: number;
-      livenessIntervalMs: number;
-      livenessTimeoutMs: number;
-    };
-  };
-  media: { local: string; freeswitch: string };
-  /** callers' recordings on the media disk: keepDays 0 = each goes once its message is delivered */
-  recordings: { keepDays: number };
-  speech: { renderTimeoutMs: number };
-  menus?: string;
-  location: {
-    countryCode: string;
-    areaCode: string;
-    subscriberBase: string;
-    extensionLength: number;
-    outsideLinePrefix: string;
-  };
-  directory: {
-    type: 'yaml' | 'ldap';
-    file: string;
-    localSettings: string;
-    /** the last known entries file (LDAP outages) */
-    lastKnown: string;
-    /** entries kept there; 0 = no such file */
-    lastKnownEntries: number;
-    ldap?: {
-      servers: string[];
-      bindDn?: string;
-      bindPassword?: string;
-      baseDn?: string;
-      ous: string[];
-      filter?: string;
-      attributes?: Record<string, string>;
-      timeoutMs: number;
-      cacheTtlMs: number;
-      rejectUnauthorized: boolean;
-    };
-  };
-  mail: {
-    domain: string;
-    fromTemplate?: string;
-    spool: string;
-    /** 32 bytes, hex or base64: signs voice messages (default: made once beside the spool) */
-    signingKey?: string;
-    maildir: string;
-    smtp?: {
-      host: string;
-      port: number;
-      secure: boolean;
-      starttls: boolean;
-      user?: string;
-      password?: string;
-      /** AUTH without TLS: refused unless set */
-      allowPlaintextAuth: boolean;
-      timeoutMs: number;
-      commandTimeoutMs: number;
-      dataTimeoutMs: number;
-      /** a PEM file: the CA that signed the server's certificate */
-      ca?: string;
-      rejectUnauthorized: boolean;
-    };
-  };
-  login: {
-    allowed: boolean;
-    restriction: 'everywhere' | 'nowhere' | 'listed';
-    trustOffice: boolean;
-    trustMobile: boolean;
-    trustListedNumbers: boolean;
-    access: 'none' | 'settings' | 'messages';
-    maxWrongPins: number;
-    notifyLock: boolean;
-    wrongPinLog: string;
-    pinExpiryDays: number;
-    remindDays: number;
-    afterExpiry: 'change' | 'refuse';
-  };
-  mailbox: {
-    type: 'maildir' | 'imap';
-    /** a voice message's audio larger than this is not downloaded */
-    maxAudioBytes: number;
-    /** gateway domains whose `$(phonenumber)@voice.<domain>` (fax., sms.) senders are believed */
-    trustedSenderDomains: string[];
-    /** at most this much of an e-mail's text is fetched to be read aloud */
-    maxTextBytes: number;
-    folder: string;
-    trash: string;
-    deleteMode: 'trash' | 'expunge';
-    imap?: {
-      host: string;
-      port: number;
-      tls: boolean;
-      rejectUnauthorized: boolean;
-      access: 'administrative' | 'individual' | 'both';
-      adminMode: 'master' | 'namespace' | 'template';
-      masterUser?: string;
-      masterPassword?: string;
-      masterSeparator: string;
-      namespace: string;
-      pathTemplate: string;
-      loginTemplate: string;
-      passwordKey?: string;
-      timeoutMs: number;
-    };
-  };
-  welcome: { enabled: boolean; minPinLength: number; defaultPin?: string; portalUrl?: string };
-  /** the switches the menus read as `config.*` */
-  menu: Record<string, string | number | boolean>;
-  /** internal | national | premium | international; prefixes as +49900, 0900 or 0044 */
-  dialPolicy: { allow: string[]; deny: string[]; allowPrefixes: string[]; denyPrefixes: string[] };
-  transfer: { dialString: string };
-  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+export interface ListenAddress {
+  host: string;
+  port: number;
 }
 
-/** The checked tree as typed settings (the schema guarantees the shapes). */
-export function typedConfig(tree: ConfigTree, base = process.cwd()): VoiceboxConfig {
-  const t = tree as unknown as VoiceboxConfig & {
-    freeswitch: { listen: string };
-    media: { local: string; freeswitch?: string };
-  };
-  const [host, port] = (t.freeswitch.listen as unknown as string).split(/:(?=\d+$)/);
-  const menu = { ...(t.menu as Record<string, string | number | boolean>) };
-  // the menus compare durations in milliseconds
-  menu.max_message = Number(menu.max_message) * 1000;
+/**
+ * `HOST:PORT` (freeswitch.listen, serve's --listen) as a host and a port; undefined when the
+ * text is not of that form. The port's range is left to whoever reports the mistake.
+ */
+export function listenAddress(value: string): ListenAddress | undefined {
+  const m = /^(.+):(\d{1,5})$/.exec(value);
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
+}
+
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * The settings as voicebox uses them: the checked file (its type read off the schema), with the
+ * few values made ready to use — the listen address split, the media folders absolute, the
+ * menu switches in the menus' units — and the folder relative paths were taken from.
+ */
+export type VoiceboxConfig = Flat<
+  Omit<CheckedConfig, 'freeswitch' | 'media' | 'menu'> & {
+    /** the folder relative paths were taken from: the config file's, or the working directory */
+    base: string;
+    freeswitch: Flat<Omit<CheckedConfig['freeswitch'], 'listen'> & { listen: ListenAddress }>;
+    /** both absolute; media.freeswitch defaults to media.local */
+    media: { local: string; freeswitch: string };
+    /** the switches the menus read as `config.*` (durations in milliseconds) */
+    menu: MenuSwitches;
+  }
+>;
+
+/** The checked settings, ready to use. */
+export function typedConfig(checked: CheckedConfig, base = process.cwd()): VoiceboxConfig {
+  const listen = listenAddress(checked.freeswitch.listen);
+  // the schema's pattern for freeswitch.listen admits only what listenAddress reads
+  if (!listen) throw new Error(`freeswitch.listen: '${checked.freeswitch.listen}' is not HOST:PORT`);
   return {
-    ...t,
+    ...checked,
     base,
-    freeswitch: { ...t.freeswitch, listen: { host: host!, port: Number(port) } },
+    freeswitch: { ...checked.freeswitch, listen },
     // FreeSWITCH needs absolute paths (parseConfig made media.local one, against `base`)
     media: {
-      local: resolve(base, t.media.local),
-      freeswitch: t.media.freeswitch ?? resolve(base, t.media.local),
+      local: resolve(base, checked.media.local),
+      freeswitch: checked.media.freeswitch ?? resolve(base, checked.media.local),
     },
-    menu,
+    menu: switchesFromFile(checked.menu),
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { load as loadYaml, YAMLException } from 'js-yaml';
-import { schema, type Rule } from './schema.js';
+import { schema, type CheckedConfig, type Fields, type Rule } from './schema.js';
 
 export type ConfigValue =
   string | number | boolean | string[] | Record<string, string> | ConfigTree | undefined;
@@ -130,7 +130,7 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
       const list = typeof value === 'string' ? [value] : value;
       if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v === '')) {
         problems.push({ key, message: 'expected a list of texts' });
-        return rule.default;
+        return rule.default && [...rule.default];
       }
       return list as string[];
     }
@@ -177,9 +177,14 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
  * Checks a parsed config against the schema and fills in the defaults; relative paths are
  * taken from `base` (the config file's folder; without a file, the working directory).
  */
-export function parseConfig(data: unknown, file = '(defaults)', text = '', base = process.cwd()): ConfigTree {
+export function parseConfig(
+  data: unknown,
+  file = '(defaults)',
+  text = '',
+  base = process.cwd(),
+): CheckedConfig {
   const problems: Array<{ key: string; message: string }> = [];
-  const tree = check({ kind: 'section', fields: schema }, data ?? {}, '', { problems, base }) as ConfigTree;
+  const tree = check({ kind: 'section', fields: schema }, data ?? {}, '', { problems, base });
   if (problems.length > 0) {
     const lines = text.split('\n');
     throw new ConfigError(
@@ -187,11 +192,14 @@ export function parseConfig(data: unknown, file = '(defaults)', text = '', base 
       problems.map((p) => ({ ...p, line: lineOf(lines, p.key) })).sort((a, b) => a.line - b.line),
     );
   }
-  return tree;
+  // the one place the checked tree becomes the typed config: `check` gave every key of the
+  // schema a value of its rule's kind (or left it out where the rule allows), so the tree has
+  // the shape CheckedConfig reads off the same rules
+  return tree as CheckedConfig;
 }
 
 /** Reads and checks a config file; without a file, the embedded defaults. */
-export function loadConfig(file?: string): ConfigTree {
+export function loadConfig(file?: string): CheckedConfig {
   if (!file) return parseConfig({});
   let text: string;
   try {
@@ -227,7 +235,7 @@ export function loadConfig(file?: string): ConfigTree {
 }
 
 /** The config with every secret replaced, safe for logs and `--print-config`. */
-export function redacted(tree: ConfigTree, rules: Record<string, Rule> = schema): ConfigTree {
+export function redacted(tree: ConfigTree, rules: Fields = schema): ConfigTree {
   const out: ConfigTree = {};
   for (const [k, v] of Object.entries(tree)) {
     const rule = rules[k];

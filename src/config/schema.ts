@@ -1,69 +1,112 @@
 // The server's settings: one YAML file, every key with a default, checked at start.
 // A bad value is reported with its key and the line of the file; secrets are never
 // printed (see `redacted`).
+import { enumTypes, fileDefault, mapSwitches, type SwitchName, type SwitchValue } from '../graph/index.js';
 
+interface Common {
+  /** left out, the key has no value (instead of being required) */
+  optional?: boolean;
+  /** a line above the key in the sample file, and in its error messages */
+  hint?: string;
+}
+export interface StringRule extends Common {
+  kind: 'string';
+  default?: string;
+  secret?: boolean;
+  pattern?: RegExp;
+  /** a file or folder of this host: relative to the config file's folder (without a file: the working directory) */
+  path?: boolean;
+}
+export interface NumberRule extends Common {
+  kind: 'number';
+  default?: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}
+export interface BooleanRule extends Common {
+  kind: 'boolean';
+  default?: boolean;
+}
+export interface EnumRule extends Common {
+  kind: 'enum';
+  values: readonly string[];
+  default?: string;
+}
+export interface ListRule extends Common {
+  kind: 'list';
+  of: 'string';
+  default?: readonly string[];
+}
+export interface MapRule extends Common {
+  kind: 'map';
+  of: 'string';
+}
+export interface SectionRule extends Common {
+  kind: 'section';
+  fields: Fields;
+  /** rules between its settings, on the checked values: problems keyed relative to the section */
+  check?: (values: Readonly<Record<string, unknown>>) => Array<{ key: string; message: string }>;
+}
 /** How one setting is checked. */
-export type Rule =
-  | {
-      kind: 'string';
-      default?: string;
-      secret?: boolean;
-      pattern?: RegExp;
-      hint?: string;
-      optional?: boolean;
-      /** a file or folder of this host: relative to the config file's folder (without a file: the working directory) */
-      path?: boolean;
-    }
-  | {
-      kind: 'number';
-      default?: number;
-      min?: number;
-      max?: number;
-      integer?: boolean;
-      optional?: boolean;
-      hint?: string;
-    }
-  | { kind: 'boolean'; default?: boolean; optional?: boolean; hint?: string }
-  | { kind: 'enum'; values: readonly string[]; default?: string; optional?: boolean; hint?: string }
-  | { kind: 'list'; of: 'string'; default?: string[]; optional?: boolean; hint?: string }
-  | { kind: 'map'; of: 'string'; optional?: boolean; hint?: string }
-  | {
-      kind: 'section';
-      fields: Record<string, Rule>;
-      optional?: boolean;
-      hint?: string;
-      /** rules between its settings, on the checked values: problems keyed relative to the section */
-      check?: (values: Readonly<Record<string, unknown>>) => Array<{ key: string; message: string }>;
-    };
+export type Rule = StringRule | NumberRule | BooleanRule | EnumRule | ListRule | MapRule | SectionRule;
+export type Fields = Readonly<Record<string, Rule>>;
 
-const s = (extra: Partial<Extract<Rule, { kind: 'string' }>> = {}): Rule => ({ kind: 'string', ...extra });
-const n = (extra: Partial<Extract<Rule, { kind: 'number' }>> = {}): Rule => ({ kind: 'number', ...extra });
-const b = (value: boolean, hint?: string): Rule => ({
-  kind: 'boolean',
+// The helpers keep each rule's literal type (`const` parameters): the config's TypeScript type
+// is read off them (see `SectionOf` below), so a key, its kind and whether it may be absent are
+// written once, here.
+const s = <const R extends Omit<StringRule, 'kind'>>(extra: R) => ({ kind: 'string' as const, ...extra });
+const n = <const R extends Omit<NumberRule, 'kind'>>(extra: R) => ({ kind: 'number' as const, ...extra });
+const b = (value: boolean, hint?: string) => ({
+  kind: 'boolean' as const,
   default: value,
   ...(hint ? { hint } : {}),
 });
-const e = (values: readonly string[], value?: string, hint?: string): Rule => ({
-  kind: 'enum',
+const e = <const V extends readonly string[]>(values: V, value: V[number], hint?: string) => ({
+  kind: 'enum' as const,
   values,
-  ...(value ? { default: value } : {}),
+  default: value,
   ...(hint ? { hint } : {}),
 });
-const section = (
-  fields: Record<string, Rule>,
-  optional = false,
-  check?: Extract<Rule, { kind: 'section' }>['check'],
-): Rule => ({
-  kind: 'section',
+const section = <const F extends Fields>(fields: F, check?: SectionRule['check']) => ({
+  kind: 'section' as const,
   fields,
-  optional,
+  optional: false as const,
   ...(check ? { check } : {}),
 });
+/** a section that is absent unless the file has it (the server it describes is not used then) */
+const optionalSection = <const F extends Fields>(fields: F, check?: SectionRule['check']) => ({
+  kind: 'section' as const,
+  fields,
+  optional: true as const,
+  ...(check ? { check } : {}),
+});
+
+type SwitchRule = (BooleanRule | NumberRule | EnumRule) & { default: SwitchValue };
+
+/** The file's `menu` section, made from the one table of menu switches. */
+function menuRules(): Record<SwitchName, SwitchRule> {
+  return mapSwitches((sw, name): SwitchRule => {
+    const value = fileDefault(sw);
+    if (typeof value === 'boolean') return { kind: 'boolean', default: value };
+    if (typeof value === 'number')
+      return {
+        kind: 'number',
+        default: value,
+        integer: true,
+        ...(sw.file ? { min: sw.file.min, max: sw.file.max, hint: sw.file.hint } : {}),
+      };
+    const members = enumTypes[sw.type]?.members;
+    if (members === undefined || typeof members === 'string')
+      throw new Error(`menu switch ${name}: ${sw.type} is not an enum of fixed members`);
+    return { kind: 'enum', values: members, default: value };
+  });
+}
 
 const hostPort = /^[^\s:]+:\d{1,5}$/;
 const digits = /^[0-9]*$/;
 
-export const schema: Record<string, Rule> = {
+export const schema = {
   freeswitch: section({
     // another address than loopback: serve warns unless freeswitch.token is set (freeswitch/README.md)
     listen: s({ default: '127.0.0.1:8084', pattern: hostPort, hint: 'HOST:PORT, e.g. 127.0.0.1:8084' }),
@@ -91,46 +134,43 @@ export const schema: Record<string, Rule> = {
       hint: 'bytes received and not yet parsed, all calls together; beyond it the connection holding most is closed',
     }),
     // set: serve keeps one connection to mod_event_socket (the lamps and SMS use it); unset: none
-    inbound: section(
-      {
-        host: s({ default: '127.0.0.1', hint: "mod_event_socket's listen-ip" }),
-        port: n({ default: 8021, min: 1, max: 65535, integer: true, hint: "mod_event_socket's listen-port" }),
-        password: s({
-          default: 'ClueCon',
-          secret: true,
-          hint: "the password of event_socket.conf.xml (change FreeSWITCH's default ClueCon there and here)",
-        }),
-        reconnectMinMs: n({
-          default: 1_000,
-          min: 1,
-          max: 600_000,
-          integer: true,
-          hint: 'first wait after a failed login or a lost connection; doubles with each failure in a row',
-        }),
-        reconnectMaxMs: n({
-          default: 30_000,
-          min: 1,
-          max: 3_600_000,
-          integer: true,
-          hint: 'longest wait between two attempts (each wait is shortened by up to half at random)',
-        }),
-        livenessIntervalMs: n({
-          default: 20_000,
-          min: 100,
-          max: 3_600_000,
-          integer: true,
-          hint: 'how often the connection is asked `api status`',
-        }),
-        livenessTimeoutMs: n({
-          default: 10_000,
-          min: 100,
-          max: 600_000,
-          integer: true,
-          hint: 'no answer to `api status` within this: the connection is dropped and made again',
-        }),
-      },
-      true,
-    ),
+    inbound: optionalSection({
+      host: s({ default: '127.0.0.1', hint: "mod_event_socket's listen-ip" }),
+      port: n({ default: 8021, min: 1, max: 65535, integer: true, hint: "mod_event_socket's listen-port" }),
+      password: s({
+        default: 'ClueCon',
+        secret: true,
+        hint: "the password of event_socket.conf.xml (change FreeSWITCH's default ClueCon there and here)",
+      }),
+      reconnectMinMs: n({
+        default: 1_000,
+        min: 1,
+        max: 600_000,
+        integer: true,
+        hint: 'first wait after a failed login or a lost connection; doubles with each failure in a row',
+      }),
+      reconnectMaxMs: n({
+        default: 30_000,
+        min: 1,
+        max: 3_600_000,
+        integer: true,
+        hint: 'longest wait between two attempts (each wait is shortened by up to half at random)',
+      }),
+      livenessIntervalMs: n({
+        default: 20_000,
+        min: 100,
+        max: 3_600_000,
+        integer: true,
+        hint: 'how often the connection is asked `api status`',
+      }),
+      livenessTimeoutMs: n({
+        default: 10_000,
+        min: 100,
+        max: 600_000,
+        integer: true,
+        hint: 'no answer to `api status` within this: the connection is dropped and made again',
+      }),
+    }),
   }),
   media: section({
     local: s({ default: 'media', path: true, hint: 'the media folder as voicebox sees it' }),
@@ -205,26 +245,23 @@ export const schema: Record<string, Rule> = {
       hint: 'the last known entries of mailbox owners (no PINs), used only to take messages while no LDAP server answers',
     }),
     lastKnownEntries: n({ default: 10_000, min: 0, max: 1_000_000, integer: true, hint: '0 keeps none' }),
-    ldap: section(
-      {
-        servers: { kind: 'list', of: 'string', hint: 'ldap:// or ldaps:// URLs, tried in this order' },
-        bindDn: s({ optional: true, hint: 'the entry voicebox binds as' }),
-        bindPassword: s({ optional: true, secret: true }),
-        baseDn: s({ optional: true, hint: 'where the users are searched' }),
-        ous: { kind: 'list', of: 'string', default: [] },
-        filter: s({ optional: true, hint: 'a filter template with ${NUMBER}, see src/directory/README.md' }),
-        attributes: { kind: 'map', of: 'string', optional: true },
-        timeoutMs: n({ default: 3000, min: 100, integer: true, hint: 'milliseconds for one LDAP request' }),
-        cacheTtlMs: n({
-          default: 10_000,
-          min: 0,
-          integer: true,
-          hint: 'milliseconds an entry found is reused',
-        }),
-        rejectUnauthorized: b(true),
-      },
-      true,
-    ),
+    ldap: optionalSection({
+      servers: { kind: 'list', of: 'string', hint: 'ldap:// or ldaps:// URLs, tried in this order' },
+      bindDn: s({ optional: true, hint: 'the entry voicebox binds as' }),
+      bindPassword: s({ optional: true, secret: true }),
+      baseDn: s({ optional: true, hint: 'where the users are searched' }),
+      ous: { kind: 'list', of: 'string', default: [] },
+      filter: s({ optional: true, hint: 'a filter template with ${NUMBER}, see src/directory/README.md' }),
+      attributes: { kind: 'map', of: 'string', optional: true },
+      timeoutMs: n({ default: 3000, min: 100, integer: true, hint: 'milliseconds for one LDAP request' }),
+      cacheTtlMs: n({
+        default: 10_000,
+        min: 0,
+        integer: true,
+        hint: 'milliseconds an entry found is reused',
+      }),
+      rejectUnauthorized: b(true),
+    }),
   }),
   mail: section({
     domain: s({ default: 'example.com' }),
@@ -247,7 +284,7 @@ export const schema: Record<string, Rule> = {
       path: true,
       hint: 'where messages go when no SMTP server is configured',
     }),
-    smtp: section(
+    smtp: optionalSection(
       {
         host: s({ hint: 'the SMTP server; without mail.smtp, messages go into mail.maildir' }),
         port: n({ default: 25, min: 1, max: 65535, integer: true }),
@@ -289,7 +326,6 @@ export const schema: Record<string, Rule> = {
         }),
         rejectUnauthorized: b(true),
       },
-      true,
       (smtp) =>
         smtp.user !== undefined && !smtp.secure && !smtp.starttls && !smtp.allowPlaintextAuth
           ? [
@@ -358,32 +394,29 @@ export const schema: Record<string, Rule> = {
     folder: s({ default: 'INBOX' }),
     trash: s({ default: 'Deleted Voice Messages' }),
     deleteMode: e(['trash', 'expunge'], 'trash'),
-    imap: section(
-      {
-        host: s({ default: '127.0.0.1' }),
-        port: n({ default: 143, min: 1, max: 65535, integer: true }),
-        tls: b(false),
-        rejectUnauthorized: b(true),
-        access: e(['administrative', 'individual', 'both'], 'administrative'),
-        adminMode: e(['master', 'namespace', 'template'], 'master'),
-        masterUser: s({ optional: true }),
-        masterPassword: s({ optional: true, secret: true }),
-        masterSeparator: s({ default: '*' }),
-        namespace: s({ default: 'Other Users/' }),
-        pathTemplate: s({ default: 'user.${MAILBOX}' }),
-        loginTemplate: s({ default: '$(LOGIN)' }),
-        passwordKey: s({
-          optional: true,
-          secret: true,
-          // what passwordKeyBytes (src/mailbox/secrets.ts) accepts: a bad key is found at start,
-          // not at the first call that needs it
-          pattern: /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=*)\s*$/,
-          hint: '32 bytes as 64 hex digits or base64: encrypts stored mailbox passwords',
-        }),
-        timeoutMs: n({ default: 5000, min: 100, integer: true }),
-      },
-      true,
-    ),
+    imap: optionalSection({
+      host: s({ default: '127.0.0.1' }),
+      port: n({ default: 143, min: 1, max: 65535, integer: true }),
+      tls: b(false),
+      rejectUnauthorized: b(true),
+      access: e(['administrative', 'individual', 'both'], 'administrative'),
+      adminMode: e(['master', 'namespace', 'template'], 'master'),
+      masterUser: s({ optional: true }),
+      masterPassword: s({ optional: true, secret: true }),
+      masterSeparator: s({ default: '*' }),
+      namespace: s({ default: 'Other Users/' }),
+      pathTemplate: s({ default: 'user.${MAILBOX}' }),
+      loginTemplate: s({ default: '$(LOGIN)' }),
+      passwordKey: s({
+        optional: true,
+        secret: true,
+        // what passwordKeyBytes (src/mailbox/secrets.ts) accepts: a bad key is found at start,
+        // not at the first call that needs it
+        pattern: /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=*)\s*$/,
+        hint: '32 bytes as 64 hex digits or base64: encrypts stored mailbox passwords',
+      }),
+      timeoutMs: n({ default: 5000, min: 100, integer: true }),
+    }),
   }),
   welcome: section({
     enabled: b(true),
@@ -397,26 +430,8 @@ export const schema: Record<string, Rule> = {
     defaultPin: s({ optional: true, secret: true, pattern: /^[0-9]{4,12}$/ }),
     portalUrl: s({ optional: true }),
   }),
-  menu: section({
-    language_choice: e(['default', 'by_caller', 'ask'], 'by_caller'),
-    global_greeting: e(['never', 'when_missing', 'always'], 'when_missing'),
-    announce_number_as: e(['extension', 'canonical'], 'extension'),
-    message_order: e(['newest_first', 'oldest_first'], 'newest_first'),
-    message_format: e(
-      ['date_sender_content', 'content_date_sender', 'date_content_sender'],
-      'date_sender_content',
-    ),
-    options_after_message: b(true),
-    allow_reply: b(true),
-    allow_forward_voice: b(true),
-    allow_forward_fax: b(true),
-    allow_call_back: b(true),
-    allow_greeting_type: b(true),
-    allow_delete_greetings: b(true),
-    allow_delete_all_greetings: b(true),
-    allow_transfer_setup: b(true),
-    max_message: n({ default: 180, min: 5, max: 3600, integer: true, hint: 'seconds a caller may speak' }),
-  }),
+  // the switches a flow reads as `config.*`: src/graph/switches.ts
+  menu: section(menuRules()),
   // where call back and a transfer may dial: a forged voice message or a typed number must not
   // reach a premium-rate or foreign line (toll fraud)
   dialPolicy: section({
@@ -435,4 +450,43 @@ export const schema: Record<string, Rule> = {
   log: section({
     level: e(['debug', 'info', 'warn', 'error'], 'info'),
   }),
-};
+} as const satisfies Fields;
+
+// The config's TypeScript type, read off the rules above: a key is typed by its rule's kind, and
+// may be absent exactly when the checker may leave it out (an optional rule without a default,
+// a map, an optional section).
+type Present<R> = R extends { default: unknown }
+  ? true
+  : R extends { optional: true }
+    ? false
+    : R extends { kind: 'map' }
+      ? false
+      : true;
+
+export type ValueOf<R> = R extends { kind: 'string' }
+  ? string
+  : R extends { kind: 'number' }
+    ? number
+    : R extends { kind: 'boolean' }
+      ? boolean
+      : R extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : R extends { kind: 'list' }
+          ? string[]
+          : R extends { kind: 'map' }
+            ? Record<string, string>
+            : R extends { kind: 'section'; fields: infer F }
+              ? SectionOf<F>
+              : never;
+
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/** the checked values of a section of rules */
+export type SectionOf<F> = Flat<
+  { -readonly [K in keyof F as Present<F[K]> extends true ? K : never]: ValueOf<F[K]> } & {
+    -readonly [K in keyof F as Present<F[K]> extends true ? never : K]?: ValueOf<F[K]>;
+  }
+>;
+
+/** A config file once checked: defaults filled in, relative paths made absolute. */
+export type CheckedConfig = SectionOf<typeof schema>;

@@ -7,8 +7,7 @@ import { dirname, join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { loadConfig, parseConfig, schema, type ConfigError } from '../../src/config/index.js';
-import type { Rule } from '../../src/config/schema.js';
+import { loadConfig, parseConfig, schema, type ConfigError, type Rule } from '../../src/config/index.js';
 
 async function voicebox(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
