@@ -1,12 +1,20 @@
 // Pictures of the call flow: the compiled graph as Graphviz DOT or a Mermaid flowchart.
-import type { Bundle, FlowGraph, GraphExpr, GraphNode, NodeId, SayPart } from '../src/graph/index.js';
+import {
+  edgesOf,
+  type Bundle,
+  type FlowGraph,
+  type GraphExpr,
+  type GraphNode,
+  type NodeId,
+  type SayPart,
+} from '../src/graph/index.js';
 
 export interface DrawOptions {
   /** only this flow (`voicebox`) or this menu (`voicebox.greeting` or `greeting`) and what it leads to */
   menu?: string;
 }
 
-interface Edge {
+interface DrawnEdge {
   from: NodeId;
   to: NodeId;
   label: string;
@@ -31,10 +39,6 @@ export function exprText(e: GraphExpr): string {
 
 function sayText(parts: SayPart[]): string {
   return parts.map((p) => (p.kind === 'prompt' ? p.id : `${p.as} ${exprText(p.value)}`)).join(', ');
-}
-
-function keyLabel(k: string): string {
-  return k === '#' ? 'hash' : k;
 }
 
 function describeNode(n: GraphNode): string {
@@ -79,45 +83,16 @@ function describeNode(n: GraphNode): string {
   }
 }
 
-function edgesOf(n: GraphNode): Edge[] {
-  const e = (to: NodeId, label = ''): Edge => ({ from: n.id, to, label });
-  switch (n.kind) {
-    case 'say':
-    case 'play':
-    case 'beep':
-    case 'wait':
-    case 'log':
-    case 'assign':
-      return [e(n.next)];
-    case 'action':
-    case 'record':
-    case 'transfer':
-      return [
-        ...Object.entries(n.outcomes).map(([o, to]) => e(to, o)),
-        e(n.next, n.kind === 'transfer' && n.mode === 'transfer' ? 'after' : ''),
-      ];
-    case 'branch':
-      return n.then === n.else ? [e(n.then)] : [e(n.then, 'yes'), e(n.else, 'no')];
-    case 'menu':
-      return [
-        ...n.options.map((o) => e(o.next, `${keyLabel(o.key)}${o.when ? ` if ${exprText(o.when)}` : ''}`)),
-        ...(n.input ? [e(n.input.next, n.input.variable)] : []),
-        e(n.invalid, 'invalid'),
-        e(n.silence, 'silence'),
-        e(n.giveUp, 'give up'),
-      ];
-    case 'loop':
-      return [e(n.body, 'each'), e(n.next, 'done')];
-    case 'loopControl':
-      return [e(n.loop, n.move)];
-    case 'jump':
-      return n.menu ? [e(n.menu)] : [];
-    case 'hangup':
-      return [];
-  }
+/** the edges of src/graph, each with its whole label: a menu key shows its condition */
+function drawnEdges(n: GraphNode): DrawnEdge[] {
+  return edgesOf(n).map(({ from, to, label, when }) => ({
+    from,
+    to,
+    label: when ? `${label} if ${exprText(when)}` : label,
+  }));
 }
 
-function select(bundle: Bundle, options: DrawOptions): { nodes: GraphNode[]; edges: Edge[] } {
+function select(bundle: Bundle, options: DrawOptions): { nodes: GraphNode[]; edges: DrawnEdge[] } {
   const all = new Map<NodeId, GraphNode>();
   for (const f of Object.values(bundle.flows)) for (const n of Object.values(f.nodes)) all.set(n.id, n);
   let roots: NodeId[];
@@ -132,14 +107,14 @@ function select(bundle: Bundle, options: DrawOptions): { nodes: GraphNode[]; edg
   }
   const keep = new Set<NodeId>();
   const stack = [...roots];
-  const edges: Edge[] = [];
+  const edges: DrawnEdge[] = [];
   while (stack.length) {
     const id = stack.pop()!;
     if (keep.has(id)) continue;
     keep.add(id);
     const n = all.get(id);
     if (!n) continue;
-    for (const edge of edgesOf(n)) {
+    for (const edge of drawnEdges(n)) {
       edges.push(edge);
       // when drawing one flow, stop at the doors to other flows
       const sameFlow = options.menu === undefined || edge.to.split(/[.#]/)[0] === id.split(/[.#]/)[0];

@@ -4,11 +4,11 @@ export {
   compileFiles,
   systemPrompts,
   menuDefaults,
-  successors,
   type PromptCatalogs,
   type PromptEntry,
   type CompileResult,
-} from './compile.js';
+} from './compile/index.js';
+export { successors } from '../src/graph/index.js';
 export { loadMenus, loadCatalogs, type LoadedMenus, type LoadOptions } from './load.js';
 export { formatDiagnostic, compareDiagnostics, type Diagnostic, type Severity } from './diagnostics.js';
 export { toDot, toMermaid, exprText, type DrawOptions } from './draw.js';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import type { IvrFile } from './ast.js';
-import { compileFiles, type CompileResult, type PromptCatalogs, type PromptEntry } from './compile.js';
+import { compileFiles, type CompileResult, type PromptCatalogs, type PromptEntry } from './compile/index.js';
 import { compareDiagnostics, error, type Diagnostic } from './diagnostics.js';
 import { parse } from './parser.js';
 

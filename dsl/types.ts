@@ -48,3 +48,9 @@ export function describeType(type: TypeName): string {
       return type;
   }
 }
+
+/** a type with its article, as a message reads it: "a number", "an audio", "yes/no" */
+export function article(type: string): string {
+  if (type === 'yes/no') return 'yes/no';
+  return /^[aeio]|^u(?!s)/.test(type) ? `an ${type}` : `a ${type}`;
+}
