@@ -10,7 +10,6 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -20,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FrameParser, type Frame } from '../../src/esl/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
+import { maildirInbox } from '../support/owners.js';
 
 const root = resolve('.');
 export const bin = join(root, 'bin', 'voicebox.js');
@@ -209,12 +209,10 @@ export async function canaryCall(serve: Serve, sim: Simulator, from: string): Pr
     .pressWhilePlaying(firstTimeOnly(), '0', 500)
     .pressDuring('record', '#', 3000);
   await sim.runCall(caller, { target: `127.0.0.1:${serve.port}` });
-  const inbox = join(serve.maildir, 'alice', 'new');
   // the spool delivers after the call: wait for the file to appear (or the server to die)
   for (;;) {
-    const files = existsSync(inbox) ? readdirSync(inbox) : [];
-    const mine = files.find((f) => readFileSync(join(inbox, f), 'latin1').includes(`<${from}@`));
-    if (mine) return join(inbox, mine);
+    const mine = maildirInbox(serve.maildir, 'alice').find((m) => m.text.includes(`<${from}@`));
+    if (mine) return mine.file;
     if (!serve.alive()) throw new Error('voicebox serve is gone');
     await new Promise((r) => setTimeout(r, 20));
   }

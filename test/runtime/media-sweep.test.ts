@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IN_USE_MS, RecordingRetention, UNSENT_KEEP_MS } from '../../src/runtime/index.js';
 import { ensureBuilt, startServe, type Serve } from '../cli/serve-support.js';
+import { silentLogger } from '../support/log.js';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
-const quiet = { info() {}, warn() {}, error() {} };
 
 function mediaFolder() {
   const media = mkdtempSync(join(tmpdir(), 'voicebox-sweep-'));
@@ -68,7 +68,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 0,
       pending: (id) => id === 'c4-1',
-      log: quiet,
+      log: silentLogger,
     });
     expect(await retention.sweep()).toEqual({ recordings: 2, inboxes: 1 });
     expect(existsSync(orphan)).toBe(false);
@@ -87,7 +87,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 7,
       pending: () => false,
-      log: quiet,
+      log: silentLogger,
     });
     await retention.delivered('c1-1');
     await retention.callEnded([{ id: 'c1-1', localPath: young }], new Set());
@@ -106,7 +106,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 0,
       pending: () => false,
-      log: quiet,
+      log: silentLogger,
     });
     expect(await retention.sweep()).toEqual({ recordings: 2, inboxes: 0 });
     expect(existsSync(unsent), 'the only copy of what a caller said').toBe(true);
@@ -124,7 +124,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 0,
       pending: () => false,
-      log: { ...quiet, error: (obj, msg) => errors.push({ obj, msg }) },
+      log: { ...silentLogger, error: (obj, msg) => errors.push({ obj, msg }) },
     });
     await retention.callEnded(
       [
@@ -150,7 +150,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 0,
       pending: (id) => (asked.push(id), id === 'message-7'),
-      log: quiet,
+      log: silentLogger,
     });
     await retention.callEnded([{ id: 'message-7', localPath: waiting }], new Set());
     expect(asked).toEqual(['message-7']);
@@ -164,7 +164,7 @@ describe('the media sweep', () => {
       mediaLocal: media,
       keepDays: 0,
       pending: () => false,
-      log: quiet,
+      log: silentLogger,
     });
     await retention.delivered('../inbox/keep');
     expect(existsSync(outside)).toBe(true);

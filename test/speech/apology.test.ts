@@ -9,9 +9,8 @@ import { loadRuntime, shippedMenus, type LoadedRuntime } from '../../src/cli/run
 import { DirectoryUnavailable } from '../../src/directory/index.js';
 import { defaultMenuConfig, VoiceboxServer, type CallEvent } from '../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
+import { silentLogger } from '../support/log.js';
 import { installFakeEngines, type FakeEngines } from './fake-engines.js';
-
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 
 let engines: FakeEngines;
 beforeAll(() => {
@@ -51,7 +50,7 @@ async function startServer() {
       ],
     ]),
     config: defaultMenuConfig,
-    log: silent,
+    log: silentLogger,
     port: 0,
     onCall: () => (event) => events.push(event),
   });

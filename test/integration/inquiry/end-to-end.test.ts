@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { smtpTransport } from '../../../src/mail/index.js';
 import { hashPin } from '../../../src/pin/index.js';
-import { ScriptedCaller } from '../../../src/sim/index.js';
-import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
+import { startVoicebox, type Voicebox } from '../../actions/support.js';
+import { dialler } from '../../support/dialogue.js';
 import { Attribute, Change } from 'ldapts';
 import { asLdapAdmin, imapClient, labMailboxStore, labDirectory, values, withImap } from '../lab/support.js';
 
@@ -15,6 +15,9 @@ const lab = inject('lab');
 const KEY = randomBytes(32);
 let box: Voicebox;
 const from = `+4921${Date.now() % 10_000_000}`;
+/** erin's mailbox is 506; she calls from a number she does not trust, so she needs her PIN */
+const ERINS_MOBILE = '+4989444555';
+const dial = (dialed: string) => dialler((caller) => box.call(caller))(dialed);
 
 function directory() {
   return labDirectory(lab);
@@ -62,8 +65,16 @@ afterAll(async () => {
 
 describe('leave a message, then hear and delete it by phone', () => {
   it('the caller leaves a message for erin', async () => {
-    const r = await box.call(quickMessage('+49 30 1234506', from, 3));
-    expect(r.said.at(-1)).toBe('de:message_saved');
+    const call = await dial('+49 30 1234506')
+      .from(from)
+      .hears('standard_greeting')
+      .press('0')
+      .hearsTone()
+      .speaks(3000)
+      .press('#')
+      .hears('message_saved');
+    expect(call.said.at(-1)).toBe('message_saved');
+    expect(call.events).toContainEqual(expect.objectContaining({ kind: 'prompt', text: 'de:message_saved' }));
     await box.spool.flush();
     for (let i = 0; i < 50 && (await erinsFolder('INBOX')) === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -71,32 +82,45 @@ describe('leave a message, then hear and delete it by phone', () => {
   });
 
   it('erin logs in with her PIN, hears one new voice message, hears it, deletes it', async () => {
-    const caller = new ScriptedCaller({ number: '+4989444555', dialed: '506' })
-      .pressWhilePlaying(/standard_greeting/, '*', 300)
-      .pressWhilePlaying(/enter_pin/, '2468#', 300)
-      .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-      .pressWhilePlaying(/message_options/, '7', 300)
-      .pressWhilePlaying(nth(/main_menu/, 2), '#', 300);
-    const r = await box.call(caller);
-    expect(r.said).toContain('de:you_have_voice(eins,null)');
-    expect(r.said).toContain('de:message_number(eins)');
-    // her message was played from the mailbox
-    expect(r.events.some((e) => e.kind === 'audio' && e.file.endsWith('.wav'))).toBe(true);
-    expect(r.said).toContain('de:message_deleted');
-    expect(r.said.at(-1)).toBe('de:goodbye');
+    const call = await dial('506')
+      .from(ERINS_MOBILE)
+      .hears('standard_greeting')
+      .press('*')
+      .hears('enter_pin')
+      .types('2468#')
+      .hears('main_menu')
+      .press('1')
+      .hears('you_have_voice(eins,null)')
+      .hears('message_number(eins)')
+      // her message, played from the mailbox
+      .hearsAudio()
+      .hears('message_options')
+      .press('7')
+      .hears('message_deleted')
+      .hears('main_menu')
+      .press('#')
+      .hears('goodbye');
+    expect(call.heard).toContainEqual(expect.stringMatching(/^audio:.*\.wav$/));
+    expect(call.said.at(-1)).toBe('goodbye');
+    expect(call.events).toContainEqual(expect.objectContaining({ kind: 'prompt', text: 'de:goodbye' }));
     expect(await erinsFolder('INBOX')).toBe(0);
     expect(await erinsFolder('Deleted Voice Messages')).toBe(1);
   });
 
   it('a wrong PIN is refused and counted', async () => {
-    const caller = new ScriptedCaller({ number: '+4989444555', dialed: '506' })
-      .pressWhilePlaying(/standard_greeting/, '*', 300)
-      .pressWhilePlaying(nth(/enter_pin/, 1), '9999#', 300)
-      // asked again after the wrong PIN: enough (at a fixed hang-up time the simulator's clock
-      // could jump there while voicebox still checks the PIN)
-      .hangupWhilePlaying(nth(/enter_pin/, 2));
-    const r = await box.call(caller);
-    expect(r.said).toContain('de:wrong_pin');
+    // each key waits for the prompt it answers: the PIN check (scrypt, then LDAP) may take as
+    // long as a loaded machine makes it
+    const call = await dial('506')
+      .from(ERINS_MOBILE)
+      .hears('standard_greeting')
+      .press('*')
+      .hears('enter_pin')
+      .types('9999#')
+      .hears('wrong_pin')
+      // asked again after the wrong PIN: enough
+      .hears('enter_pin')
+      .hangsUp();
+    expect(call.events).toContainEqual(expect.objectContaining({ kind: 'prompt', text: 'de:wrong_pin' }));
     const check = directory();
     const erin = await check.findByNumber(['+49 30 1234506']);
     await check.close();

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ImapFlow } from 'imapflow';
-import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../../../src/mail/index.js';
+import { MailSpool, smtpTransport } from '../../../src/mail/index.js';
 import type { MailLogger, MailTransport, SmtpTransportOptions } from '../../../src/mail/index.js';
-import { writeWav } from '../../../src/sim/media.js';
+import { writeWav } from '../../../src/sim/index.js';
 import { mailTransportFrom } from '../../../src/cli/services.js';
 import { readConfig } from '../../../src/config/index.js';
 import { imapClient, run, withImap } from '../lab/support.js';
+import { voiceMessageForAlice } from '../../support/mail.js';
 
 const lab = inject('lab');
 const root = mkdtempSync(join(tmpdir(), 'voicebox-slow-smtp-'));
@@ -31,23 +32,19 @@ function smtp(options: Partial<SmtpTransportOptions> & { port: number }): MailTr
   return t;
 }
 
-function voiceMessage(): { id: string; messageId: string; message: ReturnType<typeof composeVoiceMessage> } {
+function voiceMessage(): { id: string; messageId: string; message: ReturnType<typeof voiceMessageForAlice> } {
   const id = `rec-${randomUUID()}`;
   const path = join(root, `${id}.wav`);
   writeWav(path, 1_000, 0);
   return {
     id,
     messageId: `<voicebox.${id}@example.com>`,
-    message: composeVoiceMessage({
-      to: { email: 'alice@example.com', name: 'Alice Anders', language: 'en' },
-      mailbox: '+49301234501',
-      caller: { number: '+49301234102', name: 'Bob Berger' },
+    message: voiceMessageForAlice({
+      wav: path,
+      recordingId: id,
+      language: 'en',
       recordedAt: new Date(),
       durationMs: 1_000,
-      wav: { path },
-      domain: 'example.com',
-      timeZone: 'Europe/Berlin',
-      messageId: voiceMessageId(id, 'example.com'),
     }),
   };
 }

@@ -13,6 +13,7 @@ import { audioDigest, buildRawMessage, composeVoiceMessage } from '../../../src/
 import { encryptPassword, ImapMailboxStore, MailboxUnavailable } from '../../../src/mailbox/index.js';
 import type { ImapMailboxOptions, Mailbox, MailboxOwner } from '../../../src/mailbox/index.js';
 import { imapClient, labTls, run, withImap } from '../lab/support.js';
+import { aliceOwner } from '../../support/owners.js';
 
 const lab = inject('lab');
 const FOLDER = 'INBOX/VoiceboxTest';
@@ -26,13 +27,7 @@ const wavPath = join(scratch, 'recording.wav');
 writeFileSync(wavPath, wav);
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-const alice: MailboxOwner = {
-  mailbox: 'alice',
-  email: 'alice@example.com',
-  folder: FOLDER,
-  // the mailbox number voice messages are signed for
-  number: '+49301234501',
-};
+const alice: MailboxOwner = { ...aliceOwner, folder: FOLDER };
 const asAlice = (): ImapFlow => imapClient(lab, 'alice', 'alicepw');
 
 function options(overrides: Partial<ImapMailboxOptions> = {}): ImapMailboxOptions {

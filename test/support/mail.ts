@@ -1,0 +1,30 @@
+// Bob's voice message for Alice, composed as voicebox composes the messages it sends.
+import { composeVoiceMessage, voiceMessageId } from '../../src/mail/index.js';
+
+export interface VoiceMessageFixture {
+  /** the recording attached */
+  readonly wav: string;
+  /** the recording's id: the Message-ID is made from it, as for a call's message */
+  readonly recordingId: string;
+  /** Alice's language (default de) */
+  readonly language?: string;
+  /** default 10 March 2020, 14:21:05 UTC */
+  readonly recordedAt?: Date;
+  /** default 3 s */
+  readonly durationMs?: number;
+}
+
+/** Bob Berger (+49301234102) for Alice Anders, mailbox +49301234501, on example.com. */
+export function voiceMessageForAlice(o: VoiceMessageFixture): ReturnType<typeof composeVoiceMessage> {
+  return composeVoiceMessage({
+    to: { email: 'alice@example.com', name: 'Alice Anders', language: o.language ?? 'de' },
+    mailbox: '+49301234501',
+    caller: { number: '+49301234102', name: 'Bob Berger' },
+    recordedAt: o.recordedAt ?? new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
+    durationMs: o.durationMs ?? 3_000,
+    wav: { path: o.wav },
+    domain: 'example.com',
+    timeZone: 'Europe/Berlin',
+    messageId: voiceMessageId(o.recordingId, 'example.com'),
+  });
+}

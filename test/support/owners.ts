@@ -1,0 +1,52 @@
+// Alice, the mailbox owner most tests call: the example users (examples/users.yaml) in a
+// YAML file of the test's own, her PIN set and her welcome mail already sent; what reached
+// her Maildir; Alice as her mailbox store knows her.
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { YamlDirectory, type UserSettings } from '../../src/directory/index.js';
+import type { MailboxOwner } from '../../src/mailbox/index.js';
+import { hashPin } from '../../src/pin/index.js';
+
+/** Alice's office number; her mailbox is 501. */
+export const ALICE = '+49 30 1234501';
+export const PIN = '2468';
+
+/**
+ * `<dir>/users.yaml` from the examples, Alice with {@link PIN} and her welcome mail sent
+ * (so no call of hers starts with it); `settings` changes hers further.
+ */
+export async function aliceWithPin(
+  dir: string,
+  settings: (s: UserSettings) => UserSettings = (s) => s,
+): Promise<{ directory: YamlDirectory; usersFile: string }> {
+  const usersFile = join(dir, 'users.yaml');
+  copyFileSync('examples/users.yaml', usersFile);
+  const directory = new YamlDirectory({ file: usersFile });
+  const alice = await directory.findByNumber([ALICE]);
+  if (!alice) throw new Error(`examples/users.yaml has no user with the number ${ALICE}`);
+  const pinHash = await hashPin(PIN);
+  await directory.updateSettings(alice, (s) =>
+    settings({ ...s, pinHash, welcomeSentAt: '2026-01-01T00:00:00.000Z' }),
+  );
+  return { directory, usersFile };
+}
+
+/** The messages delivered to `user` in a Maildir root (`<maildir>/<user>/new`), none yet read. */
+export function maildirInbox(maildir: string, user: string): Array<{ file: string; text: string }> {
+  const dir = join(maildir, user, 'new');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((name) => {
+    const file = join(dir, name);
+    return { file, text: readFileSync(file, 'latin1') };
+  });
+}
+
+/**
+ * Alice as her mailbox store knows her (IMAP or Maildir): the mailbox `alice`, and the number
+ * voice messages for her are signed for.
+ */
+export const aliceOwner: MailboxOwner = {
+  mailbox: 'alice',
+  email: 'alice@example.com',
+  number: '+49301234501',
+};
