@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { FrameParser } from '../esl/codec/frame-parser.js';
-import type { Frame } from '../esl/codec/frame-parser.js';
-import * as replies from '../esl/codec/replies.js';
-import { EslProtocolError } from '../esl/errors.js';
-import type { Logger } from '../esl/logger.js';
+import { EslProtocolError, FrameParser, replies } from '../esl/index.js';
+import type { Frame, Logger } from '../esl/index.js';
 import type { ApiContext } from './api.js';
 import { runApi } from './api.js';
 import { standardHeaders, Subscription } from './events.js';

@@ -1,4 +1,4 @@
-import type { EventHeaders } from '../esl/codec/replies.js';
+import type { EventHeaders } from '../esl/index.js';
 
 /** An event as the simulated switch fires it, before it is serialised per connection. */
 export interface SimEvent {

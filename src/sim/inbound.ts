@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import type { Frame } from '../esl/codec/frame-parser.js';
-import * as replies from '../esl/codec/replies.js';
+import { replies } from '../esl/index.js';
+import type { Frame } from '../esl/index.js';
 import { SimConnection } from './connection.js';
 import type { SwitchServices } from './connection.js';
 import type { SimEvent } from './events.js';

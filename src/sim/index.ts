@@ -27,4 +27,4 @@ export type { TranscriptEntry } from './transcript.js';
 export { VirtualClock } from './clock.js';
 export { mediaDurationMs, toneDurationMs, wavDurationMs, writeWav } from './media.js';
 export type { SimCall } from './call.js';
-export { RECORD_START_LOSS_MS } from './call.js';
+export { RECORD_START_LOSS_MS } from './apps/index.js';

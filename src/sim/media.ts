@@ -2,6 +2,26 @@ import { existsSync, openSync, readSync, closeSync, writeFileSync } from 'node:f
 
 export const SAMPLE_RATE = 8000;
 
+/** How the simulator treats media and time, for every call. */
+export interface MediaOptions {
+  /** FreeSWITCH's path → the path as the simulator (and voicebox) sees it. Default: identity. */
+  readonly toLocalPath: (fsPath: string) => string;
+  /** Length of media that cannot be measured (unknown format, `say:`...). */
+  readonly defaultMediaMs: number;
+  /** A playback of a missing file: `not-found` (FreeSWITCH's `FILE NOT FOUND`) or play the default length. */
+  readonly missingFiles: 'not-found' | 'default-length';
+  /** Real ms of quiet after which the clock moves on although no application is waiting on it. */
+  readonly idleAdvanceMs: number;
+  /** Media take their real time (a person at the keyboard is the caller); default false. */
+  readonly realTime?: boolean;
+  /**
+   * FreeSWITCH starts each application on its channel's next tick (20 ms: a frame), so every
+   * application start costs up to a tick of silence. 0 (the default) starts them at once and
+   * keeps tests fast; the bench switches it on to measure the dead air between prompts.
+   */
+  readonly appTickMs?: number;
+}
+
 /**
  * How long FreeSWITCH would take to play `file`, in ms: the WAV header's length for local
  * files, the tone/silence definition for `tone_stream://` and `silence_stream://`, the

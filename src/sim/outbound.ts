@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Frame } from '../esl/codec/frame-parser.js';
-import * as replies from '../esl/codec/replies.js';
+import { replies } from '../esl/index.js';
+import type { Frame } from '../esl/index.js';
 import type { SimCall } from './call.js';
 import { SimConnection } from './connection.js';
 import type { SwitchServices } from './connection.js';

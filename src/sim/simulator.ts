@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { silentLogger } from '../esl/logger.js';
-import type { Logger } from '../esl/logger.js';
+import { silentLogger } from '../esl/index.js';
+import type { Logger } from '../esl/index.js';
 import { SimCall } from './call.js';
-import type { MediaOptions } from './call.js';
+import type { MediaOptions } from './media.js';
 import type { SwitchServices } from './connection.js';
 import type { SimEvent, SwitchIdentity } from './events.js';
 import { SimInboundServer } from './inbound.js';

@@ -193,6 +193,20 @@ describe('the scripted caller and the transcript', () => {
   });
 });
 
+describe('the applications it knows', () => {
+  it('runs a known application that changes nothing; any other name, even one every object has, hangs up', async () => {
+    const { outcome, report } = await run(new ScriptedCaller(), async (ch) => {
+      const logged = await ch.execute('log', 'INFO hello');
+      const unknown = await ch.execute('constructor').catch((e: unknown) => e);
+      return { logged: logged.response, unknown };
+    });
+    expect(outcome).toMatchObject({ logged: '_none_' });
+    expect((outcome as { unknown: unknown }).unknown).toBeInstanceOf(HangupError);
+    expect(report.hangupCause).toBe('DESTINATION_OUT_OF_ORDER');
+    expect(report.text).toContain('invalid application constructor');
+  });
+});
+
 describe('strict outbound socket', () => {
   async function session(socketArgs = 'async full'): Promise<{ ctl: RawController; uuid: string }> {
     const ctl = await RawController.listen();
