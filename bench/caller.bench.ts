@@ -4,13 +4,18 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMenus } from '../dsl/index.js';
-import { callerActions } from '../src/actions/index.js';
+import { createActions } from '../src/actions/index.js';
 import { readConfig } from '../src/config/index.js';
-import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../src/directory/index.js';
 import { GreetingStore } from '../src/greetings/index.js';
-import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../src/mail/index.js';
+import {
+  composeVoiceMessage,
+  MailSpool,
+  smtpTransport,
+  spoolMailer,
+  voiceMessageId,
+} from '../src/mail/index.js';
 import { VoiceboxServer } from '../src/runtime/index.js';
-import { privateLab, shortVoice, silent } from './lab.js';
+import { labDirectory, privateLab, shortVoice, silent } from './lab.js';
 import { ScriptedCaller, Simulator, writeWav } from '../src/sim/index.js';
 
 interface LabState {
@@ -29,28 +34,21 @@ function percentile(sorted: number[], p: number): number {
 async function setupTimes(cacheTtlMs: number, calls: number): Promise<number[]> {
   const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
-  const directory = new LdapDirectory({
-    servers: lab.ldap.servers.map((s) => s.url),
-    bindDn: lab.ldap.bindDn,
-    bindPassword: lab.ldap.bindPassword,
-    baseDn: lab.ldap.baseDn,
-    filter: DEFAULT_LDAP_FILTER,
-    attributes: DEFAULT_LDAP_ATTRIBUTES,
-    cacheTtlMs,
-  });
+  const directory = labDirectory(lab.ldap, cacheTtlMs);
   const media = mkdtempSync(join(work, 'media-'));
   const transport = smtpTransport({ host: lab.host, port: lab.smtp.port, timeoutMs: 5000 });
   const spool = new MailSpool({ dir: join(media, 'spool'), send: transport.send });
   await spool.start();
   // the welcome mail is not what is measured here
-  const actions = callerActions({
+  const mediaRoot = { local: media, freeswitch: media };
+  const actions = createActions({
     bundle,
     directory,
+    mailer: spoolMailer({ spool, domain: 'example.com', timeZone: 'Europe/Berlin', defaultLanguage: 'de' }),
+    greetings: new GreetingStore(mediaRoot),
+    media: mediaRoot,
     location: config.location,
-    greetings: new GreetingStore({ local: media, freeswitch: media }),
-    spool,
-    mail: { domain: 'example.com' },
-    welcome: { ...config.welcome, enabled: false },
+    policy: { login: config.login, welcome: { ...config.welcome, enabled: false } },
     log: silent,
   });
   let started: number;

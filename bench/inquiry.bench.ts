@@ -8,15 +8,20 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { loadMenus } from '../dsl/index.js';
-import { callerActions, inquiryActions, loginActions, UserRecords } from '../src/actions/index.js';
+import { createActions } from '../src/actions/index.js';
 import { readConfig } from '../src/config/index.js';
-import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../src/directory/index.js';
 import { GreetingStore } from '../src/greetings/index.js';
-import { buildRawMessage, composeVoiceMessage, MailSpool, voiceMessageId } from '../src/mail/index.js';
+import {
+  buildRawMessage,
+  composeVoiceMessage,
+  MailSpool,
+  spoolMailer,
+  voiceMessageId,
+} from '../src/mail/index.js';
 import { ImapMailboxStore } from '../src/mailbox/index.js';
 import { hashPin } from '../src/pin/index.js';
 import { VoiceboxServer } from '../src/runtime/index.js';
-import { privateLab, shortVoice, silent } from './lab.js';
+import { labDirectory, privateLab, shortVoice, silent } from './lab.js';
 import { ScriptedCaller, Simulator, writeWav } from '../src/sim/index.js';
 
 interface LabState {
@@ -92,15 +97,7 @@ async function fillTo(count: number): Promise<number> {
 async function main() {
   const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
-  const directory = new LdapDirectory({
-    servers: lab.ldap.servers.map((s) => s.url),
-    bindDn: lab.ldap.bindDn,
-    bindPassword: lab.ldap.bindPassword,
-    baseDn: lab.ldap.baseDn,
-    filter: DEFAULT_LDAP_FILTER,
-    attributes: DEFAULT_LDAP_ATTRIBUTES,
-    cacheTtlMs: 60_000,
-  });
+  const directory = labDirectory(lab.ldap, 60_000);
   const owner = await directory.findByNumber([OWNER.number]);
   const pinHash = await hashPin(OWNER.pin);
   await directory.updateSettings(owner!, (s) => ({ ...s, pinHash, wrongPinCount: 0 }));
@@ -108,63 +105,41 @@ async function main() {
   const mediaRoot = { local: media, freeswitch: media };
   const spool = new MailSpool({ dir: join(media, 'spool'), send: async () => undefined });
   await spool.start();
-  const users = new UserRecords();
-  const welcome = { ...config.welcome, enabled: false };
-  const actions = new Map([
-    ...callerActions(
-      {
-        bundle,
-        directory,
-        location: config.location,
-        greetings: new GreetingStore(mediaRoot),
-        spool,
-        mail: { domain: 'example.com' },
-        welcome,
-        log: silent,
-      },
-      users,
-    ),
-    ...loginActions(
-      {
-        bundle,
-        directory,
-        location: config.location,
-        spool,
-        mail: { domain: 'example.com' },
-        login: config.login,
-        welcome,
-        log: silent,
-      },
-      users,
-    ),
-    ...inquiryActions({
-      mailboxes: new ImapMailboxStore({
-        host: lab.host,
-        port: lab.imap.port,
-        tls: false,
-        // STARTTLS, verified against the lab's certificate, as a site would run it
-        tlsOptions: { ca: [readFileSync(lab.tls.caCert)], servername: lab.tls.servername },
-        access: 'administrative',
-        adminMode: 'master',
-        masterUser: lab.imap.master.user,
-        masterPassword: lab.imap.master.password,
-        masterSeparator: lab.imap.master.separator,
-        namespace: 'Other Users/',
-        pathTemplate: 'user.${MAILBOX}',
-        loginTemplate: '$(LOGIN)',
-        timeoutMs: 30_000,
-        folder: 'INBOX',
-        trash: 'Deleted Voice Messages',
-        deleteMode: 'trash',
-      }),
-      users,
+  // the mail a call may send is not what is measured here: it goes to a spool that is never sent
+  const actions = createActions({
+    bundle,
+    directory,
+    mailer: spoolMailer({
       spool,
-      location: config.location,
-      media: mediaRoot,
-      mail: { domain: 'example.com' },
+      domain: 'example.com',
       timeZone: bundle.officeHours?.timeZone ?? 'UTC',
+      defaultLanguage: bundle.languages.default,
     }),
-  ]);
+    greetings: new GreetingStore(mediaRoot),
+    media: mediaRoot,
+    location: config.location,
+    policy: { login: config.login, welcome: { ...config.welcome, enabled: false } },
+    log: silent,
+    mailboxes: new ImapMailboxStore({
+      host: lab.host,
+      port: lab.imap.port,
+      tls: false,
+      // STARTTLS, verified against the lab's certificate, as a site would run it
+      tlsOptions: { ca: [readFileSync(lab.tls.caCert)], servername: lab.tls.servername },
+      access: 'administrative',
+      adminMode: 'master',
+      masterUser: lab.imap.master.user,
+      masterPassword: lab.imap.master.password,
+      masterSeparator: lab.imap.master.separator,
+      namespace: 'Other Users/',
+      pathTemplate: 'user.${MAILBOX}',
+      loginTemplate: '$(LOGIN)',
+      timeoutMs: 30_000,
+      folder: 'INBOX',
+      trash: 'Deleted Voice Messages',
+      deleteMode: 'trash',
+    }),
+  });
   let measured: ((ms: number) => void) | undefined;
   const server = new VoiceboxServer({
     bundle,

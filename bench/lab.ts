@@ -1,10 +1,11 @@
 // What the benches against real servers share: a private lab (lab/lab.sh with its own
-// state file and temp dir) that is taken down afterwards, a silent logger and a voice
-// whose prompts take 20 ms.
+// state file and temp dir) that is taken down afterwards, its slapd as a directory, a silent
+// logger and a voice whose prompts take 20 ms.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory } from '../src/directory/index.js';
 import type { Voice } from '../src/runtime/index.js';
 
 export interface PrivateLab<State> {
@@ -37,6 +38,22 @@ export function privateLab<State>(bench: string): PrivateLab<State> {
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** The lab's slapd as voicebox's directory, with its entries cached for `cacheTtlMs`. */
+export function labDirectory(
+  ldap: { bindDn: string; bindPassword: string; baseDn: string; servers: Array<{ url: string }> },
+  cacheTtlMs: number,
+): LdapDirectory {
+  return new LdapDirectory({
+    servers: ldap.servers.map((s) => s.url),
+    bindDn: ldap.bindDn,
+    bindPassword: ldap.bindPassword,
+    baseDn: ldap.baseDn,
+    filter: DEFAULT_LDAP_FILTER,
+    attributes: DEFAULT_LDAP_ATTRIBUTES,
+    cacheTtlMs,
+  });
 }
 
 export const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };

@@ -1,14 +1,27 @@
-// The business actions the menus call, one registry per server, built from its ports.
-export { callerActions, UserRecords, type CallerSideOptions } from './caller.js';
+// The business actions the menus call: one typed module per action, one registry per server,
+// built from its ports (createActions).
+export { actionModules, createActions } from './create.js';
 export {
-  composeLockMail,
-  loginActions,
-  loginDecision,
-  pinExpired,
-  pinExpiresSoon,
-  type LockMailInput,
-  type LoginOptions,
+  defineAction,
+  done,
+  outcome,
+  recordTypeNames,
+  value,
+  type ActionBody,
+  type ActionModule,
+  type ArgsOf,
+  type OutcomeOf,
+  type ResultOf,
+  type Returns,
+  type ValueRecord,
+} from './define.js';
+export { loginDecision } from './login.js';
+export { pinExpired, pinExpiresSoon } from './pin.js';
+export {
+  MessageWaitingEvents,
+  type ActionKit,
+  type ActionPolicy,
+  type ActionPorts,
   type LoginPolicy,
-} from './login.js';
-export { settingsActions, type SettingsOptions } from './settings.js';
-export { inquiryActions, MessageWaitingEvents, type InquiryOptions } from './inquiry.js';
+  type WelcomePolicy,
+} from './ports.js';

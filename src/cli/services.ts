@@ -3,14 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import {
-  callerActions,
-  inquiryActions,
-  loginActions,
-  MessageWaitingEvents,
-  settingsActions,
-  UserRecords,
-} from '../actions/index.js';
+import { createActions, MessageWaitingEvents } from '../actions/index.js';
 import { ImapMailboxStore, MaildirMailboxStore, type MailboxStore } from '../mailbox/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import {
@@ -29,6 +22,7 @@ import {
   MailSpool,
   maildirTransport,
   smtpTransport,
+  spoolMailer,
   type MailTransport,
 } from '../mail/index.js';
 import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
@@ -71,17 +65,15 @@ function directoryOf(config: VoiceboxConfig): Directory {
     const l = config.directory.ldap;
     if (!l || l.servers.length === 0)
       throw new Error('directory.ldap.servers: list at least one ldap:// or ldaps:// server');
+    // servers, baseDn, ous and the two timeouts are the adapter's own names and shapes
+    const { bindDn, bindPassword, filter, attributes, rejectUnauthorized, ...ldap } = l;
     return new LdapDirectory({
-      servers: l.servers,
-      bindDn: l.bindDn ?? '',
-      bindPassword: l.bindPassword ?? '',
-      ...(l.baseDn ? { baseDn: l.baseDn } : {}),
-      ous: l.ous,
-      filter: l.filter ?? DEFAULT_LDAP_FILTER,
-      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...(l.attributes ?? {}) },
-      timeoutMs: l.timeoutMs,
-      cacheTtlMs: l.cacheTtlMs,
-      tls: { rejectUnauthorized: l.rejectUnauthorized },
+      ...ldap,
+      bindDn: bindDn ?? '',
+      bindPassword: bindPassword ?? '',
+      filter: filter ?? DEFAULT_LDAP_FILTER,
+      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...attributes },
+      tls: { rejectUnauthorized },
     });
   }
   // the default users.yaml (beside the config file, or in the working folder) starts as a
@@ -154,16 +146,12 @@ function smtpTls(smtp: NonNullable<VoiceboxConfig['mail']['smtp']>): ConnectionO
 export function mailTransportFrom(config: VoiceboxConfig): MailTransport {
   const smtp = config.mail.smtp;
   if (!smtp) return maildirTransport({ root: resolve(config.mail.maildir) });
+  // host, port, secure, starttls, allowPlaintextAuth and the three timeouts are the transport's
+  // own names and shapes; the login and the certificate check are put together here
+  const { user, password, ...server } = smtp;
   return smtpTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    starttls: smtp.starttls,
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
-    allowPlaintextAuth: smtp.allowPlaintextAuth,
-    timeoutMs: smtp.timeoutMs,
-    commandTimeoutMs: smtp.commandTimeoutMs,
-    dataTimeoutMs: smtp.dataTimeoutMs,
+    ...server,
+    ...(user ? { auth: { user, pass: password ?? '' } } : {}),
     tls: smtpTls(smtp),
   });
 }
@@ -194,63 +182,31 @@ export async function buildServices(
   const location: Location = config.location;
   const dialPolicy = dialPolicyFrom(config.dialPolicy, location);
   const signingKey = await signingKeyFrom(config);
-  const greetings = new GreetingStore(media);
-  // one UserRecords: a `user` found by `lookup user` is known to the login and settings actions
-  const users = new UserRecords();
   const messageWaiting = new MessageWaitingEvents();
   messageWaiting.on('seen', (e) => log.info(e, 'messages seen: the lamp may go out'));
-  const actions = new Map([
-    ...callerActions(
-      {
-        bundle,
-        directory,
-        location,
-        greetings,
-        spool,
-        mail: {
-          domain: config.mail.domain,
-          ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
-        },
-        welcome: config.welcome,
-        log,
-        dialPolicy,
-        signingKey,
-      },
-      users,
-    ),
-    ...loginActions(
-      {
-        bundle,
-        directory,
-        location,
-        spool,
-        mail: { domain: config.mail.domain },
-        login: {
-          ...config.login,
-          wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog),
-        },
-        welcome: config.welcome,
-        log,
-      },
-      users,
-    ),
-    ...settingsActions({ directory, location, greetings, welcome: config.welcome, log, dialPolicy }, users),
-    ...inquiryActions({
-      mailboxes: mailboxStoreFrom(config, signingKey),
-      users,
+  const actions = createActions({
+    bundle,
+    directory,
+    mailboxes: mailboxStoreFrom(config, signingKey),
+    mailer: spoolMailer({
       spool,
-      location,
-      media,
-      mail: {
-        domain: config.mail.domain,
-        ...(config.mail.fromTemplate ? { fromTemplate: config.mail.fromTemplate } : {}),
-      },
+      domain: config.mail.domain,
+      fromTemplate: config.mail.fromTemplate,
       timeZone: bundle.officeHours?.timeZone ?? 'UTC',
-      messageWaiting,
-      dialPolicy,
+      defaultLanguage: bundle.languages.default,
       signingKey,
     }),
-  ]);
+    greetings: new GreetingStore(media),
+    media,
+    location,
+    policy: {
+      login: { ...config.login, wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog) },
+      welcome: config.welcome,
+      dial: dialPolicy,
+    },
+    messageWaiting,
+    log,
+  });
   return {
     actions,
     messageWaiting,

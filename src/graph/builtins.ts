@@ -1,6 +1,7 @@
 // The one table of what the language knows about the world: the types of the call
 // context, the records actions return, and every builtin action's signature. The
 // checker reads it; the runtime registers one implementation per action named here.
+import { switchFields } from './switches.js';
 import type { TypeName } from './types.js';
 
 export interface EnumType {
@@ -68,23 +69,8 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     time: { type: 'datetime', description: 'when the call started' },
     id: { type: 'string', description: 'the call uuid' },
   },
-  config: {
-    language_choice: { type: 'language_choice', description: 'default / by caller country code / ask' },
-    global_greeting: { type: 'global_greeting', description: 'company greeting use' },
-    announce_number_as: { type: 'number_announcement', description: 'extension or canonical' },
-    message_order: { type: 'message_order', description: 'default order of remote inquiry' },
-    message_format: { type: 'message_format', description: 'order of date, sender, content' },
-    options_after_message: { type: 'bool', description: 'play the options menu after each message' },
-    allow_reply: { type: 'bool', description: 'menu switch: reply to a message' },
-    allow_forward_voice: { type: 'bool', description: 'menu switch: forward voice messages as voice mail' },
-    allow_forward_fax: { type: 'bool', description: 'menu switch: forward faxes and e-mails as fax' },
-    allow_call_back: { type: 'bool', description: 'menu switch: call the sender back' },
-    allow_greeting_type: { type: 'bool', description: 'menu switch: the user may set her greeting type' },
-    allow_delete_greetings: { type: 'bool', description: 'menu switch: delete greetings of one profile' },
-    allow_delete_all_greetings: { type: 'bool', description: 'menu switch: delete all greetings' },
-    allow_transfer_setup: { type: 'bool', description: 'menu switch: set up call transfer' },
-    max_message: { type: 'duration', description: 'longest voice message' },
-  },
+  // the admin's menu switches: one table, src/graph/switches.ts
+  config: switchFields(),
   user: {
     name: { type: 'string', description: 'display name' },
     mailbox: { type: 'phone', description: 'the mailbox number, canonical' },
@@ -145,24 +131,24 @@ export const globals: Record<string, TypeName> = {
 };
 
 export interface Param {
-  name: string;
-  type: TypeName;
+  readonly name: string;
+  readonly type: TypeName;
 }
 
 export interface ActionSignature {
-  params: Param[];
+  readonly params: readonly Param[];
   /** what the call returns, or `void` */
-  result: TypeName;
+  readonly result: TypeName;
   /**
    * Business outcomes besides success that a flow must handle with `on <outcome>`.
    * Technical failures (LDAP down, ...) are not outcomes: the runtime apologises and
    * hangs up, logging the DSL location.
    */
-  outcomes: string[];
-  description: string;
+  readonly outcomes: readonly string[];
+  readonly description: string;
 }
 
-export const actions: Record<string, ActionSignature> = {
+export const actions = {
   // --- the caller side (C)
   'lookup user': {
     params: [{ name: 'number', type: 'phone' }],
@@ -421,7 +407,27 @@ export const actions: Record<string, ActionSignature> = {
     outcomes: ['too_short', 'trivial'],
     description: 'store a new PIN hash; refuses short and trivial PINs',
   },
-};
+} as const satisfies Record<string, ActionSignature>;
+
+// The types an implementation is checked against, derived from the table above (so a
+// misspelt outcome or a wrong argument does not compile). They name the language's types;
+// src/actions maps them to the runtime's values (graph stays below the runtime).
+
+export type BuiltinActions = typeof actions;
+/** every action the language knows */
+export type ActionName = keyof BuiltinActions;
+type TypesOf<P extends readonly Param[]> = { -readonly [I in keyof P]: P[I] extends Param ? P[I]['type'] : never };
+/** the language types of an action's parameters, in order: `check pin` → `['user', 'digits']` */
+export type ParamTypesOf<K extends ActionName> = TypesOf<BuiltinActions[K]['params']>;
+/** the language type of what an action returns (`void`: nothing) */
+export type ResultTypeOf<K extends ActionName> = BuiltinActions[K]['result'];
+/** the outcomes an action may end with: `check pin` → `'wrong' | 'locked' | 'expired' | 'refused'` */
+export type OutcomeOf<K extends ActionName> = BuiltinActions[K]['outcomes'][number];
+
+/** an action's signature by a name read from a flow, or undefined when there is none */
+export function actionSignature(name: string): ActionSignature | undefined {
+  return Object.hasOwn(actions, name) ? (actions as Readonly<Record<string, ActionSignature>>)[name] : undefined;
+}
 
 /** Parameters of `say` placeholders are filled by type; these say-as kinds exist. */
 export const sayAs: Record<string, TypeName[]> = {

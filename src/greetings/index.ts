@@ -1,5 +1,5 @@
-// Greetings, recorded names and the company greeting, as WAV files in the media root
-// (shared with FreeSWITCH): greetings/<mailbox>/<profile>.<language>.wav,
+// Greetings, recorded names and the company greeting: the `Greetings` port the actions use,
+// and its first adapter, WAV files in the media root (shared with FreeSWITCH): greetings/<mailbox>/<profile>.<language>.wav,
 // greetings/<mailbox>/name.wav, greetings/company.<language>.wav (or company.wav).
 // They are the owners' voices: FreeSWITCH's group may read them (it plays them), nobody
 // else (freeswitch/README.md, step 4).
@@ -58,7 +58,26 @@ export async function makeFolder(dir: string, mode: number): Promise<void> {
   }
 }
 
-export class GreetingStore {
+/**
+ * Where the owners' greetings and names are kept. Every call is async, so that greetings can
+ * live where several voicebox nodes see them; what is returned must be playable by this
+ * node's FreeSWITCH. `recording` is a caller's recording in this node's media root.
+ */
+export interface Greetings {
+  greeting(mailbox: string, profile: string, language: string): Promise<StoredAudio | undefined>;
+  name(mailbox: string): Promise<StoredAudio | undefined>;
+  /** the company greeting in a language, else the one for every language */
+  company(language: string): Promise<StoredAudio | undefined>;
+  saveGreeting(mailbox: string, profile: string, language: string, recording: string): Promise<void>;
+  saveName(mailbox: string, recording: string): Promise<void>;
+  /** deletes a profile's greeting in every language */
+  deleteGreeting(mailbox: string, profile: string): Promise<void>;
+  /** deletes her name and every greeting */
+  deleteAll(mailbox: string): Promise<void>;
+}
+
+/** Greetings as files in the media root, which FreeSWITCH reads itself. */
+export class GreetingStore implements Greetings {
   constructor(private readonly media: MediaRoot) {}
 
   private audio(local: string): StoredAudio | undefined {
@@ -71,15 +90,15 @@ export class GreetingStore {
     return join(this.media.local, 'greetings', mailboxKey(mailbox));
   }
 
-  greeting(mailbox: string, profile: string, language: string): StoredAudio | undefined {
+  async greeting(mailbox: string, profile: string, language: string): Promise<StoredAudio | undefined> {
     return this.audio(join(this.dir(mailbox), `${safe(profile)}.${safe(language)}.wav`));
   }
 
-  name(mailbox: string): StoredAudio | undefined {
+  async name(mailbox: string): Promise<StoredAudio | undefined> {
     return this.audio(join(this.dir(mailbox), 'name.wav'));
   }
 
-  company(language: string): StoredAudio | undefined {
+  async company(language: string): Promise<StoredAudio | undefined> {
     const base = join(this.media.local, 'greetings');
     return this.audio(join(base, `company.${safe(language)}.wav`)) ?? this.audio(join(base, 'company.wav'));
   }
@@ -102,7 +121,6 @@ export class GreetingStore {
     return this.store(recording, join(this.dir(mailbox), 'name.wav'));
   }
 
-  /** deletes a profile's greeting in every language */
   async deleteGreeting(mailbox: string, profile: string): Promise<void> {
     const dir = this.dir(mailbox);
     if (!existsSync(dir)) return;

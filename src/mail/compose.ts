@@ -364,3 +364,174 @@ export function composeWelcomeMail(input: WelcomeMailInput): WelcomeMailMessage 
   if (input.date !== undefined) message.date = input.date;
   return message;
 }
+
+/** A user id as it may stand in a spool id and a Message-ID: letters and digits, the rest `_`. */
+const safeUserId = (userId: string): string => userId.replace(/[^A-Za-z0-9]/g, '_');
+
+/**
+ * Spool ids and Message-IDs of the mails besides the caller's voice message. Each is derived
+ * from what the mail is about, never from a clock or a counter: a call replayed after a
+ * crash makes the same id again, and the spool, which already holds it, does not send twice.
+ */
+export const mailIds = {
+  welcome: (userId: string, domain: string) => ({
+    spoolId: `welcome-${safeUserId(userId)}`,
+    messageId: `voicebox.welcome.${safeUserId(userId)}@${domain}`,
+  }),
+  lock: (userId: string, lockedAt: Date, domain: string) => ({
+    spoolId: `lock-${safeUserId(userId)}-${lockedAt.getTime()}`,
+    messageId: `voicebox.lock.${safeUserId(userId)}.${lockedAt.getTime()}@${domain}`,
+  }),
+  /** what the owner sends from remote inquiry: one per call, message and kind */
+  inquiry: (kind: 'fwd' | 're' | 'fax', callId: string, uid: string | number) =>
+    `${kind}-${callId}-${uid}`.replace(/[^A-Za-z0-9._-]/g, '_'),
+} as const;
+
+export interface LockMailInput {
+  to: { email: string; name: string };
+  mailbox: string;
+  language: string;
+  lockedAt: Date;
+  wrongPins: number;
+  /** the number of the last attempt, E.164 or as sent; may be empty */
+  caller: string;
+  from: { address: string; name?: string };
+  messageId: string;
+}
+
+const LOCK_TEXT = {
+  de: {
+    subject: 'Ihre Anmeldung per Telefon wurde gesperrt',
+    body: (i: LockMailInput) =>
+      [
+        i.to.name ? `Hallo ${i.to.name},` : 'Hallo,',
+        `die Anmeldung per Telefon an Ihrer Voicebox ${i.mailbox} wurde am ${i.lockedAt.toISOString()} ` +
+          `nach ${i.wrongPins} falschen PIN-Eingaben gesperrt.`,
+        `Der letzte Versuch kam von: ${i.caller || 'unbekannt'}`,
+        'Bitte wenden Sie sich an Ihren Administrator, um die Anmeldung wieder freizugeben.',
+      ].join('\n\n'),
+  },
+  en: {
+    subject: 'Your telephone login has been locked',
+    body: (i: LockMailInput) =>
+      [
+        i.to.name ? `Hello ${i.to.name},` : 'Hello,',
+        `the telephone login to your voice mailbox ${i.mailbox} was locked at ${i.lockedAt.toISOString()} ` +
+          `after ${i.wrongPins} wrong PINs.`,
+        `The last attempt came from: ${i.caller || 'unknown'}`,
+        'Please ask your administrator to unlock it.',
+      ].join('\n\n'),
+  },
+} as const;
+
+/** The mail to the owner when her phone login gets locked (R3, seed §4.7.2). No PIN in it. */
+export function composeLockMail(input: LockMailInput): MailMessage {
+  const t = LOCK_TEXT[mailLanguage(input.language)];
+  const one = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
+  const clean: LockMailInput = {
+    ...input,
+    to: { email: input.to.email.trim(), name: one(input.to.name) },
+    mailbox: one(input.mailbox),
+    caller: one(input.caller),
+  };
+  return {
+    from: { name: one(input.from.name ?? 'voicebox'), address: input.from.address.trim() },
+    to: [{ name: clean.to.name, address: clean.to.email }],
+    subject: t.subject,
+    text: `${t.body(clean)}\n`,
+    date: input.lockedAt,
+    messageId: normalizeMessageId(input.messageId),
+    headers: { 'X-Voicebox-Type': 'lock', 'X-Voicebox-Mailbox': clean.mailbox },
+    disableUrlAccess: true,
+    disableFileAccess: true,
+  };
+}
+
+/** A message from the owner's mailbox, as remote inquiry passes it on. */
+export interface InquiryMessage {
+  /** its subject; empty when it had none */
+  subject: string;
+}
+
+export interface ForwardInput {
+  /** the voice message as a colleague gets it: her comment, signed as a voice message */
+  voice: VoiceMessageInput;
+  message: InquiryMessage & {
+    /** the message's own WAV, fetched from the owner's mailbox */ audioPath: string;
+  };
+}
+
+/** A voice message forwarded with a spoken comment (R6): the comment first, then the message. */
+export function composeForward(input: ForwardInput): VoiceMailMessage {
+  const message = composeVoiceMessage(input.voice);
+  message.attachments.push({
+    filename: 'forwarded-message.wav',
+    path: input.message.audioPath,
+    contentType: 'audio/wav',
+  });
+  message.subject = `Fwd: ${input.message.subject || message.subject}`;
+  return message;
+}
+
+export interface ReplyInput {
+  /** the spoken reply; `to` is filled in from the message replied to */
+  voice: Omit<VoiceMessageInput, 'to'> & { to: { language: string } };
+  message: InquiryMessage & {
+    /** the sender's name or address as the list said it */
+    sender: string;
+    /** a phone's number: the reply goes back to its voice address */
+    senderNumber?: string | undefined;
+    /** Reply-To, else From */
+    replyAddress: string;
+  };
+  /** the owner: she is the reply's sender */
+  from: { name: string; address: string };
+}
+
+/**
+ * A spoken reply (R6): a phone's voice message goes back to its voice address, an e-mail to
+ * its Reply-To, else its From. Throws when the message names nobody to reply to.
+ */
+export function composeReply(input: ReplyInput): VoiceMailMessage {
+  const m = input.message;
+  const to = m.senderNumber
+    ? `${m.senderNumber}@voice.${input.voice.domain}`
+    : m.replyAddress.includes('@')
+      ? m.replyAddress
+      : undefined;
+  if (!to) throw new Error('the sender has no address to reply to');
+  const message = composeVoiceMessage({
+    ...input.voice,
+    to: { email: to, name: m.sender, language: input.voice.to.language },
+  });
+  message.subject = `Re: ${m.subject || message.subject}`;
+  message.from = { name: input.from.name, address: input.from.address };
+  return message;
+}
+
+export interface FaxInput {
+  message: InquiryMessage & { /** the body, in the pieces it was read aloud in */ text: readonly string[] };
+  /** the fax number, E.164 */
+  number: string;
+  /** the owner: she sends it */
+  from: { name: string; address: string };
+  /** where a fax number is mailed: `$(phonenumber)@fax.<domain>` unless configured */
+  template?: string;
+  domain: string;
+  /** mailIds.inquiry('fax', ...) */
+  id: string;
+  date: Date;
+}
+
+/** An e-mail or fax passed on to a fax number through the fax address template (R6). */
+export function composeFax(input: FaxInput): MailMessage {
+  const template = input.template ?? `$(phonenumber)@fax.${input.domain}`;
+  return {
+    from: { name: input.from.name, address: input.from.address },
+    to: [{ name: input.number, address: fillAddressTemplate(template, input.number, 'fax') }],
+    subject: input.message.subject,
+    text: input.message.text.join('\n\n'),
+    messageId: `<voicebox.${input.id}@${input.domain}>`,
+    date: input.date,
+  };
+}

@@ -1,11 +1,16 @@
 // Outgoing mail that is never lost: compose (pure), spool (on disk before "thank you"),
 // and the transports that hand a message on (SMTP, or Maildir when there is no MTA).
 export {
+  composeFax,
+  composeForward,
+  composeLockMail,
+  composeReply,
   composeVoiceMessage,
   composeWelcomeMail,
   defaultAddressTemplate,
   durationSeconds,
   fillAddressTemplate,
+  mailIds,
   mailLanguage,
   normalizeMessageId,
   senderLocalPart,
@@ -14,12 +19,32 @@ export {
   VOICEBOX_HEADERS,
 } from './compose.js';
 export type {
+  FaxInput,
+  ForwardInput,
+  InquiryMessage,
+  LockMailInput,
   MailLanguage,
+  ReplyInput,
   VoiceMailMessage,
   VoiceMessageInput,
   WelcomeMailInput,
   WelcomeMailMessage,
 } from './compose.js';
+export { spoolMailer } from './mailer.js';
+export type {
+  FaxMail,
+  ForwardMail,
+  LockNotice,
+  Mailer,
+  MailQueue,
+  PassedOn,
+  Recipient,
+  Recording,
+  ReplyMail,
+  SpoolMailerOptions,
+  VoiceMessageMail,
+  WelcomeMail,
+} from './mailer.js';
 export {
   audioDigest,
   fileAudioDigest,
@@ -28,6 +53,7 @@ export {
   SIGNATURE_HEADER,
   signingKeyBytes,
   SigningKeyError,
+  signsCallerName,
   signVoiceFields,
   verifyVoiceFields,
 } from './signature.js';

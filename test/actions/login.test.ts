@@ -6,23 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMenus } from '../../dsl/index.js';
-import {
-  callerActions,
-  loginActions,
-  loginDecision,
-  pinExpiresSoon,
-  UserRecords,
-  type LoginPolicy,
-} from '../../src/actions/index.js';
+import { loginDecision, pinExpiresSoon, type LoginPolicy } from '../../src/actions/index.js';
 import { readConfig } from '../../src/config/index.js';
 import { YamlDirectory, type DirectoryUser, type UserSettings } from '../../src/directory/index.js';
-import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
 import { hashPin } from '../../src/pin/index.js';
-import type { ActionContext, ActionImpl, ActionResult } from '../../src/runtime/index.js';
-import type { Value } from '../../src/runtime/index.js';
 import type { ScriptedCaller } from '../../src/sim/index.js';
-import { ownerCalls, startVoicebox, type Voicebox } from './support.js';
+import { actionCaller, ownerCalls, startVoicebox, testActions, type Voicebox } from './support.js';
 
 const PIN = '2468';
 const ALICE = '+49 30 1234501';
@@ -317,7 +307,6 @@ async function unit(p: Partial<LoginPolicy> = {}, alice: (s: UserSettings) => Us
   const usersFile = join(dir, 'users.yaml');
   copyFileSync('examples/users.yaml', usersFile);
   const directory = new YamlDirectory({ file: usersFile });
-  const config = readConfig();
   const bundle = loadMenus(['menus']).bundle;
   const sent: string[] = [];
   const spool = new MailSpool({
@@ -327,46 +316,21 @@ async function unit(p: Partial<LoginPolicy> = {}, alice: (s: UserSettings) => Us
     },
   });
   await spool.start();
-  const users = new UserRecords();
-  const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-  const common = { bundle, directory, location: config.location, spool, log: silent };
-  const actions = new Map<string, ActionImpl>([
-    ...callerActions(
-      {
-        ...common,
-        greetings: new GreetingStore({ local: dir, freeswitch: dir }),
-        mail: { domain: 'example.com' },
-        welcome: { enabled: false, minPinLength: 4 },
-      },
-      users,
-    ),
-    ...loginActions(
-      {
-        ...common,
-        mail: { domain: 'example.com' },
-        login: { ...policy, wrongPinLog: join(dir, 'wrong-pin.log'), ...p },
-        welcome: {},
-      },
-      users,
-    ),
-  ]);
+  const actions = testActions({
+    media: dir,
+    directory,
+    spool,
+    bundle,
+    login: { ...policy, wrongPinLog: join(dir, 'wrong-pin.log'), ...p },
+    welcome: { enabled: false, minPinLength: 4 },
+  });
   const pinHash = await hashPin(PIN);
   await directory.updateSettings((await directory.findByNumber([ALICE]))!, (s) => alice({ ...s, pinHash }));
-  const ctx: ActionContext = {
-    call: {
-      id: 'test',
-      caller: STRANGER,
-      callerName: '',
-      called: '501',
-      callerClass: 'external',
-      time: new Date(),
-    },
+  const { run, lookup: lookupOf } = actionCaller(actions, STRANGER, {
     language: 'de',
-    log: silent,
-    onCallEnd() {},
-  };
-  const run = (name: string, ...args: Value[]): Promise<ActionResult> => actions.get(name)!(args, ctx);
-  const lookup = async () => ((await run('lookup user', ALICE)) as { value: Value }).value;
+    now: () => new Date(),
+  });
+  const lookup = () => lookupOf(ALICE);
   const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
   return {
     run,

@@ -4,9 +4,6 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMenus } from '../../dsl/index.js';
-import { callerActions, settingsActions, UserRecords } from '../../src/actions/index.js';
-import { readConfig } from '../../src/config/index.js';
 import {
   SettingsReadOnly,
   YamlDirectory,
@@ -16,9 +13,9 @@ import {
 import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
 import { hashPin, verifyPin } from '../../src/pin/index.js';
-import type { ActionContext, ActionImpl, ActionResult, Value } from '../../src/runtime/index.js';
+import type { Value } from '../../src/runtime/index.js';
 import { ScriptedCaller } from '../../src/sim/index.js';
-import { nth, ownerCalls, startVoicebox, type Voicebox } from './support.js';
+import { actionCaller, nth, ownerCalls, startVoicebox, testActions, type Voicebox } from './support.js';
 
 const PIN = '2468';
 const ALICE = '+49 30 1234501';
@@ -186,39 +183,17 @@ async function unit(directory?: (file: string) => Directory) {
   copyFileSync('examples/users.yaml', usersFile);
   const yaml = new YamlDirectory({ file: usersFile });
   const d = directory ? directory(usersFile) : yaml;
-  const config = readConfig();
-  const media = { local: dir, freeswitch: dir };
-  const greetings = new GreetingStore(media);
-  const users = new UserRecords();
-  const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+  const greetings = new GreetingStore({ local: dir, freeswitch: dir });
   const spool = new MailSpool({ dir: join(dir, 'spool'), send: async () => {} });
-  const actions = new Map<string, ActionImpl>([
-    ...callerActions(
-      {
-        bundle: loadMenus(['menus']).bundle,
-        directory: d,
-        location: config.location,
-        greetings,
-        spool,
-        mail: { domain: 'example.com' },
-        welcome: { enabled: false, minPinLength: 4 },
-        log: silent,
-      },
-      users,
-    ),
-    ...settingsActions(
-      { directory: d, location: config.location, greetings, welcome: { minPinLength: 4 }, log: silent, now },
-      users,
-    ),
-  ]);
-  const ctx: ActionContext = {
-    call: { id: 't', caller: OFFICE, callerName: '', called: '501', callerClass: 'external', time: now() },
-    language: 'en',
-    log: silent,
-    onCallEnd() {},
-  };
-  const run = (name: string, ...args: Value[]): Promise<ActionResult> => actions.get(name)!(args, ctx);
-  const rec = ((await run('lookup user', ALICE)) as { value: Value }).value;
+  const actions = testActions({
+    directory: d,
+    spool,
+    media: dir,
+    welcome: { enabled: false, minPinLength: 4 },
+    now,
+  });
+  const { run, lookup } = actionCaller(actions, OFFICE, { language: 'en', now });
+  const rec = await lookup(ALICE);
   const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
   const wav = join(dir, 'rec.wav');
   writeFileSync(wav, 'RIFF-not-really');
@@ -262,15 +237,15 @@ describe('settings actions against the YAML directory', () => {
     await u.run('save greeting', u.rec, 'work', u.audio);
     await u.run('save greeting', u.rec, 'home', u.audio);
     await u.run('save name', u.rec, u.audio);
-    expect(u.greetings.greeting(ALICE, 'work', 'en')).toBeDefined();
-    expect(u.greetings.greeting(ALICE, 'work', 'de')).toBeUndefined();
-    expect(u.greetings.name(ALICE)).toBeDefined();
+    expect(await u.greetings.greeting(ALICE, 'work', 'en')).toBeDefined();
+    expect(await u.greetings.greeting(ALICE, 'work', 'de')).toBeUndefined();
+    expect(await u.greetings.name(ALICE)).toBeDefined();
     await u.run('delete greeting', u.rec, 'work');
-    expect(u.greetings.greeting(ALICE, 'work', 'en')).toBeUndefined();
-    expect(u.greetings.greeting(ALICE, 'home', 'en')).toBeDefined();
+    expect(await u.greetings.greeting(ALICE, 'work', 'en')).toBeUndefined();
+    expect(await u.greetings.greeting(ALICE, 'home', 'en')).toBeDefined();
     await u.run('delete all greetings', u.rec);
-    expect(u.greetings.greeting(ALICE, 'home', 'en')).toBeUndefined();
-    expect(u.greetings.name(ALICE)).toBeUndefined();
+    expect(await u.greetings.greeting(ALICE, 'home', 'en')).toBeUndefined();
+    expect(await u.greetings.name(ALICE)).toBeUndefined();
     await expect(u.run('save greeting', u.rec, 'work', 'not audio')).rejects.toThrow(/recording/);
   });
 

@@ -5,21 +5,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMenus } from '../../dsl/index.js';
-import {
-  callerActions,
-  inquiryActions,
-  loginActions,
-  settingsActions,
-  UserRecords,
-  type LoginPolicy,
-} from '../../src/actions/index.js';
+import { createActions, type LoginPolicy, type WelcomePolicy } from '../../src/actions/index.js';
 import { readConfig } from '../../src/config/index.js';
 import type { Directory } from '../../src/directory/index.js';
+import type { Bundle } from '../../src/graph/index.js';
 import { GreetingStore } from '../../src/greetings/index.js';
-import { MailSpool, type MailTransport } from '../../src/mail/index.js';
+import { MailSpool, spoolMailer, type MailQueue, type MailTransport } from '../../src/mail/index.js';
 import type { MailboxStore } from '../../src/mailbox/index.js';
-import { isInternal } from '../../src/phone/index.js';
-import { VoiceboxServer, type CallEvent, type RuntimeLogger, type Voice } from '../../src/runtime/index.js';
+import { isInternal, type Location } from '../../src/phone/index.js';
+import {
+  VoiceboxServer,
+  type ActionContext,
+  type ActionRegistry,
+  type ActionResult,
+  type CallEvent,
+  type RuntimeLogger,
+  type Value,
+  type Voice,
+} from '../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
 
 export const voice: Voice = {
@@ -29,6 +32,78 @@ export const voice: Voice = {
 };
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+
+/** The actions as a server builds them, over the shipped menus and config and a test's own parts. */
+export function testActions(o: {
+  directory: Directory;
+  spool: MailQueue;
+  /** the media root: greetings, fetched messages; the wrong-PIN log is `<media>/log/wrong-pin.log` */
+  media: string;
+  bundle?: Bundle;
+  mailboxes?: MailboxStore | undefined;
+  /** config.login, over the defaults */
+  login?: Partial<LoginPolicy> | undefined;
+  /** config.welcome, over the defaults */
+  welcome?: Partial<WelcomePolicy> | undefined;
+  signingKey?: Uint8Array | undefined;
+  now?: (() => Date) | undefined;
+  /** default: the shipped config's */
+  location?: Location | undefined;
+}): ActionRegistry {
+  const config = readConfig();
+  const bundle = o.bundle ?? loadMenus(['menus']).bundle;
+  const media = { local: o.media, freeswitch: o.media };
+  return createActions({
+    bundle,
+    directory: o.directory,
+    mailboxes: o.mailboxes,
+    mailer: spoolMailer({
+      spool: o.spool,
+      domain: 'example.com',
+      timeZone: bundle.officeHours?.timeZone ?? 'UTC',
+      defaultLanguage: bundle.languages.default,
+      signingKey: o.signingKey,
+    }),
+    greetings: new GreetingStore(media),
+    media,
+    location: o.location ?? config.location,
+    policy: {
+      login: { ...config.login, wrongPinLog: join(o.media, 'log', 'wrong-pin.log'), ...o.login },
+      welcome: { ...config.welcome, ...o.welcome },
+    },
+    clock: o.now,
+    log: silent,
+  });
+}
+
+/** Calls actions one by one, as a call from `caller` to mailbox 501 would. */
+export function actionCaller(
+  actions: ActionRegistry,
+  caller: string,
+  o: { language: string; now: () => Date },
+) {
+  const ctx: ActionContext = {
+    call: { id: 'test', caller, callerName: '', called: '501', callerClass: 'external', time: o.now() },
+    language: o.language,
+    log: silent,
+    onCallEnd() {},
+  };
+  const run = (name: string, ...args: Value[]): Promise<ActionResult> => actions.get(name)!(args, ctx);
+  /** the `user` record of a mailbox */
+  const lookup = async (number: string) => ((await run('lookup user', number)) as { value: Value }).value;
+  return { run, lookup };
+}
+
+/** What voicebox did on each call, by call uuid: the server's `onCall` fills `events`. */
+export function callEvents() {
+  const events = new Map<string, CallEvent[]>();
+  const onCall = (uuid: string) => {
+    const list: CallEvent[] = [];
+    events.set(uuid, list);
+    return (e: CallEvent) => list.push(e);
+  };
+  return { events, onCall };
+}
 
 export interface Voicebox {
   call(
@@ -67,65 +142,8 @@ export async function startVoicebox(o: {
   });
   await spool.start();
   const mediaRoot = { local: media, freeswitch: media };
-  const greetings = new GreetingStore(mediaRoot);
-  const welcome = { ...config.welcome, ...(o.welcome ?? {}) };
-  const wrongPinLog = join(media, 'log', 'wrong-pin.log');
-  const users = new UserRecords();
-  const actions = new Map([
-    ...callerActions(
-      {
-        bundle,
-        directory: o.directory,
-        location: config.location,
-        greetings,
-        spool,
-        mail: { domain: 'example.com' },
-        welcome,
-        log: silent,
-        ...(o.signingKey ? { signingKey: o.signingKey } : {}),
-        ...(o.now ? { now: o.now } : {}),
-      },
-      users,
-    ),
-    ...loginActions(
-      {
-        bundle,
-        directory: o.directory,
-        location: config.location,
-        spool,
-        mail: { domain: 'example.com' },
-        login: { ...config.login, wrongPinLog, ...(o.login ?? {}) },
-        welcome,
-        log: silent,
-        ...(o.now ? { now: o.now } : {}),
-      },
-      users,
-    ),
-    ...settingsActions(
-      {
-        directory: o.directory,
-        location: config.location,
-        greetings,
-        welcome,
-        log: silent,
-        ...(o.now ? { now: o.now } : {}),
-      },
-      users,
-    ),
-    ...(o.mailboxes
-      ? inquiryActions({
-          mailboxes: o.mailboxes,
-          users,
-          spool,
-          location: config.location,
-          media: mediaRoot,
-          mail: { domain: 'example.com' },
-          timeZone: bundle.officeHours?.timeZone ?? 'UTC',
-          ...(o.signingKey ? { signingKey: o.signingKey } : {}),
-        })
-      : []),
-  ]);
-  const events = new Map<string, CallEvent[]>();
+  const actions = testActions({ ...o, bundle, spool, media });
+  const { events, onCall } = callEvents();
   const server = new VoiceboxServer({
     bundle,
     voice,
@@ -136,18 +154,14 @@ export async function startVoicebox(o: {
     port: 0,
     classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
     ...(o.now ? { now: o.now } : {}),
-    onCall: (uuid) => {
-      const list: CallEvent[] = [];
-      events.set(uuid, list);
-      return (e) => list.push(e);
-    },
+    onCall,
   });
   const { host, port } = await server.listen();
   const sim = new Simulator({ missingFiles: 'default-length' });
   return {
     spool,
     media,
-    wrongPinLog,
+    wrongPinLog: join(media, 'log', 'wrong-pin.log'),
     async call(caller) {
       const report = await sim.runCall(caller, { target: `${host}:${port}` });
       const list = events.get(report.uuid) ?? [];

@@ -11,15 +11,15 @@ describe('greetings', () => {
   writeFileSync(recording, 'RIFF....WAVE');
 
   it('are kept per mailbox, profile and language, and FreeSWITCH gets its own path', async () => {
-    expect(store.greeting('+49 30 1234501', 'work', 'de')).toBeUndefined();
+    expect(await store.greeting('+49 30 1234501', 'work', 'de')).toBeUndefined();
     await store.saveGreeting('+49 30 1234501', 'work', 'de', recording);
-    expect(store.greeting('+49301234501', 'work', 'de')).toEqual({
+    expect(await store.greeting('+49301234501', 'work', 'de')).toEqual({
       kind: 'audio',
       localPath: join(local, 'greetings', '49301234501', 'work.de.wav'),
       freeswitchPath: '/fs/media/greetings/49301234501/work.de.wav',
     });
-    expect(store.greeting('+49 30 1234501', 'work', 'en')).toBeUndefined();
-    expect(store.greeting('+49 30 1234501', 'home', 'de')).toBeUndefined();
+    expect(await store.greeting('+49 30 1234501', 'work', 'en')).toBeUndefined();
+    expect(await store.greeting('+49 30 1234501', 'home', 'de')).toBeUndefined();
   });
 
   it('deletes one profile or everything', async () => {
@@ -27,20 +27,22 @@ describe('greetings', () => {
     await store.saveGreeting('501', 'home', 'en', recording);
     await store.saveName('501', recording);
     await store.deleteGreeting('501', 'home');
-    expect(store.greeting('501', 'home', 'de')).toBeUndefined();
-    expect(store.name('501')).toBeDefined();
+    expect(await store.greeting('501', 'home', 'de')).toBeUndefined();
+    expect(await store.name('501')).toBeDefined();
     await store.deleteAll('501');
-    expect(store.name('501')).toBeUndefined();
+    expect(await store.name('501')).toBeUndefined();
   });
 
-  it('falls back to one company greeting for every language', () => {
-    expect(store.company('de')).toBeUndefined();
+  it('falls back to one company greeting for every language', async () => {
+    expect(await store.company('de')).toBeUndefined();
     writeFileSync(join(local, 'greetings', 'company.wav'), 'RIFF');
-    expect(store.company('de')?.freeswitchPath).toBe('/fs/media/greetings/company.wav');
+    expect((await store.company('de'))?.freeswitchPath).toBe('/fs/media/greetings/company.wav');
   });
 
-  it('refuses a mailbox that is not a number', () => {
-    expect(() => store.greeting('../../etc', 'work', 'de')).toThrow("'../../etc' is not a mailbox number");
+  it('refuses a mailbox that is not a number', async () => {
+    await expect(store.greeting('../../etc', 'work', 'de')).rejects.toThrow(
+      "'../../etc' is not a mailbox number",
+    );
   });
 });
 
@@ -55,8 +57,8 @@ describe('greetings and names on disk', () => {
     await store.saveGreeting('501', 'work', 'de', recording);
     await store.saveName('501', recording);
     const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
-    expect(mode(store.greeting('501', 'work', 'de')!.localPath)).toBe('640');
-    expect(mode(store.name('501')!.localPath)).toBe('640');
+    expect(mode((await store.greeting('501', 'work', 'de'))!.localPath)).toBe('640');
+    expect(mode((await store.name('501'))!.localPath)).toBe('640');
     expect(mode(join(local, 'greetings', '501'))).toBe('750');
     expect(mode(join(local, 'greetings'))).toBe('750');
   });

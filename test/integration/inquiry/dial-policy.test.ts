@@ -7,18 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Attribute, Change } from 'ldapts';
 import { compileFiles, parse } from '../../../dsl/index.js';
-import { inquiryActions, UserRecords } from '../../../src/actions/index.js';
+import { YamlDirectory } from '../../../src/directory/index.js';
 import { MailSpool, smtpTransport } from '../../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
-import {
-  defaultMenuConfig,
-  VoiceboxServer,
-  type CallEvent,
-  type RuntimeLogger,
-} from '../../../src/runtime/index.js';
+import { defaultMenuConfig, VoiceboxServer, type RuntimeLogger } from '../../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../../src/sim/index.js';
-import { nth, startVoicebox, voice, type Voicebox } from '../../actions/support.js';
+import { callEvents, nth, startVoicebox, testActions, voice, type Voicebox } from '../../actions/support.js';
 import { catalogs } from '../../dsl/helpers.js';
 import { asLdapAdmin, labDirectory, values } from '../lab/support.js';
 
@@ -143,22 +138,21 @@ describe('every dial-out', () => {
       extensionLength: 3,
       outsideLinePrefix: '0',
     };
-    const actions = inquiryActions({
+    const actions = testActions({
+      bundle,
+      directory: new YamlDirectory({ file: 'examples/users.yaml' }),
       mailboxes: new MaildirMailboxStore({
         root: media,
         folder: 'INBOX',
         trash: 'Trash',
         deleteMode: 'trash',
       }),
-      users: new UserRecords(),
       spool: new MailSpool({ dir: join(media, 'spool'), send: async () => undefined }),
+      media,
       location,
-      media: { local: media, freeswitch: media },
-      mail: { domain: 'example.com' },
-      timeZone: 'Europe/Berlin',
     });
     lines.length = 0;
-    const events = new Map<string, CallEvent[]>();
+    const { events, onCall } = callEvents();
     const server = new VoiceboxServer({
       bundle,
       voice,
@@ -168,11 +162,7 @@ describe('every dial-out', () => {
       log,
       port: 0,
       defaultFlow: 'f',
-      onCall: (uuid) => {
-        const list: CallEvent[] = [];
-        events.set(uuid, list);
-        return (e) => list.push(e);
-      },
+      onCall,
     });
     const { host, port } = await server.listen();
     const sim = new Simulator({ missingFiles: 'default-length' });

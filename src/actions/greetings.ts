@@ -1,0 +1,62 @@
+// Greetings and the recorded name (C4–C6, S2–S3): the ones callers hear, and the owner's
+// recordings of them by phone, through the Greetings port.
+import type { StoredAudio } from '../greetings/index.js';
+import type { Audio } from '../runtime/index.js';
+import { defineAction, done, outcome, value } from './define.js';
+
+const audio = (a: StoredAudio | undefined) =>
+  a
+    ? value<Audio>({ kind: 'audio', freeswitchPath: a.freeswitchPath, localPath: a.localPath })
+    : outcome('none');
+
+const recorded = (a: Audio, action: string): string => {
+  if (!a.localPath) throw new Error(`${action} needs a recording`);
+  return a.localPath;
+};
+
+export const greetings = [
+  defineAction('greeting', async (kit, [rec, profile], ctx) =>
+    audio(await kit.greetings.greeting(kit.users.entry(rec).mailbox, profile, ctx.language)),
+  ),
+
+  defineAction('recorded name', async (kit, [rec]) =>
+    audio(await kit.greetings.name(kit.users.entry(rec).mailbox)),
+  ),
+
+  defineAction('company greeting', async (kit, _args, ctx) =>
+    audio(await kit.greetings.company(ctx.language)),
+  ),
+
+  defineAction('save greeting', async (kit, [rec, profile, recording], ctx) => {
+    const user = kit.users.entry(rec);
+    await kit.greetings.saveGreeting(
+      user.mailbox,
+      profile,
+      ctx.language,
+      recorded(recording, 'save greeting'),
+    );
+    ctx.log.info({ user: user.id, profile, language: ctx.language }, 'greeting saved');
+    return done;
+  }),
+
+  defineAction('delete greeting', async (kit, [rec, profile], ctx) => {
+    const user = kit.users.entry(rec);
+    await kit.greetings.deleteGreeting(user.mailbox, profile);
+    ctx.log.info({ user: user.id, profile }, 'greeting deleted');
+    return done;
+  }),
+
+  defineAction('save name', async (kit, [rec, recording], ctx) => {
+    const user = kit.users.entry(rec);
+    await kit.greetings.saveName(user.mailbox, recorded(recording, 'save name'));
+    ctx.log.info({ user: user.id }, 'recorded name saved');
+    return done;
+  }),
+
+  defineAction('delete all greetings', async (kit, [rec], ctx) => {
+    const user = kit.users.entry(rec);
+    await kit.greetings.deleteAll(user.mailbox);
+    ctx.log.info({ user: user.id }, 'all greetings deleted');
+    return done;
+  }),
+];

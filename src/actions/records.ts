@@ -1,0 +1,90 @@
+// The records the menus hold (`user`, `message`) and what stands behind each: the directory
+// entry, the mailbox message. One registry owns one of each (createActions), so a `user` found
+// by `lookup user` is known to the login, settings and inquiry actions alike.
+import type { DirectoryUser } from '../directory/index.js';
+import type { MessageInfo } from '../mailbox/index.js';
+import { formats, toE164, type Location } from '../phone/index.js';
+import type { Value } from '../runtime/index.js';
+import type { ValueRecord } from './define.js';
+
+const isRecord = (v: Value): v is ValueRecord =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+
+export class UserRecords {
+  private readonly entries = new WeakMap<object, DirectoryUser>();
+
+  constructor(
+    private readonly location: Location,
+    private readonly defaults: { readonly language: string; readonly profile: string },
+  ) {}
+
+  /** the `user` record of a directory entry */
+  record(user: DirectoryUser): ValueRecord {
+    const s = user.settings;
+    const e164 = toE164(user.mailbox, this.location, { outsideLine: 'without' }) ?? user.mailbox;
+    const f = formats(e164, this.location);
+    const rec: ValueRecord = {
+      name: user.name,
+      mailbox: f?.canonical ?? user.mailbox,
+      extension: f?.extension ?? user.mailbox.replace(/[^0-9]/g, ''),
+      email: user.email,
+      enabled: s.enabled,
+      language: s.language ?? this.defaults.language,
+      greeting_type: s.greetingType ?? 'individual',
+      transfer_announcement: s.transferAnnouncement ?? 'user',
+      profile: s.activeProfile ?? this.defaults.profile,
+    };
+    this.entries.set(rec, user);
+    return rec;
+  }
+
+  entry(v: Value): DirectoryUser {
+    const user = isRecord(v) ? this.entries.get(v) : undefined;
+    if (!user) throw new Error('this is not a user found by lookup user');
+    return user;
+  }
+
+  /** after an update: the record now stands for the new entry */
+  replace(v: Value, user: DirectoryUser): void {
+    if (isRecord(v)) this.entries.set(v, user);
+  }
+
+  /** the `user` record keeps showing what the call changed (`say active_profile_is(profile: user.profile)`) */
+  show(rec: Value, field: string, value: Value): void {
+    if (isRecord(rec) && !Object.isFrozen(rec)) (rec as Record<string, Value>)[field] = value;
+  }
+}
+
+/** A `message` record of `list messages`: the mailbox message, and whose mailbox it is in. */
+export interface MessageEntry {
+  readonly info: MessageInfo;
+  readonly owner: DirectoryUser;
+}
+
+export class MessageRecords {
+  private readonly entries = new WeakMap<object, MessageEntry>();
+
+  record(info: MessageInfo, owner: DirectoryUser, canCallBack: boolean): ValueRecord {
+    const rec: ValueRecord = {
+      kind: info.kind,
+      date: info.date,
+      sender: info.sender,
+      sender_number: info.senderNumber ?? '',
+      has_sender_number: Boolean(info.senderNumber),
+      can_call_back: canCallBack,
+      subject: info.subject,
+      length: info.durationMs ?? 0,
+      // fetched when it is played (`message audio`), not for every message listed
+      audio: null,
+      is_new: info.isNew,
+    };
+    this.entries.set(rec, { info, owner });
+    return rec;
+  }
+
+  entry(v: Value): MessageEntry {
+    const m = isRecord(v) ? this.entries.get(v) : undefined;
+    if (!m) throw new Error('this is not a message from list messages');
+    return m;
+  }
+}
