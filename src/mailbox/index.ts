@@ -28,3 +28,5 @@ export type { HostRewriteRule } from './templates.js';
 export { classifyMessage, detectKind, senderNumber } from './kind.js';
 export type { Classified } from './kind.js';
 export { htmlToText, PIECE_CHARS, readAloud, splitForSpeech, stripQuotedAndSignature } from './text.js';
+// the header reader the mailbox checks signatures with: what a test of the mail side reads back
+export { header, parseHeaders, splitHeaderBody } from './mime.js';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
-import { schema } from '../../src/config/schema.js';
+import { schema } from '../../src/config/index.js';
 
 const unitFile = resolve('freeswitch/voicebox.service');
 

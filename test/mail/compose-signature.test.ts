@@ -17,7 +17,7 @@ import {
   VOICEBOX_HEADERS,
   type SignedVoiceFields,
 } from '../../src/mail/index.js';
-import { header, parseHeaders, splitHeaderBody } from '../../src/mailbox/mime.js';
+import { header, parseHeaders, splitHeaderBody } from '../../src/mailbox/index.js';
 
 const KEY = Buffer.alloc(32, 3);
 const scratch = () => mkdtempSync(join(tmpdir(), 'voicebox-sign-'));

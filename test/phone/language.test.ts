@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LanguageRules } from '../../src/graph/types.js';
+import type { LanguageRules } from '../../src/graph/index.js';
 import { languageForCaller } from '../../src/phone/index.js';
 
 /** The shipped rules: German for +49 +43 +41, English elsewhere, German by default. */

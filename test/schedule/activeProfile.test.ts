@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { OfficeHours, ProfileRules } from '../../src/graph/types.js';
+import type { OfficeHours, ProfileRules } from '../../src/graph/index.js';
 import { activeProfile, ScheduleError, type ActiveProfileInput } from '../../src/schedule/index.js';
 
 /** The shipped company rules: Mon–Fri 08:00–17:00, break 12:00–13:00, Europe/Berlin. */

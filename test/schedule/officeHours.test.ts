@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { OfficeHours } from '../../src/graph/types.js';
+import type { OfficeHours } from '../../src/graph/index.js';
 import { checkOfficeHours, isOpen, nextChange, officeState } from '../../src/schedule/index.js';
 
 const officeHours: OfficeHours = {

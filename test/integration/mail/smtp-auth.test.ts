@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../../../src/mail/index.js';
 import type { MailLogger, MailTransport } from '../../../src/mail/index.js';
-import { writeWav } from '../../../src/sim/media.js';
+import { writeWav } from '../../../src/sim/index.js';
 import { mailTransportFrom } from '../../../src/cli/services.js';
 import { readConfig } from '../../../src/config/index.js';
 

@@ -11,7 +11,7 @@ import { simpleParser } from 'mailparser';
 import type { ImapFlow } from 'imapflow';
 import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../../../src/mail/index.js';
 import type { MailTransport } from '../../../src/mail/index.js';
-import { writeWav } from '../../../src/sim/media.js';
+import { writeWav } from '../../../src/sim/index.js';
 import { imapClient, labTls, run, withImap } from '../lab/support.js';
 
 const lab = inject('lab');
