@@ -200,6 +200,8 @@ async function serverRole(): Promise<void> {
     host: '127.0.0.1',
     port: 0,
     logger: silent,
+    // the scenarios start 1,000 calls at once: above the default cap (freeswitch.maxConnections)
+    maxConnections: 5_000,
     onTiming,
     onChannel: async (channel) => {
       active++;

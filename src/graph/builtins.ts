@@ -416,7 +416,9 @@ export const actions = {
 export type BuiltinActions = typeof actions;
 /** every action the language knows */
 export type ActionName = keyof BuiltinActions;
-type TypesOf<P extends readonly Param[]> = { -readonly [I in keyof P]: P[I] extends Param ? P[I]['type'] : never };
+type TypesOf<P extends readonly Param[]> = {
+  -readonly [I in keyof P]: P[I] extends Param ? P[I]['type'] : never;
+};
 /** the language types of an action's parameters, in order: `check pin` → `['user', 'digits']` */
 export type ParamTypesOf<K extends ActionName> = TypesOf<BuiltinActions[K]['params']>;
 /** the language type of what an action returns (`void`: nothing) */
@@ -426,7 +428,9 @@ export type OutcomeOf<K extends ActionName> = BuiltinActions[K]['outcomes'][numb
 
 /** an action's signature by a name read from a flow, or undefined when there is none */
 export function actionSignature(name: string): ActionSignature | undefined {
-  return Object.hasOwn(actions, name) ? (actions as Readonly<Record<string, ActionSignature>>)[name] : undefined;
+  return Object.hasOwn(actions, name)
+    ? (actions as Readonly<Record<string, ActionSignature>>)[name]
+    : undefined;
 }
 
 /** Parameters of `say` placeholders are filled by type; these say-as kinds exist. */

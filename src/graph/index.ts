@@ -15,6 +15,9 @@ export {
   fileDefault,
   mapSwitches,
   menuSwitches,
-  millisecondsPer, switchDefaults, switchesFromFile } from './switches.js';
+  millisecondsPer,
+  switchDefaults,
+  switchesFromFile,
+} from './switches.js';
 export type { FileUnit, MenuSwitch, MenuSwitches, SwitchName, SwitchValue } from './switches.js';
 export { edgesOf, successors, type Edge } from './edges.js';
