@@ -102,6 +102,20 @@ function fits(type: string, v: Value | undefined): boolean {
   }
 }
 
+/**
+ * A field the flow reads that has no value is `null` (a caller who sent no number, a message
+ * without a sender): for a text parameter that is the empty text, as the flows expect (`lookup
+ * user` of no number is `unknown`, `set transfer` to nothing is `invalid`), not a failure.
+ */
+function withEmptyText<K extends ActionName>(name: K, args: Value[]): Value[] {
+  const params = actions[name].params;
+  return args.map((v, i) => {
+    const type = params[i]?.type;
+    if (v !== null || type === undefined) return v;
+    return fits(type, '') ? '' : v;
+  });
+}
+
 /** The checker typed the flow; this holds the runtime to it, so a body can trust its argument types. */
 function assertArgs<K extends ActionName>(name: K, args: Value[]): asserts args is Value[] & ArgsOf<K> {
   const params = actions[name].params;
@@ -119,7 +133,8 @@ function assertArgs<K extends ActionName>(name: K, args: Value[]): asserts args 
 export function defineAction<K extends ActionName>(name: K, body: ActionBody<K>): ActionModule {
   return {
     name,
-    async invoke(kit, args, ctx) {
+    async invoke(kit, given, ctx) {
+      const args = withEmptyText(name, given);
       assertArgs(name, args);
       const result: ActionResult = await body(kit, args, ctx);
       return result;

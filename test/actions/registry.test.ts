@@ -52,6 +52,18 @@ describe('the actions', () => {
     await expect(run('lookup user')).rejects.toThrow("'lookup user' takes 1 arguments, it was given 0");
   });
 
+  it('take a text the flow has no value for as the empty text, as the flows expect', async () => {
+    const media = mkdtempSync(join(tmpdir(), 'voicebox-registry-'));
+    const registry = testActions({
+      directory: new YamlDirectory({ file: 'examples/users.yaml' }),
+      spool: { enqueue: async () => undefined },
+      media,
+    });
+    const { run } = actionCaller(registry, '+4930555123', { language: 'de', now: () => new Date() });
+    // a caller who sent no number: `lookup user` of nothing finds no one, it does not fail
+    await expect(run('lookup user', null)).resolves.toEqual({ outcome: 'unknown' });
+  });
+
   it('take and give records exactly where the signature names a record type', () => {
     const used = Object.values(actions).flatMap((a) => [...a.params.map((p) => p.type), a.result]);
     for (const type of new Set(used.map((t) => t.replace(/^list<(.*)>$/, '$1'))))
