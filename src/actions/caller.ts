@@ -6,7 +6,7 @@ import { generatePin, hashPin } from '../pin/index.js';
 import { activeProfile } from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 
-export const callerSide = [
+export const callerSideActions = [
   defineAction('lookup user', async (kit, [number]) => {
     const f = formats(number, kit.location);
     if (!f) return outcome('unknown');

@@ -1,27 +1,27 @@
 // The registry the runtime calls: every action, built once from the server's ports.
 import { DEFAULT_DIAL_POLICY } from '../phone/index.js';
 import type { ActionImpl, ActionRegistry } from '../runtime/index.js';
-import { callerSide } from './caller.js';
+import { callerSideActions } from './caller.js';
 import type { ActionModule } from './define.js';
-import { forward } from './forward.js';
-import { greetings } from './greetings.js';
-import { inquiry } from './inquiry.js';
-import { login } from './login.js';
+import { forwardActions } from './forward.js';
+import { greetingActions } from './greetings.js';
+import { inquiryActions } from './inquiry.js';
+import { loginActions } from './login.js';
 import { CallMailboxes } from './mailboxes.js';
-import { pin } from './pin.js';
+import { pinActions } from './pin.js';
 import type { ActionKit, ActionPorts } from './ports.js';
 import { MessageRecords, UserRecords } from './records.js';
-import { settings } from './settings.js';
+import { settingsActions } from './settings.js';
 
 /** every action voicebox implements, one module per area */
 export const actionModules: readonly ActionModule[] = [
-  ...callerSide,
-  ...greetings,
-  ...login,
-  ...pin,
-  ...inquiry,
-  ...forward,
-  ...settings,
+  ...callerSideActions,
+  ...greetingActions,
+  ...loginActions,
+  ...pinActions,
+  ...inquiryActions,
+  ...forwardActions,
+  ...settingsActions,
 ];
 
 /**

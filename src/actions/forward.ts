@@ -13,7 +13,7 @@ const passedOn = (info: MessageInfo, ctx: ActionContext): PassedOn => ({
   subject: info.subject,
 });
 
-export const forward = [
+export const forwardActions = [
   defineAction('forward voice message', async (kit, [msg, to, comment], ctx) => {
     const { info, owner } = kit.messages.entry(msg);
     const colleague = kit.users.entry(to);

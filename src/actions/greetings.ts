@@ -14,7 +14,7 @@ const recorded = (a: Audio, action: string): string => {
   return a.localPath;
 };
 
-export const greetings = [
+export const greetingActions = [
   defineAction('greeting', async (kit, [rec, profile], ctx) =>
     audio(await kit.greetings.greeting(kit.users.entry(rec).mailbox, profile, ctx.language)),
   ),

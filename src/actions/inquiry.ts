@@ -6,7 +6,7 @@ import type { Audio } from '../runtime/index.js';
 import { toFreeSwitchPath } from '../speech/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 
-export const inquiry = [
+export const inquiryActions = [
   defineAction('message summary', async (kit, [rec], ctx) => {
     const user = kit.users.entry(rec);
     const answer = await kit.callMailboxes.use(user, ctx, (m) => m.summary());

@@ -38,7 +38,7 @@ export function loginDecision(
   return { pinRequired: true, access };
 }
 
-export const login = [
+export const loginActions = [
   defineAction('check login', async (kit, [rec, from], ctx) => {
     const user = await freshUser(kit, rec);
     const d = loginDecision(user, from, kit.policy.login, kit.location);

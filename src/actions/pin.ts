@@ -8,7 +8,7 @@ import { hashPin, isTrivialPin, pinHashOutdated, verifyLegacyPin, verifyPin } fr
 import type { RuntimeLogger, Value } from '../runtime/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit, LoginPolicy } from './ports.js';
-import { updateSettings } from './settings.js';
+import { writeSetting } from './settings.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** one line of the log file: hostile input (a caller number) cannot start a new line */
@@ -30,7 +30,7 @@ export function pinExpiresSoon(s: UserSettings, policy: LoginPolicy, now: Date):
 
 /** the user as the directory has her now (a no-op update re-reads; nothing is written) */
 export async function freshUser(kit: ActionKit, rec: Value): Promise<DirectoryUser> {
-  const user = await kit.directory.updateSettings(kit.users.entry(rec), (s) => s);
+  const user = await kit.directory.writeSetting(kit.users.entry(rec), (s) => s);
   kit.users.replace(rec, user);
   return user;
 }
@@ -65,7 +65,7 @@ async function matches(
   return false;
 }
 
-export const pin = [
+export const pinActions = [
   defineAction('check pin', async (kit, [rec, pin], ctx) => {
     const policy = kit.policy.login;
     const user = await freshUser(kit, rec);
@@ -162,7 +162,7 @@ export const pin = [
     if (isTrivialPin(pin)) return outcome('trivial');
     const pinHash = await hashPin(pin);
     const at = kit.now().toISOString();
-    await updateSettings(kit, rec, ctx, 'pin', (s) => {
+    await writeSetting(kit, rec, ctx, 'pin', (s) => {
       const next: UserSettings = { ...s, pinHash, pinChangedAt: at, wrongPinCount: 0 };
       delete next.legacyPin;
       return next;

@@ -9,7 +9,7 @@ import { defineAction, done, outcome } from './define.js';
 import type { ActionKit } from './ports.js';
 
 /** writes one setting of the user behind `rec`, and logs which */
-export async function updateSettings(
+export async function writeSetting(
   kit: ActionKit,
   rec: Value,
   ctx: ActionContext,
@@ -29,9 +29,9 @@ const withProfile = (s: UserSettings, profile: string, p: UserSettings['profiles
   profiles: { ...s.profiles, [profile]: { ...(s.profiles[profile] ?? {}), ...p } },
 });
 
-export const settings = [
+export const settingsActions = [
   defineAction('set profile', async (kit, [rec, profile], ctx) => {
-    await updateSettings(kit, rec, ctx, 'profile', (s) => {
+    await writeSetting(kit, rec, ctx, 'profile', (s) => {
       const next: UserSettings = { ...s, activeProfile: profile };
       // choosing a profile by phone ends a vacation switched on elsewhere
       if (profile !== 'vacation') delete next.vacation;
@@ -43,7 +43,7 @@ export const settings = [
 
   defineAction('set greeting type', async (kit, [rec, type], ctx) => {
     if (type !== 'individual' && type !== 'personalized') throw new Error(`'${type}' is not a greeting type`);
-    await updateSettings(kit, rec, ctx, 'greetingType', (s) => ({ ...s, greetingType: type }));
+    await writeSetting(kit, rec, ctx, 'greetingType', (s) => ({ ...s, greetingType: type }));
     kit.users.show(rec, 'greeting_type', type);
     return done;
   }),
@@ -60,14 +60,14 @@ export const settings = [
       return outcome('refused');
     }
     const target = canonical(e164, kit.location) ?? e164;
-    await updateSettings(kit, rec, ctx, `profile.${profile}.transferTo`, (s) =>
+    await writeSetting(kit, rec, ctx, `profile.${profile}.transferTo`, (s) =>
       withProfile(s, profile, { transferTo: target }),
     );
     return done;
   }),
 
   defineAction('set messages allowed', async (kit, [rec, profile, allowed], ctx) => {
-    await updateSettings(kit, rec, ctx, `profile.${profile}.messages`, (s) =>
+    await writeSetting(kit, rec, ctx, `profile.${profile}.messages`, (s) =>
       withProfile(s, profile, { messagesAllowed: allowed === true }),
     );
     return done;
