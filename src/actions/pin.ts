@@ -30,7 +30,7 @@ export function pinExpiresSoon(s: UserSettings, policy: LoginPolicy, now: Date):
 
 /** the user as the directory has her now (a no-op update re-reads; nothing is written) */
 export async function freshUser(kit: ActionKit, rec: Value): Promise<DirectoryUser> {
-  const user = await kit.directory.writeSetting(kit.users.entry(rec), (s) => s);
+  const user = await kit.directory.updateSettings(kit.users.entry(rec), (s) => s);
   kit.users.replace(rec, user);
   return user;
 }

@@ -43,7 +43,7 @@ const ADDRESS =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 /**
- * Fills an address template (`$(phonenumber)@$(addrtype).example.com`, seed manual §4.1.3).
+ * Fills an address template (`$(phonenumber)@$(addrtype).example.com`, the ixi-UMS Voice-Mail Server manual §4.1.3).
  * Throws a MailComposeError when the result is not an e-mail address; config validation calls
  * this with a sample number to reject a bad template at start-up.
  */
@@ -275,15 +275,15 @@ export interface WelcomeMailInput {
   mailbox: string;
   /** a newly generated PIN; undefined = the user keeps the PIN they already have */
   pin?: string;
-  /** false when the user may not log in by phone (§4.1.1: then no PIN is sent) */
+  /** false when the user may not log in by phone (the ixi-UMS Voice-Mail Server manual §4.1.1: then no PIN is sent) */
   phoneLogin?: boolean;
   language: string;
-  /** the site's free text per language (`de`, `en`), put at the bottom (§4.1.1 "E-Mail Free Text") */
+  /** the site's free text per language (`de`, `en`), put at the bottom (the ixi-UMS Voice-Mail Server manual §4.1.1, "E-Mail Free Text") */
   text?: Readonly<Record<string, string>>;
   portalUrl?: string;
   /** e.g. the user guide as PDF */
   attachments?: readonly { filename: string; path: string; contentType?: string }[];
-  /** the configured sender (§4.1.1 "Sender e-mail", "Display name") */
+  /** the configured sender (the ixi-UMS Voice-Mail Server manual §4.1.1, "Sender e-mail", "Display name") */
   from: { address: string; name?: string };
   messageId?: string;
   date?: Date;
@@ -330,7 +330,7 @@ export interface WelcomeMailMessage extends MailMessage {
   attachments: MailComposerAttachment[];
 }
 
-/** The welcome mail on the first call to a mailbox (C10, seed manual §4.1.1). */
+/** The welcome mail on the first call to a mailbox (C10, the ixi-UMS Voice-Mail Server manual §4.1.1). */
 export function composeWelcomeMail(input: WelcomeMailInput): WelcomeMailMessage {
   const lang = mailLanguage(input.language);
   const t = WELCOME_TEXT[lang];
@@ -424,7 +424,7 @@ const LOCK_TEXT = {
   },
 } as const;
 
-/** The mail to the owner when her phone login gets locked (R3, seed §4.7.2). No PIN in it. */
+/** The mail to the owner when her phone login gets locked (R3, the ixi-UMS Voice-Mail Server manual §4.7.2). No PIN in it. */
 export function composeLockMail(input: LockMailInput): MailMessage {
   const t = LOCK_TEXT[mailLanguage(input.language)];
   const one = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();

@@ -12,7 +12,7 @@ export interface ApiContext {
 
 /**
  * The few API commands the simulator knows, with FreeSWITCH's output strings
- * (freeswitch-esl.md §9 and the inbound.1 capture). Anything else: `-ERR <cmd> Command not found!`.
+ * (the inbound.1 capture, test/fixtures/esl/README.md). Anything else: `-ERR <cmd> Command not found!`.
  */
 export function runApi(ctx: ApiContext, line: string, requester?: string): string {
   const trimmed = line.trim();

@@ -34,7 +34,7 @@ export abstract class SimConnection {
     maxBodyBytes: MAX_COMMAND_BODY,
   });
   private logging = false;
-  /** Events fired while a command runs wait for its reply (freeswitch-esl.md §5.2). */
+  /** Events fired while a command runs wait for its reply (as in the captures, test/fixtures/esl). */
   private held: Buffer[] | undefined;
 
   constructor(

@@ -44,7 +44,7 @@ const ORIGIN: Record<string, readonly [string, string, number]> = {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** The standard headers every event starts with (freeswitch-esl.md §7.1). */
+/** The standard headers every event starts with (every event in the captures, test/fixtures/esl). */
 export function standardHeaders(id: SwitchIdentity, name: string, atMs: number): Array<[string, string]> {
   const epochMs = id.baseEpochMs + atMs;
   const d = new Date(epochMs);
@@ -67,7 +67,7 @@ export function standardHeaders(id: SwitchIdentity, name: string, atMs: number):
   ];
 }
 
-/** Event types whose serialisation includes the channel variables (§7.2). */
+/** Event types whose serialisation includes the channel variables (see the captures in test/fixtures/esl). */
 export const EVENTS_WITH_VARIABLES = new Set([
   'CHANNEL_CREATE',
   'CHANNEL_ORIGINATE',
@@ -112,7 +112,7 @@ export const KNOWN_EVENT_TYPES = new Set(
   ).split(' '),
 );
 
-/** The types `myevents` subscribes (freeswitch-esl.md §3.2). */
+/** The types `myevents` subscribes (sent in every outbound capture, test/fixtures/esl/README.md). */
 export const MYEVENTS_TYPES = [
   'CHANNEL_ANSWER',
   'CHANNEL_APPLICATION',
@@ -155,7 +155,7 @@ export const Q850: Record<string, number> = {
   BLIND_TRANSFER: 0,
 };
 
-/** Subscription and filter state of one event-socket connection, and the delivery rule (§5.5). */
+/** Subscription and filter state of one event-socket connection, and the delivery rule. */
 export class Subscription {
   format: 'plain' | 'json' = 'plain';
   readonly types = new Set<string>();

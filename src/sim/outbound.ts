@@ -171,7 +171,8 @@ export class SimOutboundSession extends SimConnection {
       this.reply('+OK');
       return other.enqueue(this.message(frame));
     }
-    // Reply first: events caused by the message follow the reply (§5.2).
+    // Reply first: events caused by the message follow the reply (the outbound captures,
+    // test/fixtures/esl/README.md, "Facts these bytes show").
     this.reply('+OK');
     this.call.enqueue(this.message(frame));
   }

@@ -1,12 +1,14 @@
 // The caller side of the shipped menus, end to end on the embedded defaults: the file
 // directory, the spool, Maildir delivery; the caller is the simulator.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { YamlDirectory } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
 import { ScriptedCaller } from '../../src/sim/index.js';
+import { prompt } from '../support/dialogue.js';
+import { maildirInbox } from '../support/owners.js';
 import { quickMessage, startVoicebox, type Voicebox } from './support.js';
 
 let box: Voicebox | undefined;
@@ -26,15 +28,7 @@ async function start(menu: Record<string, string | number | boolean> = {}, now?:
     menu,
     ...(now ? { now } : {}),
   });
-  const inbox = (user: string) => {
-    try {
-      return readdirSync(join(maildir, user, 'new')).map((f) =>
-        readFileSync(join(maildir, user, 'new', f), 'utf8'),
-      );
-    } catch {
-      return [];
-    }
-  };
+  const inbox = (user: string) => maildirInbox(maildir, user).map((m) => m.text);
   return { box, inbox, directory, usersFile: join(dir, 'users.yaml') };
 }
 
@@ -64,7 +58,7 @@ describe('a caller leaves a message', () => {
   it('hanging up during the recording still delivers what was said', async () => {
     const { box, inbox } = await start();
     const caller = new ScriptedCaller({ number: '+4930555123', dialed: '501' })
-      .pressWhilePlaying(/standard_greeting/, '0', 500)
+      .pressWhilePlaying(prompt('standard_greeting'), '0', 500)
       .hangupDuring('record', 4000);
     const r = await box.call(caller);
     // record_ms: FreeSWITCH reports 60 ms less than the 4 s recorded
@@ -130,7 +124,7 @@ describe('profiles, transfer and language', () => {
   it('in the break the mobile profile offers the transfer; busy → the caller leaves a message', async () => {
     const { box, inbox } = await start({}, at('12:30'));
     const caller = new ScriptedCaller({ number: '+4989777888', dialed: '501' })
-      .pressWhilePlaying(/standard_greeting/, '2', 500)
+      .pressWhilePlaying(prompt('standard_greeting'), '2', 500)
       .pressDuring('record', '#', 2000)
       .destination('user/+491701000001', { outcome: 'busy' });
     const r = await box.call(caller);
@@ -144,7 +138,7 @@ describe('profiles, transfer and language', () => {
   it('in working hours the work profile has no transfer: 2 is just the message', async () => {
     const { box } = await start({}, at('10:00'));
     const caller = new ScriptedCaller({ number: '+4989777888', dialed: '501' })
-      .pressWhilePlaying(/standard_greeting/, '2', 500)
+      .pressWhilePlaying(prompt('standard_greeting'), '2', 500)
       .pressDuring('record', '#', 2000);
     const r = await box.call(caller);
     expect(r.events.some((e) => e.kind === 'transfer')).toBe(false);
@@ -154,8 +148,8 @@ describe('profiles, transfer and language', () => {
   it('asks the caller for her language when configured so', async () => {
     const { box } = await start({ language_choice: 'ask' });
     const caller = new ScriptedCaller({ number: '+4989777888', dialed: '501' })
-      .pressWhilePlaying(/choose_language/, '2', 300)
-      .pressWhilePlaying(/standard_greeting/, '0', 300)
+      .pressWhilePlaying(prompt('choose_language_prompt'), '2', 300)
+      .pressWhilePlaying(prompt('standard_greeting'), '0', 300)
       .pressDuring('record', '#', 1000);
     const r = await box.call(caller);
     expect(r.said[0]).toBe('de:choose_language_prompt');

@@ -1,16 +1,15 @@
 // Remote inquiry over the shipped menus with the simulator and a Maildir mailbox: a long
 // e-mail is read piece by piece, and the caller can cut it short.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { YamlDirectory } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
-import { hashPin } from '../../src/pin/index.js';
-import { nth, ownerCalls, startVoicebox, type Voicebox } from './support.js';
+import { nth, prompt, spoken } from '../support/dialogue.js';
+import { aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
+import { ownerCalls, startVoicebox, type Voicebox } from './support.js';
 
-const ALICE = '+49 30 1234501';
 let box: Voicebox | undefined;
 afterEach(async () => {
   await box?.close();
@@ -20,17 +19,8 @@ afterEach(async () => {
 /** alice with a PIN, and one e-mail of `bytes` plain text in her Maildir INBOX */
 async function aliceWithLongMail(bytes: number) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-inquiry-'));
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
   const maildir = join(dir, 'maildir');
-  const directory = new YamlDirectory({ file: usersFile });
-  const alice = (await directory.findByNumber([ALICE]))!;
-  const pinHash = await hashPin('2468');
-  await directory.updateSettings(alice, (s) => ({
-    ...s,
-    pinHash,
-    welcomeSentAt: '2026-01-01T00:00:00.000Z',
-  }));
+  const { directory } = await aliceWithPin(dir);
   const sentence = (i: number) => `This is sentence number ${i} of a very long report about the quarter. `;
   let body = '';
   for (let i = 1; body.length < bytes; i++) body += sentence(i) + (i % 5 === 0 ? '\r\n\r\n' : '');
@@ -68,12 +58,12 @@ describe('a long e-mail read aloud', () => {
   it('100 KB: the caller hears the first piece, skips the rest with #, and gets the options menu', async () => {
     const { box } = await aliceWithLongMail(100 * 1024);
     const r = await box.call(
-      ownerCalls('+4989777888', ['2468'], (c) =>
+      ownerCalls('+4989777888', [PIN], (c) =>
         c
-          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-          .pressWhilePlaying(/sentence%20number%201%20/, '#', 300)
-          .pressWhilePlaying(/message_options/, '*', 300)
-          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+          .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
+          .pressWhilePlaying(spoken(/sentence number 1 /), '#', 300)
+          .pressWhilePlaying(prompt('message_options'), '*', 300)
+          .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );
     const pieces = r.said.filter((s) => s.startsWith('This is sentence'));
@@ -91,13 +81,13 @@ describe('a long e-mail read aloud', () => {
   it('1 hears a piece again; silence goes on to the next piece', async () => {
     const { box } = await aliceWithLongMail(100 * 1024);
     const r = await box.call(
-      ownerCalls('+4989777888', ['2468'], (c) =>
+      ownerCalls('+4989777888', [PIN], (c) =>
         c
-          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-          .pressWhilePlaying(nth(/sentence%20number%201%20/, 1), '1', 300)
-          .pressWhilePlaying(/sentence%20number%206%20/, '#', 300)
-          .pressWhilePlaying(/message_options/, '*', 300)
-          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+          .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
+          .pressWhilePlaying(nth(spoken(/sentence number 1 /), 1), '1', 300)
+          .pressWhilePlaying(spoken(/sentence number 6 /), '#', 300)
+          .pressWhilePlaying(prompt('message_options'), '*', 300)
+          .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );
     const pieces = r.said.filter((s) => s.startsWith('This is sentence'));
@@ -108,20 +98,18 @@ describe('a long e-mail read aloud', () => {
   it("a reply goes to the sender's address, not her display name", async () => {
     const { box, maildir } = await aliceWithLongMail(300);
     const r = await box.call(
-      ownerCalls('+4989777888', ['2468'], (c) =>
+      ownerCalls('+4989777888', [PIN], (c) =>
         c
-          .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-          .pressWhilePlaying(nth(/message_options/, 1), '8', 300)
+          .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
+          .pressWhilePlaying(nth(prompt('message_options'), 1), '8', 300)
           .pressDuring('record', '#', 2000)
-          .pressWhilePlaying(nth(/message_options/, 2), '*', 300)
-          .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+          .pressWhilePlaying(nth(prompt('message_options'), 2), '*', 300)
+          .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );
     expect(r.said).toContain('de:reply_sent');
     await box.spool.flush();
-    const replies = readdirSync(join(maildir, 'bob', 'new')).map((f) =>
-      readFileSync(join(maildir, 'bob', 'new', f), 'utf8'),
-    );
+    const replies = maildirInbox(maildir, 'bob').map((m) => m.text);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatch(/^Subject: Re: Quarterly report/m);
     expect(replies[0]).toMatch(/audio\/wav/);

@@ -1,21 +1,20 @@
 // Login by phone (R1–R4) over the shipped menus with the simulator, and the wrong-PIN counter
 // against the YAML directory: trusted numbers, restrictions, access modes, wrong PINs, the
 // lock, its mail and the log, concurrency, legacy PINs, expiry.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMenus } from '../../dsl/index.js';
 import { loginDecision, pinExpiresSoon, type LoginPolicy } from '../../src/actions/index.js';
 import { readConfig } from '../../src/config/index.js';
-import { YamlDirectory, type DirectoryUser, type UserSettings } from '../../src/directory/index.js';
+import type { DirectoryUser, UserSettings } from '../../src/directory/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
-import { hashPin } from '../../src/pin/index.js';
 import type { ScriptedCaller } from '../../src/sim/index.js';
+import { prompt } from '../support/dialogue.js';
+import { ALICE, aliceSettingsIn, aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
 import { actionCaller, ownerCalls, startVoicebox, testActions, type Voicebox } from './support.js';
 
-const PIN = '2468';
-const ALICE = '+49 30 1234501';
 const STRANGER = '+4989777888';
 
 let box: Voicebox | undefined;
@@ -33,16 +32,8 @@ async function setup(
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-login-'));
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
   const maildir = join(dir, 'maildir');
-  const directory = new YamlDirectory({ file: usersFile });
-  const alice = (await directory.findByNumber([ALICE]))!;
-  const pinHash = await hashPin(PIN);
-  await directory.updateSettings(alice, (s) => {
-    const next = { ...s, pinHash, welcomeSentAt: '2026-01-01T00:00:00.000Z' };
-    return o.alice ? o.alice(next) : next;
-  });
+  const { directory, usersFile } = await aliceWithPin(dir, o.alice);
   box = await startVoicebox({
     directory,
     transport: maildirTransport({ root: maildir }),
@@ -50,15 +41,14 @@ async function setup(
     ...(o.welcome ? { welcome: o.welcome } : {}),
     ...(o.now ? { now: o.now } : {}),
   });
-  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
-  const inbox = (user: string) => {
-    const d = join(maildir, user, 'new');
-    return existsSync(d) ? readdirSync(d).map((f) => readFileSync(join(d, f), 'utf8')) : [];
-  };
+  const settings = () => aliceSettingsIn(usersFile);
+  const inbox = (user: string) => maildirInbox(maildir, user).map((m) => m.text);
   return { box, directory, usersFile, settings, inbox };
 }
 
-const hangUpAtMain = (c: ScriptedCaller) => c.pressWhilePlaying(/main_menu/, '#', 300);
+/** # at the main menu (or the settings-only one) ends the call */
+const hangUpAtMain = (c: ScriptedCaller) =>
+  c.pressWhilePlaying(prompt('main_menu', 'main_menu_settings_only'), '#', 300);
 
 const OFFICE = '+49 30 1234101';
 const MOBILE = '+49 170 1000001'; // also in her own list of trusted numbers
@@ -251,7 +241,7 @@ describe('PIN expiry', () => {
     const { box } = await setup({ login: { pinExpiryDays: 90 }, alice: changed(91), now });
     // star does not lead past the PIN change; silence ends the call
     const dodger = await box.call(
-      ownerCalls(STRANGER, [PIN], (c) => c.pressWhilePlaying(/enter_new_pin/, '*', 300)),
+      ownerCalls(STRANGER, [PIN], (c) => c.pressWhilePlaying(prompt('enter_new_pin'), '*', 300)),
     );
     expect(dodger.said).toContain('de:pin_expired');
     expect(dodger.said).not.toContain('de:main_menu');
@@ -260,9 +250,9 @@ describe('PIN expiry', () => {
     const r = await box.call(
       ownerCalls(STRANGER, [PIN], (c) =>
         c
-          .pressWhilePlaying(/enter_new_pin/, '5831#', 300)
-          .pressWhilePlaying(/repeat_new_pin/, '5831#', 300)
-          .pressWhilePlaying(/main_menu/, '#', 300),
+          .pressWhilePlaying(prompt('enter_new_pin'), '5831#', 300)
+          .pressWhilePlaying(prompt('repeat_new_pin'), '5831#', 300)
+          .pressWhilePlaying(prompt('main_menu'), '#', 300),
       ),
     );
     expect(r.said).toContain('de:pin_changed');
@@ -304,9 +294,7 @@ const policy: LoginPolicy = {
 
 async function unit(p: Partial<LoginPolicy> = {}, alice: (s: UserSettings) => UserSettings = (s) => s) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-login-unit-'));
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
-  const directory = new YamlDirectory({ file: usersFile });
+  const { directory, usersFile } = await aliceWithPin(dir, alice);
   const bundle = loadMenus(['menus']).bundle;
   const sent: string[] = [];
   const spool = new MailSpool({
@@ -324,14 +312,12 @@ async function unit(p: Partial<LoginPolicy> = {}, alice: (s: UserSettings) => Us
     login: { ...policy, wrongPinLog: join(dir, 'wrong-pin.log'), ...p },
     welcome: { enabled: false, minPinLength: 4 },
   });
-  const pinHash = await hashPin(PIN);
-  await directory.updateSettings((await directory.findByNumber([ALICE]))!, (s) => alice({ ...s, pinHash }));
   const { run, lookup: lookupOf } = actionCaller(actions, STRANGER, {
     language: 'de',
     now: () => new Date(),
   });
   const lookup = () => lookupOf(ALICE);
-  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
+  const settings = () => aliceSettingsIn(usersFile);
   return {
     run,
     lookup,

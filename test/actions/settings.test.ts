@@ -12,13 +12,12 @@ import {
 } from '../../src/directory/index.js';
 import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
-import { hashPin, verifyPin } from '../../src/pin/index.js';
+import { verifyPin } from '../../src/pin/index.js';
 import type { Value } from '../../src/runtime/index.js';
 import { ScriptedCaller } from '../../src/sim/index.js';
-import { actionCaller, nth, ownerCalls, startVoicebox, testActions, type Voicebox } from './support.js';
+import { ALICE, aliceSettingsIn, aliceWithPin, PIN } from '../support/owners.js';
+import { actionCaller, startVoicebox, testActions, type Voicebox } from './support.js';
 
-const PIN = '2468';
-const ALICE = '+49 30 1234501';
 const OFFICE = '+49 30 1234101'; // trusted below (login.trustOffice): no PIN
 const STRANGER = '+4989777888';
 // Tuesday 2026-12-01, 10:00 in Berlin: working hours, alice's own (work) profile is active
@@ -32,15 +31,7 @@ afterEach(async () => {
 
 async function setup(welcome: { minPinLength?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-settings-'));
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
-  const directory = new YamlDirectory({ file: usersFile });
-  const pinHash = await hashPin(PIN);
-  await directory.updateSettings((await directory.findByNumber([ALICE]))!, (s) => ({
-    ...s,
-    pinHash,
-    welcomeSentAt: '2026-01-01T00:00:00.000Z',
-  }));
+  const { directory, usersFile } = await aliceWithPin(dir);
   box = await startVoicebox({
     directory,
     transport: maildirTransport({ root: join(dir, 'maildir') }),
@@ -48,38 +39,41 @@ async function setup(welcome: { minPinLength?: number } = {}) {
     welcome,
     login: { trustOffice: true },
   });
-  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
-  return { box, settings, usersFile };
+  return { box, settings: () => aliceSettingsIn(usersFile), usersFile };
 }
 
-/** from the office phone into the settings menu; `keys` are pressed at the 1st, 2nd, ... `prompt` */
-function intoSettings(steps: [RegExp, number, string][]): ScriptedCaller {
-  return ownerCalls(OFFICE, [], (c) => {
-    let s = c.pressWhilePlaying(nth(/main_menu/, 1), '2', 300);
-    for (const [prompt, n, keys] of steps) s = s.pressWhilePlaying(nth(prompt, n), keys, 300);
-    return s;
-  });
-}
+/** from the office phone (trusted: no PIN) to the settings menu */
+const intoSettings = (box: Voicebox) =>
+  box.dial('501').from(OFFICE).hears('standard_greeting').press('*').hears('main_menu').press('2');
 
 describe('settings by phone', () => {
   it('changing the PIN: too short and trivial are refused, a good one is stored as a hash only', async () => {
     const { box, settings, usersFile } = await setup({ minPinLength: 5 });
-    const r = await box.call(
-      intoSettings([
-        [/settings_menu/, 1, '4'],
-        [/enter_new_pin/, 1, '2580#'],
-        [/repeat_new_pin/, 1, '2580#'],
-        [/enter_new_pin/, 2, '11111#'],
-        [/repeat_new_pin/, 2, '11111#'],
-        [/enter_new_pin/, 3, '97531#'],
-        [/repeat_new_pin/, 3, '97531#'],
-        [/settings_menu/, 2, '*'],
-        [/main_menu/, 2, '#'],
-      ]),
-    );
-    expect(r.said).toContain('de:pin_too_short');
-    expect(r.said).toContain('de:pin_trivial');
-    expect(r.said).toContain('de:pin_changed');
+    const r = await intoSettings(box)
+      .hears('settings_menu')
+      .press('4')
+      .hears('enter_new_pin')
+      .types('2580#')
+      .hears('repeat_new_pin')
+      .types('2580#')
+      .hears('pin_too_short')
+      .hears('enter_new_pin')
+      .types('11111#')
+      .hears('repeat_new_pin')
+      .types('11111#')
+      .hears('pin_trivial')
+      .hears('enter_new_pin')
+      .types('97531#')
+      .hears('repeat_new_pin')
+      .types('97531#')
+      .hears('pin_changed')
+      .hears('settings_menu')
+      .press('*')
+      .hears('main_menu')
+      .press('#');
+    expect(r.said).toContain('pin_too_short');
+    expect(r.said).toContain('pin_trivial');
+    expect(r.said).toContain('pin_changed');
     const s = await settings();
     expect(s.pinHash).toMatch(/^scrypt\$/);
     expect(await verifyPin('97531', s.pinHash!)).toBe(true);
@@ -87,63 +81,79 @@ describe('settings by phone', () => {
     expect(readFileSync(usersFile, 'utf8')).not.toContain('97531');
 
     // the old PIN no longer works, the new one does
-    const old = await box.call(ownerCalls(STRANGER, [PIN]));
-    expect(old.said).toContain('de:wrong_pin');
-    const fresh = await box.call(
-      ownerCalls(STRANGER, ['97531'], (c) => c.pressWhilePlaying(/main_menu/, '#', 300)),
-    );
-    expect(fresh.said).toContain('de:main_menu');
-    expect(fresh.said).not.toContain('de:wrong_pin');
+    const owner = () => box.dial('501').from(STRANGER).hears('standard_greeting').press('*');
+    const old = await owner().hears('enter_pin').types(`${PIN}#`).hears('wrong_pin').hangsUp();
+    expect(old.said).toContain('wrong_pin');
+    const fresh = await owner().hears('enter_pin').types('97531#').hears('main_menu').press('#');
+    expect(fresh.said).toContain('main_menu');
+    expect(fresh.said).not.toContain('wrong_pin');
   });
 
   it('two different PINs typed: nothing changes', async () => {
     const { box, settings } = await setup();
     const before = (await settings()).pinHash;
-    const r = await box.call(
-      intoSettings([
-        [/settings_menu/, 1, '4'],
-        [/enter_new_pin/, 1, '97531#'],
-        [/repeat_new_pin/, 1, '97532#'],
-        [/enter_new_pin/, 2, '*'],
-        [/settings_menu/, 2, '*'],
-        [/main_menu/, 2, '#'],
-      ]),
-    );
-    expect(r.said).toContain('de:pins_differ');
+    const r = await intoSettings(box)
+      .hears('settings_menu')
+      .press('4')
+      .hears('enter_new_pin')
+      .types('97531#')
+      .hears('repeat_new_pin')
+      .types('97532#')
+      .hears('pins_differ')
+      .hears('enter_new_pin')
+      .press('*')
+      .hears('settings_menu')
+      .press('*')
+      .hears('main_menu')
+      .press('#');
+    expect(r.said).toContain('pins_differ');
     expect((await settings()).pinHash).toBe(before);
   });
 
   it('choosing a profile makes it the active one, and the menu says so', async () => {
     const { box, settings } = await setup();
-    const r = await box.call(
-      intoSettings([
-        [/settings_menu/, 1, '1'],
-        [/choose_profile_menu/, 1, '2'],
-        [/settings_menu/, 2, '1'],
-        [/choose_profile_menu/, 2, '*'],
-        [/settings_menu/, 3, '*'],
-        [/main_menu/, 2, '#'],
-      ]),
-    );
-    expect(r.said).toContain('de:active_profile_is(de:profile_work)');
-    expect(r.said).toContain('de:profile_set');
-    expect(r.said).toContain('de:active_profile_is(de:profile_mobile)');
+    const r = await intoSettings(box)
+      .hears('settings_menu')
+      .press('1')
+      .hears('active_profile_is(de:profile_work)')
+      .hears('choose_profile_menu')
+      .press('2')
+      .hears('profile_set')
+      .hears('settings_menu')
+      .press('1')
+      .hears('active_profile_is(de:profile_mobile)')
+      .hears('choose_profile_menu')
+      .press('*')
+      .hears('settings_menu')
+      .press('*')
+      .hears('main_menu')
+      .press('#');
+    expect(r.said).toContain('active_profile_is(de:profile_work)');
+    expect(r.said).toContain('profile_set');
+    expect(r.said).toContain('active_profile_is(de:profile_mobile)');
     expect((await settings()).activeProfile).toBe('mobile');
   });
 
   it('a greeting recorded by phone is stored in the call language, and the next caller hears it', async () => {
     const { box } = await setup();
-    const r = await box.call(
-      intoSettings([
-        [/settings_menu/, 1, '2'],
-        [/greetings_menu/, 1, '1'],
-        [/keep_or_record_again/, 1, '1'],
-        [/greetings_menu/, 2, '*'],
-        [/settings_menu/, 2, '*'],
-        [/main_menu/, 2, '#'],
-      ]).pressDuring('record', '#', 3000),
-    );
-    expect(r.said).toContain('de:greeting_saved');
+    const r = await intoSettings(box)
+      .hears('settings_menu')
+      .press('2')
+      .hears('greetings_menu')
+      .press('1')
+      .hearsTone()
+      .speaks(3000)
+      .press('#')
+      .hears('keep_or_record_again')
+      .press('1')
+      .hears('greeting_saved')
+      .hears('greetings_menu')
+      .press('*')
+      .hears('settings_menu')
+      .press('*')
+      .hears('main_menu')
+      .press('#');
+    expect(r.said).toContain('greeting_saved');
     const file = join(box.media, 'greetings', '49301234501', 'work.de.wav');
     expect(existsSync(file)).toBe(true);
 
@@ -154,21 +164,31 @@ describe('settings by phone', () => {
 
   it('greeting type, message switch and transfer target of the active profile', async () => {
     const { box, settings } = await setup();
-    const r = await box.call(
-      intoSettings([
-        [/settings_menu/, 1, '3'],
-        [/greeting_type_menu/, 1, '2'],
-        [/settings_menu/, 2, '6'],
-        [/message_switch_menu/, 1, '2'],
-        [/settings_menu/, 3, '5'],
-        [/enter_transfer_number/, 1, '000#'],
-        [/enter_transfer_number/, 2, '01701234567#'],
-        [/settings_menu/, 4, '*'],
-        [/main_menu/, 2, '#'],
-      ]),
-    );
-    expect(r.said.filter((s) => s === 'de:setting_saved')).toHaveLength(3);
-    expect(r.said).toContain('de:invalid_number');
+    const r = await intoSettings(box)
+      .hears('settings_menu')
+      .press('3')
+      .hears('greeting_type_menu')
+      .press('2')
+      .hears('setting_saved')
+      .hears('settings_menu')
+      .press('6')
+      .hears('message_switch_menu')
+      .press('2')
+      .hears('setting_saved')
+      .hears('settings_menu')
+      .press('5')
+      .hears('enter_transfer_number')
+      .types('000#')
+      .hears('invalid_number')
+      .hears('enter_transfer_number')
+      .types('01701234567#')
+      .hears('setting_saved')
+      .hears('settings_menu')
+      .press('*')
+      .hears('main_menu')
+      .press('#');
+    expect(r.said.filter((s) => s === 'setting_saved')).toHaveLength(3);
+    expect(r.said).toContain('invalid_number');
     const s = await settings();
     expect(s.greetingType).toBe('personalized');
     expect(s.profiles['work']).toEqual({ messagesAllowed: false, transferTo: '+49 1701234567' });
@@ -194,7 +214,7 @@ async function unit(directory?: (file: string) => Directory) {
   });
   const { run, lookup } = actionCaller(actions, OFFICE, { language: 'en', now });
   const rec = await lookup(ALICE);
-  const settings = async () => (await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]))!.settings;
+  const settings = () => aliceSettingsIn(usersFile);
   const wav = join(dir, 'rec.wav');
   writeFileSync(wav, 'RIFF-not-really');
   const audio: Value = { kind: 'audio', freeswitchPath: wav, localPath: wav, ms: 2000 };

@@ -1,6 +1,6 @@
 // A voicebox with the shipped menus, a directory, a spool and a transport, answering
-// simulated calls over TCP. Prompts are rendered as 2 s of silence named after the
-// prompt, so tests read what the caller heard.
+// simulated calls over TCP. Prompts play in the text voice (test/support/voice.ts), so tests
+// read what the caller heard and script callers by prompt id.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,17 +21,12 @@ import {
   type CallEvent,
   type RuntimeLogger,
   type Value,
-  type Voice,
 } from '../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
-
-export const voice: Voice = {
-  promptText: (id, language, values) =>
-    `${language}:${id}${Object.keys(values).length ? `(${Object.values(values).join(',')})` : ''}`,
-  render: async (text) => ({ freeswitchPath: `silence_stream://2000?${encodeURIComponent(text)}` }),
-};
-
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+import { callEvents } from '../support/calls.js';
+import { dialler, nth, prompt, type Dialogue } from '../support/dialogue.js';
+import { silentLogger } from '../support/log.js';
+import { textVoice } from '../support/voice.js';
 
 /** The actions as a server builds them, over the shipped menus and config and a test's own parts. */
 export function testActions(o: {
@@ -72,7 +67,7 @@ export function testActions(o: {
       welcome: { ...config.welcome, ...o.welcome },
     },
     clock: o.now,
-    log: silent,
+    log: silentLogger,
   });
 }
 
@@ -85,7 +80,7 @@ export function actionCaller(
   const ctx: ActionContext = {
     call: { id: 'test', caller, callerName: '', called: '501', callerClass: 'external', time: o.now() },
     language: o.language,
-    log: silent,
+    log: silentLogger,
     onCallEnd() {},
   };
   const run = (name: string, ...args: Value[]): Promise<ActionResult> => actions.get(name)!(args, ctx);
@@ -94,21 +89,18 @@ export function actionCaller(
   return { run, lookup };
 }
 
-/** What voicebox did on each call, by call uuid: the server's `onCall` fills `events`. */
-export function callEvents() {
-  const events = new Map<string, CallEvent[]>();
-  const onCall = (uuid: string) => {
-    const list: CallEvent[] = [];
-    events.set(uuid, list);
-    return (e: CallEvent) => list.push(e);
-  };
-  return { events, onCall };
+/** What a call to {@link startVoicebox}'s server reports. */
+export interface BoxCall {
+  events: CallEvent[];
+  /** the text of each prompt voicebox said, language included (`de:main_menu`) */
+  said: string[];
+  hangupCause: string | undefined;
 }
 
 export interface Voicebox {
-  call(
-    caller: ScriptedCaller,
-  ): Promise<{ events: CallEvent[]; said: string[]; hangupCause: string | undefined }>;
+  call(caller: ScriptedCaller): Promise<BoxCall>;
+  /** A call written as it goes (test/support/README.md); its `said` is prompt ids without the language. */
+  dial(dialed: string): Dialogue<BoxCall>;
   spool: MailSpool;
   media: string;
   /** the wrong-PIN log file */
@@ -146,11 +138,11 @@ export async function startVoicebox(o: {
   const { events, onCall } = callEvents();
   const server = new VoiceboxServer({
     bundle,
-    voice,
+    voice: textVoice,
     actions,
     config: { ...config.menu, ...(o.menu ?? {}) },
     mediaRoot,
-    log: o.log ?? silent,
+    log: o.log ?? silentLogger,
     port: 0,
     classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
     ...(o.now ? { now: o.now } : {}),
@@ -158,19 +150,21 @@ export async function startVoicebox(o: {
   });
   const { host, port } = await server.listen();
   const sim = new Simulator({ missingFiles: 'default-length' });
+  const call = async (caller: ScriptedCaller): Promise<BoxCall> => {
+    const report = await sim.runCall(caller, { target: `${host}:${port}` });
+    const list = events.get(report.uuid) ?? [];
+    return {
+      events: list,
+      said: list.flatMap((e) => (e.kind === 'prompt' ? [e.text] : [])),
+      hangupCause: report.hangupCause,
+    };
+  };
   return {
     spool,
     media,
     wrongPinLog: join(media, 'log', 'wrong-pin.log'),
-    async call(caller) {
-      const report = await sim.runCall(caller, { target: `${host}:${port}` });
-      const list = events.get(report.uuid) ?? [];
-      return {
-        events: list,
-        said: list.flatMap((e) => (e.kind === 'prompt' ? [e.text] : [])),
-        hangupCause: report.hangupCause,
-      };
-    },
+    call,
+    dial: dialler(call),
     async close() {
       await server.close();
       await sim.close();
@@ -184,16 +178,8 @@ export async function startVoicebox(o: {
 /** a caller who presses 0 during the greeting and speaks for `seconds` */
 export function quickMessage(called: string, from = '+4930555123', seconds = 3): ScriptedCaller {
   return new ScriptedCaller({ number: from, dialed: called })
-    .pressWhilePlaying(/standard_greeting|silence_stream/, '0', 500)
+    .pressWhilePlaying(prompt('standard_greeting'), '0', 500)
     .pressDuring('record', '#', seconds * 1000);
-}
-
-/** a regular expression that matches only the n-th time it is asked (the n-th time a prompt plays) */
-export function nth(pattern: RegExp, n: number): RegExp {
-  let seen = 0;
-  const re = new RegExp(pattern.source, pattern.flags);
-  re.test = (s: string) => pattern.test(s) && ++seen === n;
-  return re;
 }
 
 /** the owner calls her mailbox 501 and presses * during the greeting; `pins` at the 1st, 2nd, ... enter_pin */
@@ -203,10 +189,10 @@ export function ownerCalls(
   then: (c: ScriptedCaller) => ScriptedCaller = (c) => c,
 ): ScriptedCaller {
   let c = new ScriptedCaller({ number: from, dialed: '501' }).pressWhilePlaying(
-    /standard_greeting|press_1_or_2/,
+    prompt('standard_greeting', 'press_1_or_2'),
     '*',
     300,
   );
-  pins.forEach((pin, i) => (c = c.pressWhilePlaying(nth(/enter_pin/, i + 1), `${pin}#`, 300)));
+  pins.forEach((pin, i) => (c = c.pressWhilePlaying(nth(prompt('enter_pin'), i + 1), `${pin}#`, 300)));
   return then(c);
 }

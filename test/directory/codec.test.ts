@@ -1,4 +1,4 @@
-// The user-data codec: our KEY=VALUE keys, ixi-UMS's keys (seed §5.3.5), nothing unknown lost.
+// The user-data codec: our KEY=VALUE keys, ixi-UMS's keys (the ixi-UMS Voice-Mail Server manual §5.3.5), nothing unknown lost.
 import { describe, expect, it } from 'vitest';
 import { decode, defaultSettings, encode } from '../../src/directory/index.js';
 import type { UserSettings } from '../../src/directory/index.js';
@@ -105,7 +105,7 @@ describe('decoding our own keys', () => {
   });
 });
 
-describe("reading ixi-UMS's user data (§5.3.5)", () => {
+describe("reading ixi-UMS's user data (the ixi-UMS Voice-Mail Server manual §5.3.5)", () => {
   it('maps what has a meaning and keeps the rest as unknown', () => {
     const { settings, unknown } = decode(ixi);
     expect(settings).toEqual<UserSettings>({

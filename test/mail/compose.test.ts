@@ -125,7 +125,7 @@ describe('voice message', () => {
     expect(senderLocalPart('abc')).toBe('anonymous');
   });
 
-  it('uses a configured template and address type (seed manual §4.1.3)', () => {
+  it('uses a configured template and address type (the ixi-UMS Voice-Mail Server manual §4.1.3)', () => {
     const m = composeVoiceMessage(
       input({ fromTemplate: '$(phonenumber)@$(addrtype).domain.net', addrType: 'voc' }),
     );

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spoolMailer, type Mailer, type MailMessage, type SpoolMailerOptions } from '../../src/mail/index.js';
+import { aliceOwner, aliceRecipient } from '../support/owners.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicebox-mailer-'));
 const wav = join(dir, 'rec-1.wav');
@@ -24,13 +25,15 @@ function mailer(o: Partial<SpoolMailerOptions> = {}) {
   return { m, spooled };
 }
 
-const alice = { email: 'alice@example.com', name: 'Alice Anders' };
+const alice = aliceRecipient;
+/** Alice as the owner of mailbox +49301234501 who sends a reply from it */
+const owner = { ...alice, mailbox: aliceOwner.number, number: aliceOwner.number };
 /** a caller from +4930555123 leaves 4 s for alice */
 const leaveMessage = (m: Mailer) =>
   m.voiceMessage({
     recording: { id: 'rec-1', path: wav, ms: 4000 },
     to: alice,
-    mailbox: '+49301234501',
+    mailbox: aliceOwner.number,
     caller: { number: '+4930555123', name: '' },
     recordedAt: at,
   });
@@ -59,7 +62,7 @@ describe('the Mailer', () => {
     await german.m.reply({
       message: { ...passedOn, sender: 'Carol', senderNumber: '+4989555123', replyAddress: '' },
       recording: { path: wav, ms: 3000 },
-      owner: { ...alice, mailbox: '+49301234501', number: '+49301234501' },
+      owner,
       at,
     });
     expect(german.spooled[0]?.message.text).toContain('Sie haben eine neue Sprachnachricht');
@@ -87,7 +90,7 @@ describe('the Mailer', () => {
     await m.reply({
       message: { ...passedOn, sender: 'Carol', replyAddress: 'carol@clark.example' },
       recording: { path: wav, ms: 3000 },
-      owner: { ...alice, mailbox: '+49301234501', number: '+49301234501' },
+      owner,
       at,
     });
     await m.fax({

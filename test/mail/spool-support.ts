@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeVoiceMessage, voiceMessageId } from '../../src/mail/index.js';
 import type { MailSpool } from '../../src/mail/index.js';
+import { voiceMessageForAlice } from '../support/mail.js';
 
 const roots: string[] = [];
 const spools: MailSpool[] = [];
@@ -32,16 +32,6 @@ export function scratch(recording: Buffer = Buffer.from('RIFF\x24\x00\x00\x00WAV
   return { dir: join(root, 'spool'), wav };
 }
 
-/** Bob's message for Alice, its Message-ID from `recordingId`. */
+/** Bob's message for Alice (test/support/mail.ts), its Message-ID from `recordingId`. */
 export const voiceMessage = (wav: string, recordingId: string, language = 'de') =>
-  composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language },
-    mailbox: '+49301234501',
-    caller: { number: '+49301234102', name: 'Bob Berger' },
-    recordedAt: new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
-    durationMs: 3_000,
-    wav: { path: wav },
-    domain: 'example.com',
-    timeZone: 'Europe/Berlin',
-    messageId: voiceMessageId(recordingId, 'example.com'),
-  });
+  voiceMessageForAlice({ wav, recordingId, language });

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { audioDigest, buildRawMessage, composeVoiceMessage, maildirTransport } from '../../src/mail/index.js';
+import { audioDigest, buildRawMessage, maildirTransport } from '../../src/mail/index.js';
 import {
   MaildirMailboxStore,
   maildirFolderPath,
@@ -23,6 +23,8 @@ import {
   MessageUnreadable,
 } from '../../src/mailbox/index.js';
 import type { MaildirMailboxOptions } from '../../src/mailbox/index.js';
+import { voiceMessageForAlice } from '../support/mail.js';
+import { aliceOwner } from '../support/owners.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -34,7 +36,6 @@ const scratch = (): string => {
   return root;
 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const alice = { mailbox: 'alice', email: 'alice@example.com', number: '+49301234501' };
 /** the site's key, as mail.signingKey or voicebox-signing.key holds it */
 const KEY = Buffer.alloc(32, 7);
 
@@ -48,25 +49,20 @@ async function deliver(root: string, raw: string | Buffer): Promise<void> {
   });
 }
 
+/** Bob's voice message for Alice, recorded `at`, signed over `signedAudio` with the site's key. */
 async function deliverVoice(
   root: string,
   wav: Buffer,
   at: string,
-  caller = '+49301234102',
   signedAudio: Buffer | undefined = wav,
 ): Promise<string> {
   const path = join(root, `rec-${at}.wav`);
   writeFileSync(path, wav);
-  const message = composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language: 'de' },
-    mailbox: '+49301234501',
-    caller: { number: caller, name: 'Bob Berger' },
+  const message = voiceMessageForAlice({
+    wav: path,
+    recordingId: at.replace(/\D/g, ''),
     recordedAt: new Date(at),
     durationMs: 12_400,
-    wav: { path },
-    domain: 'example.com',
-    timeZone: 'Europe/Berlin',
-    messageId: `<voicebox.${at.replace(/\D/g, '')}@example.com>`,
     ...(signedAudio ? { signature: { key: KEY, audioDigest: audioDigest(signedAudio) } } : {}),
   });
   await deliver(root, (await buildRawMessage(message)).raw);
@@ -116,7 +112,7 @@ describe('Maildir mailbox', () => {
       root,
       plainMail('SMS', 'Mon, 02 Mar 2026 14:00:00 +0000', 'hi', '<+491701@sms.example.com>'),
     );
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const list = await mailbox.list('oldest_first');
     await mailbox.markSeen(list[0]!.uid);
     expect(await mailbox.summary()).toEqual({
@@ -134,7 +130,7 @@ describe('Maildir mailbox', () => {
     const root = scratch();
     const subject = await deliverVoice(root, randomBytes(100), '2026-03-02T10:00:00Z');
     await deliver(root, plainMail('=?utf-8?Q?Gr=C3=BC=C3=9Fe?=', 'Sun, 01 Mar 2026 09:00:00 +0000', 'Hallo'));
-    const list = await (await store(root).open(alice)).list('newest_first');
+    const list = await (await store(root).open(aliceOwner)).list('newest_first');
     expect(list).toEqual([
       expect.objectContaining({
         kind: 'voice',
@@ -154,7 +150,7 @@ describe('Maildir mailbox', () => {
     const root = scratch();
     const wav = Buffer.concat([Buffer.from('RIFF'), randomBytes(50_000)]);
     await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     const path = await mailbox.voiceAudio(voice!.uid, join(root, 'play'));
     expect(sha(readFileSync(path))).toBe(sha(wav));
@@ -163,7 +159,7 @@ describe('Maildir mailbox', () => {
   it('markSeen moves the file to cur/ with :2,S and keeps the uid', async () => {
     const root = scratch();
     await deliver(root, plainMail('One', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [one] = await mailbox.list('newest_first');
     await mailbox.markSeen(one!.uid);
     expect(readdirSync(join(root, 'alice', 'new'))).toEqual([]);
@@ -178,13 +174,13 @@ describe('Maildir mailbox', () => {
     await deliver(root, plainMail('Flagged', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
     const [name] = readdirSync(join(root, 'alice', 'new'));
     renameSync(join(root, 'alice', 'new', name!), join(root, 'alice', 'cur', `${name!}:2,F`));
-    expect((await (await store(root).open(alice)).summary()).newEmail).toBe(1);
+    expect((await (await store(root).open(aliceOwner)).summary()).newEmail).toBe(1);
   });
 
   it('delete moves into the Maildir++ folder ".Deleted Voice Messages", created when missing', async () => {
     const root = scratch();
     await deliverVoice(root, randomBytes(10), '2026-03-02T10:00:00Z');
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     await mailbox.delete(voice!.uid);
     expect(await mailbox.list('newest_first')).toEqual([]);
@@ -197,7 +193,7 @@ describe('Maildir mailbox', () => {
   it('expunge mode removes the file for good', async () => {
     const root = scratch();
     await deliver(root, plainMail('Gone', 'Sun, 01 Mar 2026 09:00:00 +0000', 'x'));
-    const mailbox = await store(root, { deleteMode: 'expunge' }).open(alice);
+    const mailbox = await store(root, { deleteMode: 'expunge' }).open(aliceOwner);
     const [gone] = await mailbox.list('newest_first');
     await mailbox.delete(gone!.uid);
     expect(readdirSync(join(root, 'alice', 'new'))).toEqual([]);
@@ -209,14 +205,14 @@ describe('Maildir mailbox', () => {
     expect(maildirFolderPath('/m/alice', 'Inbox/Voice')).toBe('/m/alice/.INBOX.Voice');
     expect(maildirFolderPath('/m/alice', 'INBOX')).toBe('/m/alice');
     expect(() => maildirFolderPath('/m/alice', '../bob')).toThrow(/not a folder name/);
-    const mailbox = await store(root).open({ ...alice, folder: 'INBOX/Voice' });
+    const mailbox = await store(root).open({ ...aliceOwner, folder: 'INBOX/Voice' });
     expect((await mailbox.summary()).total).toBe(0);
     expect(await mailbox.list('newest_first')).toEqual([]);
   });
 
   it('refuses uids that are not message names', async () => {
     const root = scratch();
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     await expect(mailbox.text('../../etc/passwd')).rejects.toBeInstanceOf(MessageNotFound);
     await expect(mailbox.voiceAudio('nope', root)).rejects.toBeInstanceOf(MessageNotFound);
   });
@@ -241,7 +237,7 @@ describe('Maildir mailbox', () => {
         '',
       ].join('\n'),
     );
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [mail] = await mailbox.list('newest_first');
     expect(await mailbox.text(mail!.uid)).toEqual(['Schöne Grüße, the offer is ready.']);
   });
@@ -249,7 +245,7 @@ describe('Maildir mailbox', () => {
   it('reads the voice message body text too (plain part, not the WAV)', async () => {
     const root = scratch();
     await deliverVoice(root, randomBytes(10), '2026-03-02T10:00:00Z');
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     expect((await mailbox.text(voice!.uid)).join(' ')).toMatch(/Sprachnachricht/);
   });
@@ -289,7 +285,7 @@ describe('voice messages voicebox did not write', () => {
   it('an outside mail with the voice headers is an e-mail: no caller number, read aloud, not played', async () => {
     const root = scratch();
     await deliver(root, forged(randomBytes(3000)));
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [mail] = await mailbox.list('newest_first');
     expect(mail).toMatchObject({ kind: 'email', sender: 'Bob Berger' });
     expect(mail).not.toHaveProperty('senderNumber');
@@ -303,14 +299,14 @@ describe('voice messages voicebox did not write', () => {
     const root = scratch();
     // signed for alice's mailbox +49301234501, delivered into bert's Maildir
     await deliverVoice(root, randomBytes(3000), '2026-03-02T10:00:00Z');
-    const bert = await store(root).open({ ...alice, number: '+49301234502' });
+    const bert = await store(root).open({ ...aliceOwner, number: '+49301234502' });
     const [mail] = await bert.list('newest_first');
     expect(mail).toMatchObject({ kind: 'email' });
     expect(mail).not.toHaveProperty('senderNumber');
     expect(await bert.summary()).toMatchObject({ newVoice: 0, newEmail: 1 });
     await expect(bert.voiceAudio(mail!.uid, join(root, 'play'))).rejects.toBeInstanceOf(MessageNotFound);
     // in alice's own mailbox it is her voice message, announced with its signed name
-    const [own] = await (await store(root).open(alice)).list('newest_first');
+    const [own] = await (await store(root).open(aliceOwner)).list('newest_first');
     expect(own).toMatchObject({ kind: 'voice', sender: 'Bob Berger', senderNumber: '+49301234102' });
   });
 
@@ -325,10 +321,10 @@ describe('voice messages voicebox did not write', () => {
         '"Hotline" <+4990012345678@voice.attacker.example>',
       ),
     );
-    const [mail] = await (await store(root).open(alice)).list('newest_first');
+    const [mail] = await (await store(root).open(aliceOwner)).list('newest_first');
     expect(mail).toMatchObject({ kind: 'email', sender: 'Hotline' });
     expect(mail).not.toHaveProperty('senderNumber');
-    const untrusted = await store(root, { trustedSenderDomains: [] }).open(alice);
+    const untrusted = await store(root, { trustedSenderDomains: [] }).open(aliceOwner);
     await deliver(
       root,
       plainMail('Fax', 'Mon, 02 Mar 2026 14:00:00 +0000', 'p1', '<+4930555@fax.example.com>'),
@@ -340,13 +336,13 @@ describe('voice messages voicebox did not write', () => {
     const root = scratch();
     await deliverVoice(root, randomBytes(500), '2026-03-02T10:00:00Z');
     const otherKey = await (
-      await store(root, { signingKey: Buffer.alloc(32, 8) }).open(alice)
+      await store(root, { signingKey: Buffer.alloc(32, 8) }).open(aliceOwner)
     ).list('newest_first');
     expect(otherKey[0]).toMatchObject({ kind: 'email' });
     expect(otherKey[0]).not.toHaveProperty('senderNumber');
-    const noKey = await (await store(root, { signingKey: undefined }).open(alice)).list('newest_first');
+    const noKey = await (await store(root, { signingKey: undefined }).open(aliceOwner)).list('newest_first');
     expect(noKey[0]).toMatchObject({ kind: 'email' });
-    const right = await (await store(root).open(alice)).list('newest_first');
+    const right = await (await store(root).open(aliceOwner)).list('newest_first');
     expect(right[0]).toMatchObject({ kind: 'voice', senderNumber: '+49301234102' });
   });
 
@@ -363,7 +359,7 @@ describe('voice messages voicebox did not write', () => {
       ),
       'latin1',
     );
-    const [mail] = await (await store(root).open(alice)).list('newest_first');
+    const [mail] = await (await store(root).open(aliceOwner)).list('newest_first');
     expect(mail).toMatchObject({ kind: 'email' });
     expect(mail).not.toHaveProperty('senderNumber');
   });
@@ -371,8 +367,8 @@ describe('voice messages voicebox did not write', () => {
   it('a signature over other audio: the audio is not played', async () => {
     const root = scratch();
     const signed = randomBytes(800);
-    await deliverVoice(root, randomBytes(800), '2026-03-02T10:00:00Z', '+49301234102', signed);
-    const mailbox = await store(root).open(alice);
+    await deliverVoice(root, randomBytes(800), '2026-03-02T10:00:00Z', signed);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     const dir = join(root, 'play');
     await expect(mailbox.voiceAudio(voice!.uid, dir)).rejects.toBeInstanceOf(MessageUnreadable);
@@ -385,20 +381,20 @@ describe('downloads', () => {
     const root = scratch();
     const wav = Buffer.alloc(25 * 1024 * 1024, 1);
     await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     const dir = join(root, 'play');
     await expect(mailbox.voiceAudio(voice!.uid, dir)).rejects.toBeInstanceOf(MessageTooLarge);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
     // under a larger cap the same message plays
-    const roomy = await store(root, { maxAudioBytes: 30 * 1024 * 1024 }).open(alice);
+    const roomy = await store(root, { maxAudioBytes: 30 * 1024 * 1024 }).open(aliceOwner);
     expect(statSync(await roomy.voiceAudio(voice!.uid, dir)).size).toBe(wav.length);
   });
 
   it('a saved message is for voicebox and FreeSWITCH only, and is not fetched again', async () => {
     const root = scratch();
     await deliverVoice(root, randomBytes(1000), '2026-03-02T10:00:00Z');
-    const mailbox = await store(root).open(alice);
+    const mailbox = await store(root).open(aliceOwner);
     const [voice] = await mailbox.list('newest_first');
     const dir = join(root, 'media', 'inbox', 'call-1');
     const path = await mailbox.voiceAudio(voice!.uid, dir);
@@ -426,7 +422,7 @@ describe('an e-mail that cannot be read', () => {
       ].join('\n'),
     );
     await deliver(root, plainMail('After', 'Sun, 01 Mar 2026 10:00:00 +0000', 'Still here.'));
-    const mailbox = await store(root, { textBytes: 256 * 1024 }).open(alice);
+    const mailbox = await store(root, { textBytes: 256 * 1024 }).open(aliceOwner);
     const [after, deep] = await mailbox.list('newest_first');
     await expect(mailbox.text(deep!.uid)).rejects.toBeInstanceOf(MessageUnreadable);
     await expect(mailbox.text(deep!.uid)).rejects.toThrow(/nested too deeply/);

@@ -20,7 +20,7 @@ const berlin: Location = {
   outsideLinePrefix: '0',
 };
 
-/** The manual's site (§4.4): +49 8142 4799, outside line 0, extension length unknown. */
+/** The site in the ixi-UMS Voice-Mail Server manual §4.4: +49 8142 4799, outside line 0, extension length unknown. */
 const germering: Location = {
   countryCode: '49',
   areaCode: '8142',

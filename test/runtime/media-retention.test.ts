@@ -4,9 +4,10 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashPin } from '../../src/pin/index.js';
 import { ScriptedCaller } from '../../src/sim/index.js';
-import { nth } from '../actions/support.js';
+import { ownerCalls, quickMessage } from '../actions/support.js';
+import { nth, prompt } from '../support/dialogue.js';
+import { giveAlicePin, PIN } from '../support/owners.js';
 import { serveEmbedded, type Served } from './served.js';
 
 let box: Served | undefined;
@@ -16,10 +17,7 @@ afterEach(async () => {
 });
 
 /** Dials Alice's 501, presses 0 during the greeting, talks 3 s and presses #. */
-const leavesMessage = (): ScriptedCaller =>
-  new ScriptedCaller({ number: '+4930555123', dialed: '501' })
-    .pressWhilePlaying(/standard_greeting/, '0', 500)
-    .pressDuring('record', '#', 3000);
+const leavesMessage = (): ScriptedCaller => quickMessage('501');
 
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
@@ -38,21 +36,14 @@ describe("callers' voices are deleted once they have served", () => {
     expect(existsSync(recordingOf(left.events, box.media))).toBe(false);
 
     // Alice logs in with her PIN, hears the message (fetched into media/inbox/<call>) and hangs up
-    const directory = box.services.directory;
-    const alice = (await directory.findByNumber(['+49301234501']))!;
-    const pinHash = await hashPin('2468');
-    await directory.updateSettings(alice, (s) => ({
-      ...s,
-      pinHash,
-      welcomeSentAt: '2026-01-01T00:00:00.000Z',
-    }));
+    await giveAlicePin(box.services.directory);
     const heard = await box.call(
-      new ScriptedCaller({ number: '+4989777888', dialed: '501' })
-        .pressWhilePlaying(/standard_greeting/, '*', 300)
-        .pressWhilePlaying(/enter_pin/, '2468#', 300)
-        .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-        .pressWhilePlaying(nth(/message_options/, 1), '*', 300)
-        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+      ownerCalls('+4989777888', [PIN], (c) =>
+        c
+          .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
+          .pressWhilePlaying(nth(prompt('message_options'), 1), '*', 300)
+          .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
+      ),
     );
     const played = heard.events.find(
       (e): e is { kind: 'audio'; file: string } => e.kind === 'audio' && e.file.includes('/inbox/'),
@@ -118,26 +109,17 @@ describe("callers' voices are deleted once they have served", () => {
 
   it('a greeting the owner records again: neither the dropped take nor the saved one stays, nothing is logged as lost', async () => {
     box = await serveEmbedded();
-    const directory = box.services.directory;
-    const alice = (await directory.findByNumber(['+49301234501']))!;
-    const pinHash = await hashPin('2468');
-    await directory.updateSettings(alice, (s) => ({
-      ...s,
-      pinHash,
-      welcomeSentAt: '2026-01-01T00:00:00.000Z',
-    }));
+    await giveAlicePin(box.services.directory);
     const { events } = await box.call(
-      new ScriptedCaller({ number: '+4989777888', dialed: '501' })
-        .pressWhilePlaying(/standard_greeting/, '*', 300)
-        .pressWhilePlaying(/enter_pin/, '2468#', 300)
-        .pressWhilePlaying(nth(/main_menu/, 1), '2', 300)
-        .pressWhilePlaying(nth(/settings_menu/, 1), '2', 300)
-        .pressWhilePlaying(nth(/greetings_menu/, 1), '1', 300)
-        .pressWhilePlaying(nth(/keep_or_record_again/, 1), '2', 300)
-        .pressWhilePlaying(nth(/keep_or_record_again/, 2), '1', 300)
-        .pressWhilePlaying(nth(/greetings_menu/, 2), '*', 300)
-        .pressWhilePlaying(nth(/settings_menu/, 2), '*', 300)
-        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300)
+      ownerCalls('+4989777888', [PIN])
+        .pressWhilePlaying(nth(prompt('main_menu'), 1), '2', 300)
+        .pressWhilePlaying(nth(prompt('settings_menu'), 1), '2', 300)
+        .pressWhilePlaying(nth(prompt('greetings_menu'), 1), '1', 300)
+        .pressWhilePlaying(nth(prompt('keep_or_record_again'), 1), '2', 300)
+        .pressWhilePlaying(nth(prompt('keep_or_record_again'), 2), '1', 300)
+        .pressWhilePlaying(nth(prompt('greetings_menu'), 2), '*', 300)
+        .pressWhilePlaying(nth(prompt('settings_menu'), 2), '*', 300)
+        .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300)
         .pressDuring('record', '#', 2000),
     );
     expect(events.filter((e) => e.kind === 'record')).toHaveLength(2);
@@ -150,7 +132,7 @@ describe("callers' voices are deleted once they have served", () => {
     box = await serveEmbedded();
     const { events } = await box.call(
       new ScriptedCaller({ number: '+4930555123', dialed: '501' })
-        .pressWhilePlaying(/standard_greeting/, '0', 500)
+        .pressWhilePlaying(prompt('standard_greeting'), '0', 500)
         .hangupDuring('record', 0),
     );
     expect(events.find((e) => e.kind === 'record')).toMatchObject({ ms: 0, hungUp: true });

@@ -6,7 +6,7 @@
 // the clock while voicebox thinks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedCaller, Simulator, type CallReport } from '../../src/sim/index.js';
-import { nth } from '../actions/support.js';
+import { nth } from '../support/dialogue.js';
 import { PIN, startShippedVoicebox, type ShippedVoicebox } from './shipped-voicebox.js';
 
 const STRANGER = '+4989777888';

@@ -87,7 +87,7 @@ describe('sayPhoneNumber', () => {
   });
 });
 
-describe('numberToAnnounce (ixi-UMS §4.4 location)', () => {
+describe('numberToAnnounce (the location, the ixi-UMS Voice-Mail Server manual §4.4)', () => {
   const site = { country: '49', area: '8142', subscriber: '4799' };
   it('says only the extension of an own number when announcing extensions', () => {
     expect(numberToAnnounce('+49 8142 4799-555', 'extension', site)).toBe('555');

@@ -53,6 +53,20 @@ export type AnsweringOptions = Partial<
   readonly simulator?: SimulatorOptions;
 };
 
+/** What voicebox did on each call, by call uuid: give `onCall` to the server, read `events`. */
+export function callEvents(): {
+  events: Map<string, CallEvent[]>;
+  onCall: (uuid: string) => (e: CallEvent) => void;
+} {
+  const events = new Map<string, CallEvent[]>();
+  const onCall = (uuid: string) => {
+    const list: CallEvent[] = [];
+    events.set(uuid, list);
+    return (e: CallEvent) => void list.push(e);
+  };
+  return { events, onCall };
+}
+
 /**
  * voicebox with the text voice, the menus' default switches, a fresh media root and a silent
  * log unless told otherwise; calls come from the simulator. `close()` stops both.
@@ -60,7 +74,7 @@ export type AnsweringOptions = Partial<
 export async function answering(o: AnsweringOptions): Promise<Answering> {
   const { actions, simulator, ...options } = o;
   const media = mkdtempSync(join(tmpdir(), 'voicebox-calls-'));
-  const events = new Map<string, CallEvent[]>();
+  const { events, onCall } = callEvents();
   const server = new VoiceboxServer({
     voice: textVoice,
     config: defaultMenuConfig,
@@ -69,11 +83,7 @@ export async function answering(o: AnsweringOptions): Promise<Answering> {
     ...options,
     actions: actions instanceof Map ? actions : new Map(Object.entries(actions ?? {})),
     port: 0,
-    onCall: (uuid) => {
-      const list: CallEvent[] = [];
-      events.set(uuid, list);
-      return (e) => list.push(e);
-    },
+    onCall,
   });
   const { host, port } = await server.listen();
   const target = `${host}:${port}`;

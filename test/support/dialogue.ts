@@ -57,9 +57,26 @@ class MediaCue extends RegExp {
   }
 }
 
-/** For a hand-written ScriptedCaller: matches a prompt by id (`prompt('main_menu')`), every time it plays. */
-export function prompt(id: string): RegExp {
-  return new MediaCue((file) => heardIn(file).some((h) => isPrompt(h, id)));
+/**
+ * For a hand-written ScriptedCaller: matches a prompt by id (`prompt('main_menu')`), every time
+ * it plays; given several ids, whichever plays first.
+ */
+export function prompt(...ids: string[]): RegExp {
+  return new MediaCue((file) => heardIn(file).some((h) => ids.some((id) => isPrompt(h, id))));
+}
+
+/** For a hand-written ScriptedCaller: matches a file in which words matching `pattern` are spoken. */
+export function spoken(pattern: RegExp): RegExp {
+  return new MediaCue((file) => heardIn(file).some((h) => pattern.test(h)));
+}
+
+/**
+ * A rule's match that holds only the n-th time `match` does: `nth(prompt('main_menu'), 2)`, the
+ * main menu the second time it plays (or, in a `played` rule, the second time it ends).
+ */
+export function nth(match: RegExp, n: number): RegExp {
+  let seen = 0;
+  return new MediaCue((file) => match.test(file) && ++seen === n);
 }
 
 const isPrompt = (heard: string, want: string): boolean => heard === want || heard.startsWith(`${want}(`);

@@ -1,5 +1,6 @@
 // Bob's voice message for Alice, composed as voicebox composes the messages it sends.
 import { composeVoiceMessage, voiceMessageId } from '../../src/mail/index.js';
+import { aliceOwner, aliceRecipient } from './owners.js';
 
 export interface VoiceMessageFixture {
   /** the recording attached */
@@ -12,13 +13,15 @@ export interface VoiceMessageFixture {
   readonly recordedAt?: Date;
   /** default 3 s */
   readonly durationMs?: number;
+  /** signed with the site's key over that audio's digest, as voicebox signs what it sends */
+  readonly signature?: { readonly key: Uint8Array; readonly audioDigest: string };
 }
 
 /** Bob Berger (+49301234102) for Alice Anders, mailbox +49301234501, on example.com. */
 export function voiceMessageForAlice(o: VoiceMessageFixture): ReturnType<typeof composeVoiceMessage> {
   return composeVoiceMessage({
-    to: { email: 'alice@example.com', name: 'Alice Anders', language: o.language ?? 'de' },
-    mailbox: '+49301234501',
+    to: { ...aliceRecipient, language: o.language ?? 'de' },
+    mailbox: aliceOwner.number,
     caller: { number: '+49301234102', name: 'Bob Berger' },
     recordedAt: o.recordedAt ?? new Date(Date.UTC(2020, 2, 10, 14, 21, 5)),
     durationMs: o.durationMs ?? 3_000,
@@ -26,5 +29,6 @@ export function voiceMessageForAlice(o: VoiceMessageFixture): ReturnType<typeof 
     domain: 'example.com',
     timeZone: 'Europe/Berlin',
     messageId: voiceMessageId(o.recordingId, 'example.com'),
+    ...(o.signature ? { signature: o.signature } : {}),
   });
 }

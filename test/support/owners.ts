@@ -3,7 +3,7 @@
 // her Maildir; Alice as her mailbox store knows her.
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { YamlDirectory, type UserSettings } from '../../src/directory/index.js';
+import { YamlDirectory, type Directory, type UserSettings } from '../../src/directory/index.js';
 import type { MailboxOwner } from '../../src/mailbox/index.js';
 import { hashPin } from '../../src/pin/index.js';
 
@@ -22,13 +22,28 @@ export async function aliceWithPin(
   const usersFile = join(dir, 'users.yaml');
   copyFileSync('examples/users.yaml', usersFile);
   const directory = new YamlDirectory({ file: usersFile });
+  await giveAlicePin(directory, settings);
+  return { directory, usersFile };
+}
+
+/** The same for Alice in a directory of the example users that is already serving calls. */
+export async function giveAlicePin(
+  directory: Directory,
+  settings: (s: UserSettings) => UserSettings = (s) => s,
+): Promise<void> {
   const alice = await directory.findByNumber([ALICE]);
-  if (!alice) throw new Error(`examples/users.yaml has no user with the number ${ALICE}`);
+  if (!alice) throw new Error(`the directory has no user with the number ${ALICE}`);
   const pinHash = await hashPin(PIN);
   await directory.updateSettings(alice, (s) =>
     settings({ ...s, pinHash, welcomeSentAt: '2026-01-01T00:00:00.000Z' }),
   );
-  return { directory, usersFile };
+}
+
+/** Alice's settings as `usersFile` holds them now, read afresh. */
+export async function aliceSettingsIn(usersFile: string): Promise<UserSettings> {
+  const alice = await new YamlDirectory({ file: usersFile }).findByNumber([ALICE]);
+  if (!alice) throw new Error(`${usersFile} has no user with the number ${ALICE}`);
+  return alice.settings;
 }
 
 /** The messages delivered to `user` in a Maildir root (`<maildir>/<user>/new`), none yet read. */
@@ -41,12 +56,15 @@ export function maildirInbox(maildir: string, user: string): Array<{ file: strin
   });
 }
 
+/** Alice as voicebox writes to her. */
+export const aliceRecipient = { email: 'alice@example.com', name: 'Alice Anders' } as const;
+
 /**
  * Alice as her mailbox store knows her (IMAP or Maildir): the mailbox `alice`, and the number
- * voice messages for her are signed for.
+ * voice messages for her are signed for (her mailbox number, E.164).
  */
-export const aliceOwner: MailboxOwner = {
+export const aliceOwner = {
   mailbox: 'alice',
-  email: 'alice@example.com',
+  email: aliceRecipient.email,
   number: '+49301234501',
-};
+} as const satisfies MailboxOwner;

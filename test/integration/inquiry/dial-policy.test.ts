@@ -13,7 +13,10 @@ import { MaildirMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { defaultMenuConfig, VoiceboxServer, type RuntimeLogger } from '../../../src/runtime/index.js';
 import { ScriptedCaller, Simulator } from '../../../src/sim/index.js';
-import { callEvents, nth, startVoicebox, testActions, voice, type Voicebox } from '../../actions/support.js';
+import { startVoicebox, testActions, type Voicebox } from '../../actions/support.js';
+import { callEvents } from '../../support/calls.js';
+import { nth } from '../../support/dialogue.js';
+import { textVoice } from '../../support/voice.js';
 import { catalogs } from '../../dsl/helpers.js';
 import { asLdapAdmin, labDirectory, values } from '../lab/support.js';
 
@@ -155,7 +158,7 @@ describe('every dial-out', () => {
     const { events, onCall } = callEvents();
     const server = new VoiceboxServer({
       bundle,
-      voice,
+      voice: textVoice,
       actions,
       config: defaultMenuConfig,
       mediaRoot: { local: media, freeswitch: media },

@@ -13,7 +13,8 @@ import { audioDigest, buildRawMessage, composeVoiceMessage, smtpTransport } from
 import { hashPin } from '../../../src/pin/index.js';
 import type { RuntimeLogger } from '../../../src/runtime/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
-import { nth, startVoicebox } from '../../actions/support.js';
+import { startVoicebox } from '../../actions/support.js';
+import { nth } from '../../support/dialogue.js';
 import { asLdapAdmin, imapClient, labDirectory, labMailboxStore, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');

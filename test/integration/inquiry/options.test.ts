@@ -11,7 +11,8 @@ import { smtpTransport } from '../../../src/mail/index.js';
 import type { ImapMailboxOptions, ImapMailboxStore } from '../../../src/mailbox/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { ScriptedCaller } from '../../../src/sim/index.js';
-import { nth, quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
+import { quickMessage, startVoicebox, type Voicebox } from '../../actions/support.js';
+import { nth } from '../../support/dialogue.js';
 import { asLdapAdmin, imapClient, labMailboxStore, labDirectory, values, withImap } from '../lab/support.js';
 
 const lab = inject('lab');

@@ -7,11 +7,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { composeVoiceMessage, MailSpool, smtpTransport, voiceMessageId } from '../../../src/mail/index.js';
+import { MailSpool, smtpTransport } from '../../../src/mail/index.js';
 import type { MailLogger, MailTransport } from '../../../src/mail/index.js';
 import { writeWav } from '../../../src/sim/index.js';
 import { mailTransportFrom } from '../../../src/cli/services.js';
 import { readConfig } from '../../../src/config/index.js';
+import { voiceMessageForAlice } from '../../support/mail.js';
 
 const lab = inject('lab');
 const root = mkdtempSync(join(tmpdir(), 'voicebox-smtp-auth-'));
@@ -21,22 +22,19 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function voiceMessage(): { id: string; message: ReturnType<typeof composeVoiceMessage> } {
+/** Bob's message for Alice, a second long, in English. */
+function voiceMessage(): { id: string; message: ReturnType<typeof voiceMessageForAlice> } {
   const id = `rec-${randomUUID()}`;
-  const path = join(root, `${id}.wav`);
-  writeWav(path, 1_000, 0);
+  const wav = join(root, `${id}.wav`);
+  writeWav(wav, 1_000, 0);
   return {
     id,
-    message: composeVoiceMessage({
-      to: { email: 'alice@example.com', name: 'Alice Anders', language: 'en' },
-      mailbox: '+49301234501',
-      caller: { number: '+49301234102', name: 'Bob Berger' },
+    message: voiceMessageForAlice({
+      wav,
+      recordingId: id,
+      language: 'en',
       recordedAt: new Date(),
       durationMs: 1_000,
-      wav: { path },
-      domain: 'example.com',
-      timeZone: 'Europe/Berlin',
-      messageId: voiceMessageId(id, 'example.com'),
     }),
   };
 }
