@@ -1,6 +1,6 @@
 // The caller side of the shipped menus, end to end on the embedded defaults: the file
 // directory, the spool, Maildir delivery; the caller is the simulator.
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { YamlDirectory } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
 import { ScriptedCaller } from '../../src/sim/index.js';
 import { prompt } from '../support/dialogue.js';
-import { maildirInbox } from '../support/owners.js';
+import { exampleUsers, maildirInbox } from '../support/owners.js';
 import { quickMessage, startVoicebox, type Voicebox } from './support.js';
 
 let box: Voicebox | undefined;
@@ -19,9 +19,9 @@ afterEach(async () => {
 
 async function start(menu: Record<string, string | number | boolean> = {}, now?: () => Date) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-caller-'));
-  copyFileSync('examples/users.yaml', join(dir, 'users.yaml'));
+  const usersFile = exampleUsers(dir);
   const maildir = join(dir, 'maildir');
-  const directory = new YamlDirectory({ file: join(dir, 'users.yaml') });
+  const directory = new YamlDirectory({ file: usersFile });
   box = await startVoicebox({
     directory,
     transport: maildirTransport({ root: maildir }),
@@ -29,7 +29,7 @@ async function start(menu: Record<string, string | number | boolean> = {}, now?:
     ...(now ? { now } : {}),
   });
   const inbox = (user: string) => maildirInbox(maildir, user).map((m) => m.text);
-  return { box, inbox, directory, usersFile: join(dir, 'users.yaml') };
+  return { box, inbox, directory, usersFile };
 }
 
 const voiceMails = (mails: string[]) => mails.filter((m) => /X-Voicebox-Type: voice/i.test(m));

@@ -18,6 +18,14 @@ import { actions, recordTypes } from '../../src/graph/index.js';
 import { YamlDirectory } from '../../src/directory/index.js';
 import { actionCaller, testActions } from './support.js';
 
+/** The registry over the example users, a spool that takes everything and a media root of its own. */
+const exampleRegistry = () =>
+  testActions({
+    directory: new YamlDirectory({ file: 'examples/users.yaml' }),
+    spool: { enqueue: async () => undefined },
+    media: mkdtempSync(join(tmpdir(), 'voicebox-registry-')),
+  });
+
 describe('the actions', () => {
   it('implement every builtin once, and nothing else', () => {
     const implemented = actionModules.map((a) => a.name);
@@ -26,23 +34,12 @@ describe('the actions', () => {
   });
 
   it('one registry is built with all of them', () => {
-    const media = mkdtempSync(join(tmpdir(), 'voicebox-registry-'));
-    const registry = testActions({
-      directory: new YamlDirectory({ file: 'examples/users.yaml' }),
-      spool: { enqueue: async () => undefined },
-      media,
-    });
+    const registry = exampleRegistry();
     expect([...registry.keys()].sort()).toEqual(Object.keys(actions).sort());
   });
 
   it('refuse an argument of another type than the signature says, before doing anything', async () => {
-    const media = mkdtempSync(join(tmpdir(), 'voicebox-registry-'));
-    const registry = testActions({
-      directory: new YamlDirectory({ file: 'examples/users.yaml' }),
-      spool: { enqueue: async () => undefined },
-      media,
-    });
-    const { run } = actionCaller(registry, '+4930555123', { language: 'de', now: () => new Date() });
+    const { run } = actionCaller(exampleRegistry(), '+4930555123', { language: 'de', now: () => new Date() });
     await expect(run('lookup user', 501)).rejects.toThrow(
       "'lookup user': the argument number is not a phone",
     );
@@ -53,13 +50,7 @@ describe('the actions', () => {
   });
 
   it('take a text the flow has no value for as the empty text, as the flows expect', async () => {
-    const media = mkdtempSync(join(tmpdir(), 'voicebox-registry-'));
-    const registry = testActions({
-      directory: new YamlDirectory({ file: 'examples/users.yaml' }),
-      spool: { enqueue: async () => undefined },
-      media,
-    });
-    const { run } = actionCaller(registry, '+4930555123', { language: 'de', now: () => new Date() });
+    const { run } = actionCaller(exampleRegistry(), '+4930555123', { language: 'de', now: () => new Date() });
     // a caller who sent no number: `lookup user` of nothing finds no one, it does not fail
     await expect(run('lookup user', null)).resolves.toEqual({ outcome: 'unknown' });
   });

@@ -1,20 +1,13 @@
 // `voicebox serve` as its own process, called over TCP: what it leaves on disk with callers'
 // voices, PIN hashes and the wrong-PIN log is for voicebox and FreeSWITCH's group only.
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { exampleUsers } from '../support/owners.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicebox-modes-'));
 const at = (...p: string[]) => join(dir, ...p);
@@ -38,8 +31,7 @@ let target = '';
 
 beforeAll(async () => {
   // a users file as older versions and `cp` leave it: readable to all
-  copyFileSync('examples/users.yaml', at('users.yaml'));
-  chmodSync(at('users.yaml'), 0o644);
+  chmodSync(exampleUsers(dir), 0o644);
   writeFileSync(
     at('voicebox.yaml'),
     [

@@ -1,14 +1,6 @@
 // The last known directory entries: kept when a lookup succeeds, used (and said so in the log)
 // only while no directory server answers, never for a login; owner-only, bounded, no PINs.
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,8 +13,8 @@ import {
   type UserSettings,
 } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
-import { hashPin } from '../../src/pin/index.js';
 import { ownerCalls, quickMessage, startVoicebox, type Voicebox } from '../actions/support.js';
+import { aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
 
 const ALICE = ['+49 30 1234501', '+49301234501', '030 1234501', '501'];
 const BOB = ['+49 30 1234502', '+49301234502', '030 1234502', '502'];
@@ -66,12 +58,13 @@ function logger() {
 
 async function setup(o: { maxEntries?: number; now?: () => Date } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-last-known-'));
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
-  const yaml = new YamlDirectory({ file: usersFile });
-  // a PIN and a trusted number that must never reach the snapshot
-  const pinHash = await hashPin('2468');
-  await yaml.updateSettings((await yaml.findByNumber(ALICE))!, (s) => ({ ...s, pinHash, wrongPinCount: 2 }));
+  // a PIN and a trusted number that must never reach the snapshot; her welcome mail not yet
+  // sent, as the call during an outage below needs
+  const { directory: yaml } = await aliceWithPin(dir, (s) => {
+    const next: UserSettings = { ...s, wrongPinCount: 2 };
+    delete next.welcomeSentAt;
+    return next;
+  });
   const servers = new Switchable(yaml);
   const file = join(dir, 'data', 'last-known.json');
   const log = logger();
@@ -190,12 +183,7 @@ describe('a call while no directory server answers', () => {
       transport: maildirTransport({ root: maildir }),
       welcome: { enabled: true },
     });
-    const inbox = () =>
-      existsSync(join(maildir, 'alice', 'new'))
-        ? readdirSync(join(maildir, 'alice', 'new')).map((f) =>
-            readFileSync(join(maildir, 'alice', 'new', f), 'utf8'),
-          )
-        : [];
+    const inbox = () => maildirInbox(maildir, 'alice').map((m) => m.text);
     await directory.findByNumber(ALICE);
     servers.down = true;
 
@@ -207,7 +195,7 @@ describe('a call while no directory server answers', () => {
     );
 
     // star and the PIN: no login from the copy, the caller hears the apology
-    const login = await box.call(ownerCalls('+4989777888', ['2468']));
+    const login = await box.call(ownerCalls('+4989777888', [PIN]));
     expect(login.said).not.toContain('de:enter_pin');
     expect(login.said).not.toContain('de:main_menu');
     expect(login.said.at(-1)).toBe('de:technical_problem');

@@ -11,6 +11,13 @@ import { hashPin } from '../../src/pin/index.js';
 export const ALICE = '+49 30 1234501';
 export const PIN = '2468';
 
+/** The example users (examples/users.yaml) as `<dir>/users.yaml`, a file of the test's own. */
+export function exampleUsers(dir: string): string {
+  const usersFile = join(dir, 'users.yaml');
+  copyFileSync('examples/users.yaml', usersFile);
+  return usersFile;
+}
+
 /**
  * `<dir>/users.yaml` from the examples, Alice with {@link PIN} and her welcome mail sent
  * (so no call of hers starts with it); `settings` changes hers further.
@@ -19,8 +26,7 @@ export async function aliceWithPin(
   dir: string,
   settings: (s: UserSettings) => UserSettings = (s) => s,
 ): Promise<{ directory: YamlDirectory; usersFile: string }> {
-  const usersFile = join(dir, 'users.yaml');
-  copyFileSync('examples/users.yaml', usersFile);
+  const usersFile = exampleUsers(dir);
   const directory = new YamlDirectory({ file: usersFile });
   await giveAlicePin(directory, settings);
   return { directory, usersFile };
