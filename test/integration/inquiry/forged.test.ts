@@ -124,6 +124,12 @@ function capture(lines: Line[]): RuntimeLogger {
 }
 
 /** erin calls in from an untrusted number, logs in, opens her messages; `then` goes on from there */
+/** at the first message's options she presses 3 (call back), at the next ones # */
+const callsBackThenHangsUp = (c: ScriptedCaller): ScriptedCaller =>
+  c
+    .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
+    .pressWhilePlaying(nth(/message_options/, 2), '#', 300);
+
 async function erinListens(folder: string, then: (c: ScriptedCaller) => ScriptedCaller) {
   const lines: Line[] = [];
   const box = await startVoicebox({
@@ -182,11 +188,7 @@ describe('a forged voice message in the lab Dovecot', () => {
     const folder = await folderWith(
       outsideMail({ from: '"Bob Berger" <+4990012345678@voice.example.com>', headers: FORGED_HEADERS }),
     );
-    const r = await erinListens(folder, (c) =>
-      c
-        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
-        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
-    );
+    const r = await erinListens(folder, callsBackThenHangsUp);
     expect(r.said).toContain('de:you_have_voice(null,null)');
     expect(r.said).toContain('de:you_have_email(eins,null)');
     expect(r.said).toContain('de:message_subject(Sprachnachricht von Bob Berger)');
@@ -200,11 +202,7 @@ describe('a forged voice message in the lab Dovecot', () => {
     const folder = await folderWith(
       outsideMail({ from: '"Bob Berger" <+4930123456@voice.attacker.example>', headers: [] }),
     );
-    const r = await erinListens(folder, (c) =>
-      c
-        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
-        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
-    );
+    const r = await erinListens(folder, callsBackThenHangsUp);
     expect(r.said).toContain('de:you_have_voice(null,null)');
     expect(r.said).toContain('de:you_have_email(eins,null)');
     expect(r.played).toEqual([]);
@@ -214,11 +212,7 @@ describe('a forged voice message in the lab Dovecot', () => {
 
   it('a voice message voicebox signed for another mailbox, re-sent to erin: an e-mail, nothing played or dialled', async () => {
     const folder = await folderWith(await voiceMessage('+49301234102', wav(1000), wav(1000), '+49301234501'));
-    const r = await erinListens(folder, (c) =>
-      c
-        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
-        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
-    );
+    const r = await erinListens(folder, callsBackThenHangsUp);
     expect(r.said).toContain('de:you_have_voice(null,null)');
     expect(r.said).toContain('de:you_have_email(eins,null)');
     expect(r.played).toEqual([]);
@@ -227,11 +221,7 @@ describe('a forged voice message in the lab Dovecot', () => {
 
   it('a voice message voicebox signed is still a voice message with its caller, and can be called back', async () => {
     const folder = await folderWith(await voiceMessage('+49301234102', wav(1000)));
-    const r = await erinListens(folder, (c) =>
-      c
-        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
-        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
-    );
+    const r = await erinListens(folder, callsBackThenHangsUp);
     expect(r.said).toContain('de:you_have_voice(eins,null)');
     expect(r.played).toHaveLength(1);
     expect(r.said).toContain('de:connecting');
@@ -243,11 +233,7 @@ describe('a forged voice message in the lab Dovecot', () => {
     const folder = await folderWith(
       outsideMail({ from: '"Hotline" <+4990012345678@voice.example.com>', headers: [] }),
     );
-    const r = await erinListens(folder, (c) =>
-      c
-        .pressWhilePlaying(nth(/message_options/, 1), '3', 300)
-        .pressWhilePlaying(nth(/message_options/, 2), '#', 300),
-    );
+    const r = await erinListens(folder, callsBackThenHangsUp);
     expect(r.said).toContain('de:number_not_allowed');
     expect(r.said).not.toContain('de:connecting');
     expect(r.dialled).toEqual([]);
