@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRenderer, SpeechRenderFailed, type MediaRoot } from '../../src/speech/index.js';
 import { alive, installFakeEngines, type FakeEngines } from './fake-engines.js';
 import { readWav } from './wav.js';
@@ -68,13 +68,17 @@ describe('a render ends and frees its slot', () => {
   });
 
   it('when espeak-ng never ends: it is killed after the timeout and the next render gets the slot', async () => {
-    const renderer = createRenderer({ mediaRoot: media, concurrency: 1, timeoutMs: 2000 });
+    const renderer = createRenderer({ mediaRoot: media, concurrency: 1, timeoutMs: 5000 });
     engines.raise('espeak-hangs');
     const stuck = renderer.render('This will never be said.', 'en');
     // queued behind the stuck one: it can only start once the stuck render gave its slot back
     const waiting = renderer.render('Hello.', 'en');
-    await expect(stuck).rejects.toThrow(/took longer than 2000 ms/);
+    // only the stuck render's espeak-ng hangs: the flag goes once that one has started, before
+    // its timeout hands the slot on (lowered after the timeout, a busy machine can start the
+    // next espeak-ng first, and it would hang too)
+    await vi.waitFor(() => expect(engines.hungPids()).toHaveLength(2), { timeout: 60_000, interval: 20 });
     engines.lower('espeak-hangs');
+    await expect(stuck).rejects.toThrow(/took longer than 5000 ms/);
     const pids = engines.hungPids();
     expect(pids).toHaveLength(2);
     expect(pids.filter(alive)).toEqual([]);
