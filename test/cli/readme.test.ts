@@ -76,7 +76,7 @@ describe('README.md: the two commands', () => {
   let pin = '';
 
   example(
-    'npx voicebox call 501 --from +4930123456 --dtmf 0',
+    'npx voicebox call 501 --from +4989777888 --dtmf 0',
     async (command) => {
       const r = await runExample(command, dir);
       expect(r.code, ok(r)).toBe(0);
@@ -100,7 +100,7 @@ describe('README.md: the two commands', () => {
       const types = mails.map((m) => m.mail.headers.get('x-voicebox-type'));
       expect(types.sort()).toEqual(['voice', 'welcome']);
       const voice = mails.find((m) => m.mail.headers.get('x-voicebox-type') === 'voice')!;
-      expect(voice.mail.headers.get('x-voicebox-caller')).toBe('+4930123456');
+      expect(voice.mail.headers.get('x-voicebox-caller')).toBe('+4989777888');
       const wav = voice.mail.attachments.find((a) => a.contentType === 'audio/wav');
       // three seconds spoken: 2.9 s recorded (8 kHz, 16 bit) is in the mail
       expect(wav?.content.length ?? 0).toBeGreaterThan(2.9 * 16000);
