@@ -97,6 +97,8 @@ export type Handler =
 
 export interface MenuOption {
   key: Name;
+  /** the prompt that announces this key (`press 3 label call_back ...`), said by `say keys` */
+  label?: Name;
   when?: Expr;
   handler: Handler;
   loc: SourceLoc;
@@ -120,6 +122,12 @@ export interface MenuDecl {
   bargeIn?: { on: boolean; loc: SourceLoc };
   prompts: Stmt[];
   retryPrompts?: Stmt[];
+  /**
+   * `intro [stop on KEY] { ... }`: said before the prompts when the walk comes to the menu where
+   * it is written — not when a jump, a key or `retry` brings it back; every key cuts in on it,
+   * and a `stop on` key ends it and goes on with the prompts
+   */
+  intro?: { prompts: Stmt[]; stop: Name[]; loc: SourceLoc };
   input?: MenuInput;
   options: MenuOption[];
   invalid?: Handler;
@@ -137,7 +145,10 @@ export interface Arg {
 
 export type SayItem =
   | { kind: 'prompt'; id: Name; args: Arg[]; loc: SourceLoc }
-  | { kind: 'value'; as: SayAs; value: Expr; loc: SourceLoc };
+  /** `say keys`: the labels of the menu's keys enabled now */
+  | { kind: 'keys'; loc: SourceLoc }
+  /** `language`: `say text part in m.language`, said with that language's voice */
+  | { kind: 'value'; as: SayAs; value: Expr; language?: Expr; loc: SourceLoc };
 
 export interface OutcomeHandler {
   outcome: Name;

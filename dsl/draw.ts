@@ -5,8 +5,8 @@ import {
   type FlowGraph,
   type GraphExpr,
   type GraphNode,
+  type MenuSayPart,
   type NodeId,
-  type SayPart,
 } from '../src/graph/index.js';
 
 export interface DrawOptions {
@@ -37,8 +37,10 @@ export function exprText(e: GraphExpr): string {
   }
 }
 
-function sayText(parts: SayPart[]): string {
-  return parts.map((p) => (p.kind === 'prompt' ? p.id : `${p.as} ${exprText(p.value)}`)).join(', ');
+function sayText(parts: MenuSayPart[]): string {
+  return parts
+    .map((p) => (p.kind === 'keys' ? 'keys' : p.kind === 'prompt' ? p.id : `${p.as} ${exprText(p.value)}`))
+    .join(', ');
 }
 
 function describeNode(n: GraphNode): string {

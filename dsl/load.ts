@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import type { IvrFile } from './ast.js';
 import { compileFiles, type CompileResult, type PromptCatalogs, type PromptEntry } from './compile/index.js';
+import { readCountForms, type CountedPromptEntry } from './compile/prompts.js';
 import { compareDiagnostics, error, type Diagnostic } from './diagnostics.js';
 import { parse } from './parser.js';
 
@@ -92,8 +93,33 @@ export function loadCatalogs(
         out.push(error(loc, `'${key}' is not a prompt name`, 'use letters, digits and _'));
         continue;
       }
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        // a counted prompt: `count_new_fax: { one: "ein neues Fax", other: "{count} neue Faxe" }`
+        const read = readCountForms(value as Record<string, unknown>);
+        if ('problem' in read) {
+          out.push(
+            error(
+              loc,
+              `prompt '${key}': ${read.problem}`,
+              `write \`${key}: { one: "...", other: "{count} ..." }\``,
+            ),
+          );
+          continue;
+        }
+        const texts = Object.values(read.forms).join(' ');
+        const placeholders = [...new Set([...texts.matchAll(placeholderPattern)].map((p) => p[1]!))];
+        const entry: CountedPromptEntry = { text: read.forms.other, placeholders, loc, forms: read.forms };
+        catalog.set(key, entry);
+        continue;
+      }
       if (typeof value !== 'string' || value.trim() === '') {
-        out.push(error(loc, `prompt '${key}' must be a text`, `write \`${key}: "..."\``));
+        out.push(
+          error(
+            loc,
+            `prompt '${key}' must be a text, or the forms of a counted prompt`,
+            `write \`${key}: "..."\` or \`${key}: { one: "...", other: "{count} ..." }\``,
+          ),
+        );
         continue;
       }
       const placeholders = [...new Set([...value.matchAll(placeholderPattern)].map((p) => p[1]!))];

@@ -573,6 +573,30 @@ class IvrParser extends EmbeddedActionsParser {
         },
       },
       {
+        // `intro [stop on KEY [or KEY]] { ... }`: `intro` is a word, not a keyword
+        GATE: () => this.contextual('intro'),
+        ALT: () => {
+          const kw = this.CONSUME3(T.Identifier);
+          const stop: Name[] = [];
+          this.OPTION(() => {
+            this.CONSUME(T.Stop);
+            this.CONSUME2(T.On);
+            this.AT_LEAST_ONE_SEP({
+              SEP: T.Or,
+              DEF: () => {
+                const k = this.SUBRULE(this.key);
+                this.ACTION(() => stop.push(k));
+              },
+            });
+          });
+          const body = this.SUBRULE2(this.promptBlock);
+          this.ACTION(() => {
+            if (menu.intro) this.duplicate('an intro', kw);
+            menu.intro = { prompts: body, stop, loc: this.loc(kw) };
+          });
+        },
+      },
+      {
         ALT: () => {
           const input = this.SUBRULE(this.menuInput);
           this.ACTION(() => {
@@ -686,13 +710,23 @@ class IvrParser extends EmbeddedActionsParser {
   private menuOption = this.RULE('menuOption', (): MenuOption => {
     const kw = this.CONSUME(T.Press);
     const key = this.SUBRULE(this.key);
+    let label: Name | undefined;
+    this.OPTION({
+      GATE: () => this.contextual('label'),
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: "'label'" });
+        label = this.name(this.CONSUME2(T.Identifier));
+      },
+    });
     let when: Expr | undefined;
-    this.OPTION(() => {
+    this.OPTION2(() => {
       this.CONSUME(T.When);
       when = this.SUBRULE(this.expression);
     });
     const handler = this.SUBRULE(this.handler);
-    return { key, when, handler, loc: this.loc(kw) };
+    return label
+      ? { key, label, when, handler, loc: this.loc(kw) }
+      : { key, when, handler, loc: this.loc(kw) };
   });
 
   private key = this.RULE('key', (): Name => {
@@ -854,7 +888,19 @@ class IvrParser extends EmbeddedActionsParser {
             { ALT: () => this.CONSUME(T.Text) },
           ]);
           const value = this.SUBRULE(this.expression);
-          return { kind: 'value', as: kw.image as SayAs, value, loc: this.loc(kw) };
+          // `say text part in m.language`: the voice of that language
+          let language: Expr | undefined;
+          this.OPTION2(() => {
+            this.CONSUME(T.In);
+            language = this.SUBRULE2(this.expression);
+          });
+          return {
+            kind: 'value',
+            as: kw.image as SayAs,
+            value,
+            ...(language ? { language } : {}),
+            loc: this.loc(kw),
+          };
         },
       },
       {
@@ -864,6 +910,19 @@ class IvrParser extends EmbeddedActionsParser {
           this.OPTION(() => {
             args = this.SUBRULE(this.argList);
           });
+          // `keys` is no prompt: the labels of the keys the menu offers now
+          if (id.image === 'keys') {
+            this.ACTION(() => {
+              if (args.length > 0)
+                this.extra.push({
+                  severity: 'error',
+                  loc: this.loc(id),
+                  message: "'say keys' takes no values",
+                  hint: "each key's label is filled with the key's name",
+                });
+            });
+            return { kind: 'keys', loc: this.loc(id) };
+          }
           return { kind: 'prompt', id: this.name(id), args, loc: this.loc(id) };
         },
       },

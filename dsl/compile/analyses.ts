@@ -1,8 +1,14 @@
 // Checks of the whole graph once it is built: what nobody reaches, loops that never wait
-// for the caller, and menus a silent caller goes round forever. They read the edges of
-// src/graph, the same the pictures draw.
+// for the caller, menus a silent caller goes round forever, and deleting without asking.
+// They read the edges of src/graph, the same the pictures draw.
 import { error, warning, type Diagnostic } from '../diagnostics.js';
-import { successors, type FlowGraph, type GraphNode, type NodeId } from '../../src/graph/index.js';
+import {
+  actionSignature,
+  successors,
+  type FlowGraph,
+  type GraphNode,
+  type NodeId,
+} from '../../src/graph/index.js';
 import type { BlockInfo } from './context.js';
 
 type Waiting = 'menu' | 'record' | 'transfer';
@@ -18,7 +24,51 @@ export function analyse(
 ): Diagnostic[] {
   const all = new Map<NodeId, GraphNode>();
   for (const f of Object.values(flows)) for (const n of Object.values(f.nodes)) all.set(n.id, n);
-  return [...unreachedBlocks(flows, blocks, all), ...busyLoops(all), ...unboundedRetries(flows, all)];
+  return [
+    ...unreachedBlocks(flows, blocks, all),
+    ...busyLoops(all),
+    ...unboundedRetries(flows, all),
+    ...destructiveStraightFromKeys(all),
+  ];
+}
+
+/** A menu that only asks: its 1 confirms, its star cancels. */
+const CONFIRM_KEYS = 2;
+
+/**
+ * A destructive action (`destructive` in src/graph/builtins.ts: it deletes what the owner
+ * recorded) reached from a key of a menu that offers other things too, without a menu in
+ * between that asks her first: a warning. A menu of two keys is taken for that question.
+ */
+function destructiveStraightFromKeys(all: Map<NodeId, GraphNode>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const reported = new Set<NodeId>();
+  for (const menu of all.values()) {
+    if (menu.kind !== 'menu' || menu.options.length <= CONFIRM_KEYS) continue;
+    for (const option of menu.options) {
+      const seen = new Set<NodeId>();
+      const stack = [option.next];
+      while (stack.length) {
+        const id = stack.pop()!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const node = all.get(id);
+        if (!node || waits(node)) continue;
+        if (node.kind === 'action' && actionSignature(node.action)?.destructive && !reported.has(id)) {
+          reported.add(id);
+          out.push(
+            warning(
+              node.loc,
+              `'${node.action}' deletes what the owner recorded, straight from key ${option.key} of menu '${menu.name}'`,
+              'ask first: lead the key to a menu whose 1 confirms and whose star cancels',
+            ),
+          );
+        }
+        stack.push(...successors(node));
+      }
+    }
+  }
+  return out;
 }
 
 /** a menu or step no flow leads to (every flow may be where a call starts): a warning */

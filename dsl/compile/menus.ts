@@ -3,10 +3,18 @@
 import type { Handler, MenuDecl, Stmt } from '../ast.js';
 import { where } from '../declarations.js';
 import { error, warning } from '../diagnostics.js';
-import type { GraphExpr, GraphNode, MenuPrompt, NodeId, SourceLoc } from '../../src/graph/index.js';
+import type {
+  GraphExpr,
+  GraphNode,
+  MenuPrompt,
+  MenuSayPart,
+  NodeId,
+  SourceLoc,
+} from '../../src/graph/index.js';
 import { addNode, newId, report, type CompileContext, type Scope } from './context.js';
 import { audio, condition } from './expressions.js';
-import { sayParts, usePrompt } from './prompts.js';
+import { checkLabels, checkNamedKeys, type SaidPrompt } from './keys.js';
+import { sayParts, useLabel, usePrompt } from './prompts.js';
 import { key } from './targets.js';
 import { checkVariable } from './variables.js';
 
@@ -42,10 +50,11 @@ export function lowerMenu(
   if (m.timeout && !(timeoutMs >= 1000 && timeoutMs <= 120_000)) {
     report(cx, error(m.timeout.loc, 'a menu timeout must be between 1s and 2min'));
   }
-  const options: Array<{ key: string; when?: GraphExpr; next: NodeId }> = [];
+  const options: Array<{ key: string; label?: string; when?: GraphExpr; next: NodeId }> = [];
   const seen = new Map<string, { conditional: boolean; loc: SourceLoc }>();
   for (const o of m.options) {
     const k = key(cx, o.key);
+    if (o.label) useLabel(cx, o.label);
     const when = o.when ? condition(cx, o.when, 'the condition of a key') : undefined;
     const nextId = handler(cx, o.handler, fallThrough, scope);
     if (k === undefined) continue;
@@ -62,7 +71,12 @@ export function lowerMenu(
       continue;
     }
     seen.set(k, { conditional: o.when !== undefined, loc: o.key.loc });
-    options.push(when ? { key: k, when, next: nextId } : { key: k, next: nextId });
+    options.push({
+      key: k,
+      ...(o.label ? { label: o.label.text } : {}),
+      ...(when ? { when } : {}),
+      next: nextId,
+    });
   }
   let input: (GraphNode & { kind: 'menu' })['input'];
   if (m.input) {
@@ -147,8 +161,26 @@ export function lowerMenu(
       next: hang,
     });
   }
-  const prompts = menuPrompts(cx, m.prompts, undefined);
-  const retryPrompts = m.retryPrompts ? menuPrompts(cx, m.retryPrompts, undefined) : [];
+  const said: SaidPrompt[] = [];
+  const prompts = menuPrompts(cx, m.prompts, undefined, said);
+  const retryPrompts = m.retryPrompts ? menuPrompts(cx, m.retryPrompts, undefined, said) : [];
+  let intro: (GraphNode & { kind: 'menu' })['intro'];
+  if (m.intro) {
+    if (after === undefined) {
+      report(
+        cx,
+        error(
+          m.intro.loc,
+          `menu '${m.name.text}' is reached only by name, so its intro is never said`,
+          'write the menu among the statements that lead to it (in a step or a loop)',
+        ),
+      );
+    }
+    const stop = m.intro.stop.map((k) => key(cx, k)).filter((k): k is string => k !== undefined);
+    intro = { prompts: menuPrompts(cx, m.intro.prompts, undefined, said), stop, flag: introFlag(id) };
+  }
+  checkLabels(cx, m, said);
+  checkNamedKeys(cx, options, said);
   const node: GraphNode = {
     id,
     kind: 'menu',
@@ -165,18 +197,42 @@ export function lowerMenu(
     giveUp,
   };
   if (input) node.input = input;
+  if (intro) node.intro = intro;
   addNode(cx, node);
 }
 
-/** what a menu plays before it listens; an `if` among them becomes each prompt's condition */
-function menuPrompts(cx: CompileContext, stmts: Stmt[], when: GraphExpr | undefined): MenuPrompt[] {
+/** the variable the node before a menu sets so that the menu says its intro: no name a menu can write */
+export function introFlag(menu: NodeId): string {
+  return `intro of ${menu}`;
+}
+
+/**
+ * What a menu plays before it listens; an `if` among them becomes each prompt's condition.
+ * `said` collects each prompt said and `say keys`, with the condition it is said under.
+ */
+function menuPrompts(
+  cx: CompileContext,
+  stmts: Stmt[],
+  when: GraphExpr | undefined,
+  said: SaidPrompt[],
+): MenuPrompt[] {
   const result: MenuPrompt[] = [];
   const withWhen = (p: MenuPrompt): MenuPrompt => (when ? { when, ...p } : p);
   for (const s of stmts) {
     switch (s.kind) {
-      case 'say':
-        result.push(withWhen({ say: sayParts(cx, s.items) }));
+      case 'say': {
+        const parts: MenuSayPart[] = [];
+        for (const item of s.items) {
+          if (!item) continue;
+          if (item.kind === 'keys') parts.push({ kind: 'keys' });
+          else parts.push(...sayParts(cx, [item]));
+          const under = when ? { when } : {};
+          if (item.kind === 'keys') said.push({ kind: 'keys', loc: s.loc, ...under });
+          if (item.kind === 'prompt') said.push({ kind: 'prompt', id: item.id.text, loc: s.loc, ...under });
+        }
+        result.push(withWhen({ say: parts }));
         break;
+      }
       case 'play':
         result.push(withWhen({ play: audio(cx, s.audio) }));
         break;
@@ -187,8 +243,9 @@ function menuPrompts(cx: CompileContext, stmts: Stmt[], when: GraphExpr | undefi
         const c = condition(cx, s.condition);
         const both = (x: GraphExpr): GraphExpr =>
           when ? { kind: 'binary', op: 'and', left: when, right: x, type: 'bool' } : x;
-        result.push(...menuPrompts(cx, s.then, both(c)));
-        if (s.else) result.push(...menuPrompts(cx, s.else, both({ kind: 'not', operand: c, type: 'bool' })));
+        result.push(...menuPrompts(cx, s.then, both(c), said));
+        if (s.else)
+          result.push(...menuPrompts(cx, s.else, both({ kind: 'not', operand: c, type: 'bool' }), said));
         break;
       }
       default:

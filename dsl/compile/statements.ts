@@ -12,7 +12,7 @@ import {
 } from '../../src/graph/index.js';
 import { addNode, loopKey, newId, report, type CompileContext, type Scope } from './context.js';
 import { audio, call, condition, expr } from './expressions.js';
-import { lowerMenu } from './menus.js';
+import { introFlag, lowerMenu } from './menus.js';
 import { sayParts } from './prompts.js';
 import { key, target } from './targets.js';
 import { checkVariable } from './variables.js';
@@ -105,14 +105,25 @@ function lowerStatement(cx: CompileContext, s: Stmt, next: NodeId, scope: Scope,
       const info = cx.blocks.get(cx.flow)!.get(s.menu.name.text);
       const menuId = info && !cx.flowNodes[info.id] ? info.id : newId(cx);
       lowerMenu(cx, s.menu, scope, menuId, next, lowerHandler);
-      if (id.includes('#')) return menuId;
+      // coming to the menu where it is written: it says its intro (a jump to it does not)
+      const entry = s.menu.intro
+        ? addNode(cx, {
+            id: newId(cx),
+            kind: 'assign',
+            loc: s.menu.intro.loc,
+            variable: introFlag(menuId),
+            value: { kind: 'literal', type: 'bool', value: true },
+            next: menuId,
+          })
+        : menuId;
+      if (id.includes('#')) return entry;
       return addNode(cx, {
         id,
         kind: 'branch',
         loc,
         condition: { kind: 'literal', type: 'bool', value: true },
-        then: menuId,
-        else: menuId,
+        then: entry,
+        else: entry,
       });
     }
     case 'record': {

@@ -48,12 +48,10 @@ export const callerSideActions = [
     });
   }),
 
-  defineAction('caller language', async (kit, [rec], ctx) => {
-    const user = kit.users.entry(rec);
-    const e164 = toE164(ctx.call.caller, kit.location);
-    if (!e164) return value(user.settings.language ?? kit.defaults.language);
-    return value(languageForCaller(e164, kit.bundle.languages));
-  }),
+  // before the mailbox is known: an unknown or disabled mailbox answers the caller in her language
+  defineAction('caller language', async (kit, _args, ctx) =>
+    value(languageForCaller(toE164(ctx.call.caller, kit.location), kit.bundle.languages)),
+  ),
 
   defineAction('send voice message', async (kit, [recording, rec], ctx) => {
     if (!recording.localPath || recording.id === undefined)

@@ -13,6 +13,14 @@ const passedOn = (info: MessageInfo, ctx: ActionContext): PassedOn => ({
   subject: info.subject,
 });
 
+/** "Carol Clark (+4989555123)", or whichever of the two the message has */
+const senderOf = (info: MessageInfo): string => {
+  const name = info.sender.trim();
+  const number = info.senderNumber ?? '';
+  if (number === '' || name === number || name.includes(number)) return name || number;
+  return name === '' || name.includes('@') ? number : `${name} (${number})`;
+};
+
 export const forwardActions = [
   defineAction('forward voice message', async (kit, [msg, to, comment], ctx) => {
     const { info, owner } = kit.messages.entry(msg);
@@ -34,6 +42,7 @@ export const forwardActions = [
         ...passedOn(info, ctx),
         audioPath: answer.value,
         durationMs: info.durationMs ?? 0,
+        sender: senderOf(info),
       },
       comment: { path: comment.localPath, ms: comment.ms ?? 0 },
       to: { email: colleague.email, name: colleague.name, language: colleague.settings.language },

@@ -15,9 +15,26 @@ const recorded = (a: Audio, action: string): string => {
 };
 
 export const greetingActions = [
-  defineAction('greeting', async (kit, [rec, profile], ctx) =>
-    audio(await kit.greetings.greeting(kit.users.entry(rec).mailbox, profile, ctx.language)),
-  ),
+  defineAction('greeting', async (kit, [rec, profile], ctx) => {
+    const user = kit.users.entry(rec);
+    // a caller from abroad hears her own voice in another language rather than the standard text
+    const languages =
+      (kit.greetings.languageFallback ?? 'recorded') === 'recorded'
+        ? [ctx.language, user.settings.language ?? kit.defaults.language, kit.defaults.language]
+        : [ctx.language];
+    for (const language of new Set(languages)) {
+      const found = await kit.greetings.greeting(user.mailbox, profile, language);
+      if (found) {
+        if (language !== ctx.language)
+          ctx.log.info(
+            { user: user.id, profile, language, call: ctx.language },
+            'greeting in another language',
+          );
+        return audio(found);
+      }
+    }
+    return outcome('none');
+  }),
 
   defineAction('recorded name', async (kit, [rec]) =>
     audio(await kit.greetings.name(kit.users.entry(rec).mailbox)),

@@ -1,10 +1,25 @@
 // Remote inquiry (R5–R7): the owner's messages, straight from her mailbox, for one call; and
 // the dial policy's word on a number the owner would call (passing messages on: forward.ts).
-import { MessageTooLarge, MessageUnreadable } from '../mailbox/index.js';
+import { detectLanguage, MessageTooLarge, MessageUnreadable } from '../mailbox/index.js';
+import type { MessageFilter, MessageKind } from '../mailbox/index.js';
 import { checkDial } from '../phone/index.js';
-import type { Audio } from '../runtime/index.js';
+import type { Audio, Value } from '../runtime/index.js';
 import { toFreeSwitchPath } from '../speech/index.js';
 import { defineAction, done, outcome, value } from './define.js';
+
+/**
+ * Fields of a `message` record beside those `MessageRecords` writes; the record is the flow's
+ * `m`, so a field set later (the language, once the text is fetched) is what `m.language` says.
+ */
+function show<R extends Value>(rec: R, fields: Record<string, Value>): R {
+  if (rec !== null && typeof rec === 'object' && !Object.isFrozen(rec)) Object.assign(rec, fields);
+  return rec;
+}
+
+/** in the order of their keys in the menu that offers them */
+const MESSAGE_KINDS: readonly MessageKind[] = ['voice', 'email', 'fax', 'sms'];
+const isMessageKind = (v: unknown): v is MessageKind =>
+  typeof v === 'string' && (MESSAGE_KINDS as readonly string[]).includes(v);
 
 export const inquiryActions = [
   defineAction('message summary', async (kit, [rec], ctx) => {
@@ -12,29 +27,54 @@ export const inquiryActions = [
     const answer = await kit.callMailboxes.use(user, ctx, (m) => m.summary());
     if (!answer) return outcome('unavailable');
     const result = answer.value;
+    const perKind = {
+      voice: result.newVoice + result.oldVoice,
+      email: result.newEmail + result.oldEmail,
+      fax: result.newFax + result.oldFax,
+      sms: result.newSms + result.oldSms,
+    } satisfies Record<MessageKind, number>;
+    const present = MESSAGE_KINDS.filter((k) => perKind[k] > 0);
     return value({
       new_voice: result.newVoice,
       old_voice: result.oldVoice,
       new_email: result.newEmail,
       old_email: result.oldEmail,
       new_fax: result.newFax,
+      old_fax: result.oldFax,
       new_sms: result.newSms,
+      old_sms: result.oldSms,
+      ...perKind,
+      kinds: present.length,
+      first_kind: present[0] ?? 'voice',
       total: result.total,
     });
   }),
 
-  defineAction('list messages', async (kit, [rec, order], ctx) => {
+  defineAction('list messages', async (kit, [rec, order, kind, unread], ctx) => {
     const owner = kit.users.entry(rec);
+    // the store picks them (IMAP: by UID from its searches), so no other kind is fetched
+    const filter: MessageFilter = {
+      ...(isMessageKind(kind) ? { kind } : {}),
+      ...(unread === true ? { unread: true } : {}),
+    };
     const answer = await kit.callMailboxes.use(owner, ctx, (m) =>
-      m.list(order === 'oldest_first' ? 'oldest_first' : 'newest_first'),
+      m.list(order === 'oldest_first' ? 'oldest_first' : 'newest_first', filter),
     );
     if (!answer) return outcome('unavailable');
+    // the new ones first, then the heard and read ones, each part in the order asked for
+    const infos = [...answer.value.filter((i) => i.isNew), ...answer.value.filter((i) => !i.isNew)];
+    const firstOld = infos.find((i) => !i.isNew);
     return value(
-      answer.value.map((info) => {
+      infos.map((info) => {
         const dial = info.senderNumber
           ? checkDial(info.senderNumber, kit.policy.dial, kit.location)
           : undefined;
-        return kit.messages.record(info, owner, dial?.allowed ?? false);
+        const rec = kit.messages.record(info, owner, dial?.allowed ?? false);
+        return show(rec, {
+          sender_name: info.senderName,
+          language: info.language,
+          first_old: info === firstOld,
+        });
       }),
     );
   }),
@@ -68,7 +108,10 @@ export const inquiryActions = [
     const { info, owner } = kit.messages.entry(msg);
     try {
       const answer = await kit.callMailboxes.use(owner, ctx, (m) => m.text(info.uid));
-      return value(answer?.value ?? []);
+      const pieces = answer?.value ?? [];
+      // a mail that does not say its language: told from its words, now that they are here
+      if (info.language === '') show(msg, { language: detectLanguage(info.subject, pieces.join(' ')) });
+      return value(pieces);
     } catch (e) {
       if (!(e instanceof MessageUnreadable)) throw e;
       ctx.log.warn({ user: owner.id, uid: info.uid, err: e.message }, 'e-mail could not be read');

@@ -5,22 +5,28 @@ import { defineAction, outcome, value } from './define.js';
 import { freshUser } from './pin.js';
 import type { LoginPolicy } from './ports.js';
 
+/** an outcome the flow handles, or how she logs in */
+export type LoginDecision =
+  { outcome: 'disabled' | 'refused' | 'locked' } | { pinRequired: boolean; access: 'settings' | 'messages' };
+
 /**
  * Whether, and how, this number may log in (R2, R4). A caller number proves nothing (SIP
  * caller ID and CHANNEL_DATA can be forged), so a number skips the PIN only where the admin
  * switched that on: office (`trustOffice`), mobile (`trustMobile`), the user's own trusted
  * numbers (`trustListedNumbers`). Others need the PIN: `everywhere` from any number; `nowhere`
- * from none; `listed` only from the user's own numbers (office, mobile, trusted ones).
+ * from none; `listed` only from the user's own numbers (office, mobile, trusted ones). With
+ * `access: none` phone login is `disabled` from every number.
  */
 export function loginDecision(
   user: DirectoryUser,
   from: string,
   policy: LoginPolicy,
   location: Location,
-): { outcome: 'refused' | 'locked' } | { pinRequired: boolean; access: 'settings' | 'messages' } {
+): LoginDecision {
   const s = user.settings;
   const access = s.access ?? (policy.allowed ? policy.access : 'none');
-  if (access === 'none') return { outcome: 'refused' };
+  // no telephone will do: not the same as a number that may not log in
+  if (access === 'none') return { outcome: 'disabled' };
   if (s.lockedAt) return { outcome: 'locked' };
   const e164 = (n: string | undefined) => (n ? toE164(n, location) : undefined);
   const caller = e164(from);

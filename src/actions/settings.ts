@@ -1,11 +1,14 @@
 // Settings by phone (S1, S4, S5): the active profile, the greeting type, a profile's transfer
-// target and message switch (greetings: greetings.ts; the PIN: pin.ts). Every setting is
-// written through `directory.updateSettings` (atomic read-modify-write). When the directory
-// may not be written (SettingsReadOnly) the error goes up: the caller hears the apology.
+// target and message switch (greetings: greetings.ts; the PIN: pin.ts), and what the owner is
+// told before she changes them: the profile in force and why, the greetings a delete removes.
+// Every setting is written through `directory.updateSettings` (atomic read-modify-write). When
+// the directory may not be written (SettingsReadOnly) the error goes up: the caller hears the
+// apology.
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { canonical, checkDial, toE164 } from '../phone/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
-import { defineAction, done, outcome } from './define.js';
+import { activeProfile, type ActiveProfile } from '../schedule/index.js';
+import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit } from './ports.js';
 
 /** writes one setting of the user behind `rec`, and logs which */
@@ -29,7 +32,55 @@ const withProfile = (s: UserSettings, profile: string, p: UserSettings['profiles
   profiles: { ...s.profiles, [profile]: { ...(s.profiles[profile] ?? {}), ...p } },
 });
 
+/**
+ * The profile a caller from outside gets now. The owner asks from her own phone, often an
+ * internal one: the internal callers' profile would tell her nothing about what her callers hear.
+ */
+function inForce(kit: ActionKit, rec: Value, ctx: ActionContext): ActiveProfile {
+  const user = kit.users.entry(rec);
+  return activeProfile({
+    rules: { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles },
+    user: {
+      chosen: user.settings.activeProfile ?? kit.defaults.profile,
+      ...(user.settings.vacation ? { vacation: true } : {}),
+    },
+    at: ctx.call.time,
+    internalCaller: false,
+  });
+}
+
+/** the schedule's reasons as the menus' enum `profile_reason` names them */
+const REASONS = {
+  chosen: 'chosen',
+  vacation: 'vacation',
+  break: 'break',
+  'off-hours': 'off_hours',
+  'closed-day': 'closed_day',
+  holiday: 'holiday',
+  // never for a caller from outside; her choice is what is left
+  internal: 'chosen',
+} as const;
+
 export const settingsActions = [
+  defineAction('profile in force', async (kit, [rec], ctx) => value(inForce(kit, rec, ctx).profile)),
+
+  defineAction('profile reason', async (kit, [rec], ctx) => value(REASONS[inForce(kit, rec, ctx).reason])),
+
+  defineAction('greeting languages', async (kit, [rec, profile]) => {
+    const mailbox = kit.users.entry(rec).mailbox;
+    const rules = kit.bundle.languages;
+    const declared = new Set([
+      rules.default,
+      ...rules.offered,
+      ...rules.byCallerPrefix.map((p) => p.language),
+      rules.otherwise,
+    ]);
+    const recorded: string[] = [];
+    for (const language of declared)
+      if (await kit.greetings.greeting(mailbox, profile, language)) recorded.push(language);
+    return value(recorded);
+  }),
+
   defineAction('set profile', async (kit, [rec, profile], ctx) => {
     await writeSetting(kit, rec, ctx, 'profile', (s) => {
       const next: UserSettings = { ...s, activeProfile: profile };

@@ -156,11 +156,17 @@ export function mailTransportFrom(config: VoiceboxConfig): MailTransport {
   });
 }
 
+export interface ServiceOptions {
+  /** the time the actions see (office hours, PIN age, "today" in a date); default the system's */
+  readonly clock?: () => Date;
+}
+
 export async function buildServices(
   config: VoiceboxConfig,
   bundle: Bundle,
   media: MediaRoot,
   log: RuntimeLogger,
+  options: ServiceOptions = {},
 ): Promise<Services> {
   const directory = directoryFrom(config, log);
   const transport = mailTransportFrom(config);
@@ -205,6 +211,7 @@ export async function buildServices(
       dial: dialPolicy,
     },
     messageWaiting,
+    clock: options.clock,
     log,
   });
   return {

@@ -389,7 +389,7 @@ export const schema = {
       kind: 'list',
       of: 'string',
       default: [],
-      hint: 'gateway domains whose $(phonenumber)@voice./fax./sms.<domain> senders count as voice, fax, SMS (default none)',
+      hint: 'gateway domains whose $(phonenumber)@voc./voice./fax./sms.<domain> senders count as voice (with audio attached), fax, SMS (default none)',
     },
     folder: s({ default: 'INBOX' }),
     trash: s({ default: 'Deleted Voice Messages' }),
@@ -429,6 +429,13 @@ export const schema = {
     }),
     defaultPin: s({ optional: true, secret: true, pattern: /^[0-9]{4,12}$/ }),
     portalUrl: s({ optional: true }),
+  }),
+  greetings: section({
+    languageFallback: e(
+      ['recorded', 'standard'],
+      'recorded',
+      "no greeting recorded in the caller's language: recorded plays hers in her own, else the company's language; standard the standard greeting",
+    ),
   }),
   // the switches a flow reads as `config.*`: src/graph/switches.ts
   menu: section(menuRules()),

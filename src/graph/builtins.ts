@@ -46,6 +46,11 @@ export const enumTypes: Record<string, EnumType> = {
     members: ['date_sender_content', 'content_date_sender', 'date_content_sender'],
     description: 'what is said after "Message 1", in which order (admin setting)',
   },
+  profile_reason: {
+    members: ['chosen', 'vacation', 'break', 'off_hours', 'closed_day', 'holiday'],
+    description:
+      'why a caller from outside gets the profile in force: her choice, vacation, a break, outside office hours, a day without work hours, a holiday',
+  },
   access: {
     members: ['settings', 'messages'],
     description: 'what a logged-in owner may do by phone: profile settings only, or settings and messages',
@@ -100,13 +105,29 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     new_email: { type: 'number', description: 'new e-mails' },
     old_email: { type: 'number', description: 'read e-mails' },
     new_fax: { type: 'number', description: 'new faxes' },
+    old_fax: { type: 'number', description: 'read faxes' },
     new_sms: { type: 'number', description: 'new SMS' },
+    old_sms: { type: 'number', description: 'read SMS' },
+    voice: { type: 'number', description: 'voice messages, new and heard' },
+    email: { type: 'number', description: 'e-mails, new and read' },
+    fax: { type: 'number', description: 'faxes, new and read' },
+    sms: { type: 'number', description: 'SMS, new and read' },
+    kinds: { type: 'number', description: 'how many of the four kinds there are messages of' },
+    first_kind: {
+      type: 'message_kind',
+      description:
+        'the first kind with messages in the order voice, email, fax, sms: with `kinds == 1` the only one',
+    },
     total: { type: 'number', description: 'all messages' },
   },
   message: {
     kind: { type: 'message_kind', description: 'voice, email, fax or sms' },
     date: { type: 'datetime', description: 'when it arrived' },
     sender: { type: 'string', description: 'sender name or address' },
+    sender_name: {
+      type: 'string',
+      description: "the caller's signed name or the From display name; empty when none (then say the number)",
+    },
     sender_number: { type: 'phone', description: 'the sender phone number, empty when not a phone' },
     has_sender_number: {
       type: 'bool',
@@ -116,6 +137,16 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     subject: { type: 'string', description: 'subject line' },
     length: { type: 'duration', description: 'length of a voice message' },
     is_new: { type: 'bool', description: 'not heard or read yet' },
+    first_old: {
+      type: 'bool',
+      description:
+        'the first heard or read message of a `list messages` list, after its new ones (say "Gehörte Sprachnachrichten:" before it)',
+    },
+    language: {
+      type: 'string',
+      description:
+        'language of the text (de, en): its Content-Language, else told from its words once `message text` fetched them; empty when unknown',
+    },
   },
   /** list<T> has these */
   list: {
@@ -146,6 +177,8 @@ export interface ActionSignature {
    */
   readonly outcomes: readonly string[];
   readonly description: string;
+  /** it destroys what the owner recorded or received: a flow should confirm before it calls it */
+  readonly destructive?: boolean;
 }
 
 export const actions = {
@@ -162,6 +195,19 @@ export const actions = {
     outcomes: [],
     description: 'the profile in force now: internal caller, vacation, break, off-hours or the chosen one',
   },
+  'profile in force': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'profile',
+    outcomes: [],
+    description:
+      'the profile a caller from outside gets now (vacation, break, off-hours or her choice) — what the owner is told; the internal profile is for internal callers only',
+  },
+  'profile reason': {
+    params: [{ name: 'user', type: 'user' }],
+    result: 'profile_reason',
+    outcomes: [],
+    description: 'why `profile in force` is the one in force now (the rule of src/schedule behind it)',
+  },
   'profile settings': {
     params: [
       { name: 'user', type: 'user' },
@@ -172,10 +218,11 @@ export const actions = {
     description: 'transfer target and message switch of one profile',
   },
   'caller language': {
-    params: [{ name: 'user', type: 'user' }],
+    params: [],
     result: 'language',
     outcomes: [],
-    description: 'the language for this caller: the user default, or by the caller country code',
+    description:
+      "the language for this caller by her country code (the `languages` rule); the company's default for a caller without a number",
   },
   greeting: {
     params: [
@@ -184,7 +231,8 @@ export const actions = {
     ],
     result: 'audio',
     outcomes: ['none'],
-    description: 'the greeting the user recorded for a profile, in the call language',
+    description:
+      'the greeting the user recorded for a profile, in the call language; else (greetings.languageFallback: recorded) in her language, then the company default',
   },
   'recorded name': {
     params: [{ name: 'user', type: 'user' }],
@@ -220,9 +268,9 @@ export const actions = {
       { name: 'from', type: 'phone' },
     ],
     result: 'login',
-    outcomes: ['refused', 'locked'],
+    outcomes: ['disabled', 'refused', 'locked'],
     description:
-      'may this caller log in, and does she need a PIN (trusted numbers, restrictions, access mode)',
+      'may this caller log in, and does she need a PIN (trusted numbers, restrictions, access mode); disabled: no phone login for her at all (access none)',
   },
   'check pin': {
     params: [
@@ -251,10 +299,13 @@ export const actions = {
     params: [
       { name: 'user', type: 'user' },
       { name: 'order', type: 'message_order' },
+      { name: 'kind', type: 'message_kind' },
+      { name: 'unread', type: 'bool' },
     ],
     result: 'list<message>',
     outcomes: ['unavailable'],
-    description: 'the messages to play, newest or oldest first',
+    description:
+      'the messages of one kind to play: the new ones (unread: yes), or all of them, the new ones first (unread: no); each part newest or oldest first',
   },
   'message audio': {
     params: [{ name: 'message', type: 'message' }],
@@ -351,7 +402,18 @@ export const actions = {
     ],
     result: 'void',
     outcomes: [],
-    description: 'delete the greeting of a profile; the default greeting applies again',
+    description: 'delete the greeting of a profile, in every language; the default greeting applies again',
+    destructive: true,
+  },
+  'greeting languages': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'list<language>',
+    outcomes: [],
+    description:
+      'the languages in which she recorded the greeting of a profile (what `delete greeting` deletes)',
   },
   'save name': {
     params: [
@@ -367,6 +429,7 @@ export const actions = {
     result: 'void',
     outcomes: [],
     description: 'delete the name and the greetings of every profile',
+    destructive: true,
   },
   'set greeting type': {
     params: [
@@ -442,4 +505,28 @@ export const sayAs: Record<string, TypeName[]> = {
   time: ['datetime'],
   duration: ['duration'],
   text: ['string'],
+};
+
+/**
+ * How a `summary` is said where it fills a placeholder (`say you_have(items: summary)`): its
+ * counts in this order, new ones first, each by its counted prompt (`count_new_voice: { one:
+ * "eine neue Sprachnachricht", other: "{count} neue Sprachnachrichten" }`), the empty ones left
+ * out, joined as a list; with nothing new, `nothingNew` ("keine neuen Nachrichten") comes first.
+ * The checker makes every one of these prompts exist, with its forms, in every language.
+ */
+export const summaryWording: {
+  readonly counts: ReadonlyArray<{ field: string; prompt: string; isNew: boolean }>;
+  readonly nothingNew: string;
+} = {
+  counts: [
+    { field: 'new_voice', prompt: 'count_new_voice', isNew: true },
+    { field: 'new_email', prompt: 'count_new_email', isNew: true },
+    { field: 'new_fax', prompt: 'count_new_fax', isNew: true },
+    { field: 'new_sms', prompt: 'count_new_sms', isNew: true },
+    { field: 'old_voice', prompt: 'count_old_voice', isNew: false },
+    { field: 'old_email', prompt: 'count_old_email', isNew: false },
+    { field: 'old_fax', prompt: 'count_old_fax', isNew: false },
+    { field: 'old_sms', prompt: 'count_old_sms', isNew: false },
+  ],
+  nothingNew: 'no_new_messages',
 };

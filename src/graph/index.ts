@@ -1,5 +1,13 @@
 export type * from './types.js';
-export { actions, actionSignature, enumTypes, globals, recordTypes, sayAs } from './builtins.js';
+export {
+  actions,
+  actionSignature,
+  enumTypes,
+  globals,
+  recordTypes,
+  sayAs,
+  summaryWording,
+} from './builtins.js';
 export type {
   ActionName,
   ActionSignature,

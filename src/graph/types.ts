@@ -29,12 +29,22 @@ export type GraphExpr =
 
 export type SayPart =
   | { kind: 'prompt'; id: string; args: Record<string, GraphExpr> }
-  | { kind: 'value'; as: string; value: GraphExpr };
+  /**
+   * `language`: said with that language's voice (`say text part in m.language`); '' or none: the
+   * call's. A `text` value that is a list is said item by item, one playback each.
+   */
+  | { kind: 'value'; as: string; value: GraphExpr; language?: GraphExpr };
+
+/**
+ * What a menu says: prompts and values, and `keys` — the labels of the keys enabled when the
+ * menu is entered, in the order the menu lists them, each with `{key}` filled with the key's name.
+ */
+export type MenuSayPart = SayPart | { kind: 'keys' };
 
 /** A prompt of a menu, played only when its condition (if any) holds. */
 export interface MenuPrompt {
   when?: GraphExpr;
-  say?: SayPart[];
+  say?: MenuSayPart[];
   play?: GraphExpr;
   beep?: true;
 }
@@ -71,8 +81,16 @@ export type GraphNode =
       bargeIn: boolean;
       prompts: MenuPrompt[];
       retryPrompts: MenuPrompt[];
+      /**
+       * Said before the prompts when the walk comes to the menu where it is written: the node
+       * before it sets the variable `flag` (a name no menu can write), which the menu clears.
+       * A jump, a key or `retry` that brings the menu back finds it unset. Every enabled key cuts
+       * in on it; a `stop` key ends it and the menu starts again without it.
+       */
+      intro?: { prompts: MenuPrompt[]; stop: string[]; flag: string };
       input?: { variable: string; min: number; max: number; terminators: string[]; next: NodeId };
-      options: Array<{ key: string; when?: GraphExpr; next: NodeId }>;
+      /** `label`: the prompt that announces the key (its text holds `{key}`) */
+      options: Array<{ key: string; label?: string; when?: GraphExpr; next: NodeId }>;
       invalid: NodeId;
       silence: NodeId;
       giveUp: NodeId;

@@ -59,11 +59,21 @@ export async function makeFolder(dir: string, mode: number): Promise<void> {
 }
 
 /**
+ * Which greeting a caller hears when the owner recorded none in the call's language
+ * (config `greetings.languageFallback`): `recorded`, her recording in another language (her
+ * own language first, then the company's) before the standard greeting; `standard`, the
+ * standard greeting at once.
+ */
+export type LanguageFallback = 'recorded' | 'standard';
+
+/**
  * Where the owners' greetings and names are kept. Every call is async, so that greetings can
  * live where several voicebox nodes see them; what is returned must be playable by this
  * node's FreeSWITCH. `recording` is a caller's recording in this node's media root.
  */
 export interface Greetings {
+  /** the site's choice when a greeting is missing in the call's language; default `recorded` */
+  readonly languageFallback?: LanguageFallback;
   greeting(mailbox: string, profile: string, language: string): Promise<StoredAudio | undefined>;
   name(mailbox: string): Promise<StoredAudio | undefined>;
   /** the company greeting in a language, else the one for every language */
@@ -78,7 +88,14 @@ export interface Greetings {
 
 /** Greetings as files in the media root, which FreeSWITCH reads itself. */
 export class GreetingStore implements Greetings {
-  constructor(private readonly media: MediaRoot) {}
+  readonly languageFallback: LanguageFallback;
+
+  constructor(
+    private readonly media: MediaRoot,
+    options: { languageFallback?: LanguageFallback } = {},
+  ) {
+    this.languageFallback = options.languageFallback ?? 'recorded';
+  }
 
   private audio(local: string): StoredAudio | undefined {
     return existsSync(local)

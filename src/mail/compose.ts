@@ -140,6 +140,10 @@ const VOICE_TEXT = {
     unknownLine: 'unbekannt (Rufnummer unterdrückt)',
     subject: (from: string) => `Sprachnachricht von ${from}`,
     intro: (mailbox: string) => `Sie haben eine neue Sprachnachricht in Ihrer Voicebox ${mailbox}.`,
+    forwardIntro: (by: string, sender: string, mailbox: string) =>
+      `${by} hat Ihnen eine Sprachnachricht von ${sender} in Ihre Voicebox ${mailbox} weitergeleitet, mit einem gesprochenen Kommentar vorab.`,
+    replyIntro: (by: string, mailbox: string) =>
+      `${by} hat Ihnen mit einer Sprachnachricht aus der Voicebox ${mailbox} geantwortet.`,
     from: 'Von',
     date: 'Datum',
     duration: 'Dauer',
@@ -154,6 +158,9 @@ const VOICE_TEXT = {
     unknownLine: 'unknown (number withheld)',
     subject: (from: string) => `Voice message from ${from}`,
     intro: (mailbox: string) => `You have a new voice message in your mailbox ${mailbox}.`,
+    forwardIntro: (by: string, sender: string, mailbox: string) =>
+      `${by} forwarded a voice message from ${sender} to your mailbox ${mailbox}, with a spoken comment first.`,
+    replyIntro: (by: string, mailbox: string) => `${by} replied to you by voice from the mailbox ${mailbox}.`,
     from: 'From',
     date: 'Date',
     duration: 'Duration',
@@ -177,8 +184,18 @@ function recordedAtIn(recordedAt: Date, timeZone: string): DateTime {
   return local.isValid ? local : DateTime.fromJSDate(recordedAt, { zone: 'UTC' });
 }
 
+type VoiceText = (typeof VOICE_TEXT)[MailLanguage];
+
 /** Builds the e-mail for one recorded message: From per address template, WAV attached, X-Voicebox headers. */
 export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage {
+  return composeVoice(input, (t, mailbox) => t.intro(mailbox));
+}
+
+/** a voice mail whose first line says what it is: a caller's message, a forward, a reply */
+function composeVoice(
+  input: VoiceMessageInput,
+  intro: (t: VoiceText, mailbox: string) => string,
+): VoiceMailMessage {
   const lang = mailLanguage(input.to.language);
   const t = VOICE_TEXT[lang];
   const number = senderLocalPart(input.caller.number);
@@ -215,7 +232,7 @@ export function composeVoiceMessage(input: VoiceMessageInput): VoiceMailMessage 
 
   const label = (s: string) => `${s}:`.padEnd(Math.max(t.from.length, t.date.length, t.duration.length) + 2);
   const text = [
-    t.intro(mailbox),
+    oneLine(intro(t, mailbox)),
     '',
     `${label(t.from)}${who(t.unknownLine)}`,
     `${label(t.date)}${dateText}`,
@@ -392,11 +409,22 @@ export interface LockMailInput {
   mailbox: string;
   language: string;
   lockedAt: Date;
+  /** IANA zone the time of the lock is written in (the site's), e.g. `Europe/Berlin` */
+  timeZone: string;
   wrongPins: number;
   /** the number of the last attempt, E.164 or as sent; may be empty */
   caller: string;
   from: { address: string; name?: string };
   messageId: string;
+}
+
+/** "am Dienstag, 1. Dezember 2026, um 10:30 Uhr" / "on Tuesday, 1 December 2026, at 10:30", in the site's zone */
+function lockedWhen(i: LockMailInput, lang: MailLanguage): string {
+  const when = recordedAtIn(i.lockedAt, i.timeZone);
+  const utc = when.zoneName === 'UTC' ? ' (UTC)' : '';
+  return lang === 'de'
+    ? `${when.setLocale('de-DE').toFormat("'am' cccc, d. LLLL yyyy, 'um' HH:mm 'Uhr'")}${utc}`
+    : `${when.setLocale('en-GB').toFormat("'on' cccc, d LLLL yyyy, 'at' HH:mm")}${utc}`;
 }
 
 const LOCK_TEXT = {
@@ -405,7 +433,7 @@ const LOCK_TEXT = {
     body: (i: LockMailInput) =>
       [
         i.to.name ? `Hallo ${i.to.name},` : 'Hallo,',
-        `die Anmeldung per Telefon an Ihrer Voicebox ${i.mailbox} wurde am ${i.lockedAt.toISOString()} ` +
+        `die Anmeldung per Telefon an Ihrer Voicebox ${i.mailbox} wurde ${lockedWhen(i, 'de')} ` +
           `nach ${i.wrongPins} falschen PIN-Eingaben gesperrt.`,
         `Der letzte Versuch kam von: ${i.caller || 'unbekannt'}`,
         'Bitte wenden Sie sich an Ihren Administrator, um die Anmeldung wieder freizugeben.',
@@ -416,7 +444,7 @@ const LOCK_TEXT = {
     body: (i: LockMailInput) =>
       [
         i.to.name ? `Hello ${i.to.name},` : 'Hello,',
-        `the telephone login to your voice mailbox ${i.mailbox} was locked at ${i.lockedAt.toISOString()} ` +
+        `the telephone login to your voice mailbox ${i.mailbox} was locked ${lockedWhen(i, 'en')} ` +
           `after ${i.wrongPins} wrong PINs.`,
         `The last attempt came from: ${i.caller || 'unknown'}`,
         'Please ask your administrator to unlock it.',
@@ -458,18 +486,33 @@ export interface ForwardInput {
   voice: VoiceMessageInput;
   message: InquiryMessage & {
     /** the message's own WAV, fetched from the owner's mailbox */ audioPath: string;
+    /** who left the message (name, number, or both): the subject is then written in the colleague's language */
+    sender?: string | undefined;
   };
 }
 
-/** A voice message forwarded with a spoken comment (R6): the comment first, then the message. */
+/**
+ * A voice message forwarded with a spoken comment (R6): the comment first, then the message.
+ * The subject is in the colleague's language ("Fwd: Voice message from Carol Clark"): the
+ * message's own subject was written in the owner's.
+ */
 export function composeForward(input: ForwardInput): VoiceMailMessage {
-  const message = composeVoiceMessage(input.voice);
+  const sender = oneLine(input.message.sender);
+  const by = oneLine(input.voice.caller.name) || oneLine(input.voice.caller.number);
+  const message =
+    sender === ''
+      ? composeVoiceMessage(input.voice)
+      : composeVoice(input.voice, (t, mailbox) => t.forwardIntro(by, sender, mailbox));
   message.attachments.push({
     filename: 'forwarded-message.wav',
     path: input.message.audioPath,
     contentType: 'audio/wav',
   });
-  message.subject = `Fwd: ${input.message.subject || message.subject}`;
+  const lang = mailLanguage(input.voice.to.language);
+  message.subject =
+    sender === ''
+      ? `Fwd: ${oneLine(input.message.subject) || message.subject}`
+      : `Fwd: ${oneLine(VOICE_TEXT[lang].subject(sender))}`;
   return message;
 }
 
@@ -500,10 +543,12 @@ export function composeReply(input: ReplyInput): VoiceMailMessage {
       ? m.replyAddress
       : undefined;
   if (!to) throw new Error('the sender has no address to reply to');
-  const message = composeVoiceMessage({
-    ...input.voice,
-    to: { email: to, name: m.sender, language: input.voice.to.language },
-  });
+  // the mailbox is the owner's, not the recipient's: the first line says whose
+  const by = oneLine(input.from.name) || input.from.address;
+  const message = composeVoice(
+    { ...input.voice, to: { email: to, name: m.sender, language: input.voice.to.language } },
+    (t, mailbox) => t.replyIntro(by, mailbox),
+  );
   message.subject = `Re: ${m.subject || message.subject}`;
   message.from = { name: input.from.name, address: input.from.address };
   return message;

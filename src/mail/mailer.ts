@@ -67,7 +67,12 @@ export interface PassedOn {
 }
 
 export interface ForwardMail {
-  readonly message: PassedOn & { readonly audioPath: string; readonly durationMs: number };
+  readonly message: PassedOn & {
+    readonly audioPath: string;
+    readonly durationMs: number;
+    /** who left it (name and/or number): the subject names them in the colleague's language */
+    readonly sender?: string | undefined;
+  };
   readonly comment: { readonly path: string; readonly ms: number };
   /** the colleague */
   readonly to: Recipient;
@@ -184,6 +189,7 @@ export function spoolMailer(o: SpoolMailerOptions): Mailer {
         mailbox: m.mailbox,
         language: languageOf(m.to),
         lockedAt: m.lockedAt,
+        timeZone: o.timeZone,
         wrongPins: m.wrongPins,
         caller: m.caller,
         from: voicebox,
@@ -208,7 +214,7 @@ export function spoolMailer(o: SpoolMailerOptions): Mailer {
           messageId: voiceMessageId(id, o.domain),
           ...(await signature(m.comment.path)),
         },
-        message: { subject: m.message.subject, audioPath: m.message.audioPath },
+        message: { subject: m.message.subject, audioPath: m.message.audioPath, sender: m.message.sender },
       });
       await o.spool.enqueue(message, id);
     },

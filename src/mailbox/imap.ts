@@ -11,7 +11,17 @@ import type { ConnectionOptions } from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import type { ESearchResult, FetchMessageObject, MessageStructureObject, SearchObject } from 'imapflow';
 import { sameAudio } from '../mail/index.js';
-import { announcedSender, classifyMessage, isAudio, KIND_HEADERS } from './kind.js';
+import {
+  announcedSender,
+  classifyMessage,
+  hasAudioPart,
+  isAudio,
+  KIND_HEADERS,
+  kindFromAddress,
+  SENDER_TEMPLATES,
+  senderName,
+} from './kind.js';
+import { contentLanguage } from './language.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';
 import { fillLoginTemplate, fillPathTemplate } from './templates.js';
@@ -31,7 +41,9 @@ import type {
   MessageTrust,
   MailboxOwner,
   MailboxStore,
+  MessageFilter,
   MessageInfo,
+  MessageKind,
   MessageSummary,
 } from './types.js';
 
@@ -182,6 +194,11 @@ interface KindIndex {
   sms: Set<number>;
 }
 
+/** a message's kind as the index knows it: every message it has not marked is an e-mail */
+function kindOf(index: KindIndex, uid: number): MessageKind {
+  return index.voice.has(uid) ? 'voice' : index.fax.has(uid) ? 'fax' : index.sms.has(uid) ? 'sms' : 'email';
+}
+
 /** folders whose kinds are remembered; the oldest is forgotten beyond this */
 const KIND_INDEX_FOLDERS = 2000;
 
@@ -325,22 +342,17 @@ class ImapMailbox implements Mailbox {
       const index = await this.kindIndex(c, status.uidValidity ?? 0n, status.uidNext, uids);
       // what changes between calls: which messages exist, which are unseen (index-only searches)
       const unseen = new Set(await uids({ seen: false }));
-      const counts = { newVoice: 0, oldVoice: 0, newFax: 0, newSms: 0, newEmail: 0 };
+      const counts = { newVoice: 0, oldVoice: 0, newFax: 0, oldFax: 0, newSms: 0, oldSms: 0 };
       let special = 0;
       for (const uid of await uids({ all: true })) {
         // as classifyMessage judged each message once: voice, fax, sms
-        const kind = index.voice.has(uid)
-          ? 'voice'
-          : index.fax.has(uid)
-            ? 'fax'
-            : index.sms.has(uid)
-              ? 'sms'
-              : undefined;
-        if (kind === undefined) continue;
+        const kind = kindOf(index, uid);
+        if (kind === 'email') continue;
         special++;
         const isNew = unseen.has(uid);
         if (kind === 'voice') counts[isNew ? 'newVoice' : 'oldVoice']++;
-        else if (isNew) counts[kind === 'fax' ? 'newFax' : 'newSms']++;
+        else if (kind === 'fax') counts[isNew ? 'newFax' : 'oldFax']++;
+        else counts[isNew ? 'newSms' : 'oldSms']++;
       }
       const total = status.messages ?? 0;
       const newSpecial = counts.newVoice + counts.newFax + counts.newSms;
@@ -373,15 +385,16 @@ class ImapMailbox implements Mailbox {
     if (uidNext !== undefined && uidNext <= from) return index;
     // the rule of classifyMessage, applied by classifyMessage itself to the few candidates: mail
     // with voicebox's headers (believed when the signature verifies for this mailbox), and mail
-    // from a trusted gateway's `@voice.<domain>` (SEARCH FROM is a substring match, so
-    // `@voice.gw.example.com.attacker.net` is a candidate too, and classifyMessage rejects it)
+    // from a trusted gateway's `@voc.<domain>`, `@voice.<domain>`, `@fax.`, `@sms.` (SEARCH FROM is
+    // a substring match, so `@voice.gw.example.com.attacker.net` is a candidate too, and
+    // classifyMessage rejects it)
     const fresh = (found: number[]) => found.filter((u) => u >= from); // `n:*` names the last message even below n
     const candidates = new Set(fresh(await uids({ uid: `${from}:*`, header: { 'x-voicebox-type': true } })));
     for (const domain of this.options.trustedSenderDomains ?? []) {
-      for (const kind of ['voice', 'fax', 'sms'] as const) {
+      for (const addrtype of Object.keys(SENDER_TEMPLATES)) {
         const byAddress: SearchObject = {
           uid: `${from}:*`,
-          from: `@${kind}.${domain.trim().toLowerCase()}`,
+          from: `@${addrtype}.${domain.trim().toLowerCase()}`,
           not: { header: { 'x-voicebox-type': true } },
         };
         fresh(await uids(byAddress)).forEach((u) => candidates.add(u));
@@ -391,7 +404,8 @@ class ImapMailbox implements Mailbox {
     if (candidates.size > 0) {
       for await (const message of c.fetch(
         uidSet([...candidates]),
-        { uid: true, envelope: true, headers: [...KIND_HEADERS] },
+        // the body structure (no body) says whether a gateway's voice message has audio to play
+        { uid: true, envelope: true, headers: [...KIND_HEADERS], bodyStructure: true },
         { uid: true },
       )) {
         const { kind } = this.classify(message);
@@ -402,8 +416,23 @@ class ImapMailbox implements Mailbox {
     return index;
   }
 
-  private classify(message: FetchMessageObject) {
+  /** a trusted gateway's voice message (no voicebox headers): only its audio makes it one */
+  private isGatewayVoice(message: FetchMessageObject): boolean {
     const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
+    return (
+      (header(headers, 'x-voicebox-type') ?? '').trim() === '' &&
+      kindFromAddress(message.envelope?.from?.[0]?.address ?? '', this.options.trustedSenderDomains ?? []) ===
+        'voice'
+    );
+  }
+
+  /** `hasAudio` from the message's body structure when it was fetched, else as given */
+  private classify(message: FetchMessageObject, hasAudio?: boolean) {
+    const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
+    const audio =
+      message.bodyStructure !== undefined
+        ? hasAudioPart(leafParts(message.bodyStructure).map((p) => p.type))
+        : hasAudio;
     return classifyMessage(
       (name) => header(headers, name),
       message.envelope?.from?.[0]?.address ?? '',
@@ -411,22 +440,38 @@ class ImapMailbox implements Mailbox {
       {
         ...(this.owner.number !== undefined ? { ownerMailbox: this.owner.number } : {}),
         trustedSenderDomains: this.options.trustedSenderDomains ?? [],
+        ...(audio !== undefined ? { hasAudio: audio } : {}),
       },
     );
   }
 
-  async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
+  async list(order: 'newest_first' | 'oldest_first', filter: MessageFilter = {}): Promise<MessageInfo[]> {
     return this.run('list', async (c) => {
       const infos: MessageInfo[] = [];
       if (c.mailbox === false || c.mailbox.exists === 0) return infos;
-      for await (const message of c.fetch('1:*', {
-        uid: true,
-        flags: true,
-        envelope: true,
-        internalDate: true,
-        headers: [...KIND_HEADERS],
-      })) {
-        infos.push(this.info(message));
+      const chosen = await this.chosen(c, filter);
+      if (chosen !== undefined && chosen.length === 0) return infos;
+      const messages: FetchMessageObject[] = [];
+      for await (const message of c.fetch(
+        chosen === undefined ? '1:*' : uidSet(chosen),
+        { uid: true, flags: true, envelope: true, internalDate: true, headers: [...KIND_HEADERS] },
+        { uid: chosen !== undefined },
+      )) {
+        messages.push(message);
+      }
+      // only a gateway's voice messages need their structure: is there audio to play?
+      const withAudio = new Set<number>();
+      const gateway = messages.filter((m) => this.isGatewayVoice(m)).map((m) => m.uid);
+      if (gateway.length > 0) {
+        for await (const m of c.fetch(uidSet(gateway), { uid: true, bodyStructure: true }, { uid: true })) {
+          if (m.bodyStructure !== undefined && hasAudioPart(leafParts(m.bodyStructure).map((p) => p.type)))
+            withAudio.add(m.uid);
+        }
+      }
+      for (const message of messages) {
+        const info = this.info(message, withAudio.has(message.uid));
+        // a message that arrived between the searches and the FETCH is judged here, as always
+        if (filter.kind === undefined || info.kind === filter.kind) infos.push(info);
       }
       const sign = order === 'newest_first' ? -1 : 1;
       return infos.sort(
@@ -435,10 +480,30 @@ class ImapMailbox implements Mailbox {
     });
   }
 
-  private info(message: FetchMessageObject): MessageInfo {
+  /**
+   * The UIDs a filter picks, before anything of a message is fetched: new or read from an
+   * index-only SEARCH, the kind from the folder's kind index (as the summary counts them);
+   * undefined without a filter (all of them).
+   */
+  private async chosen(c: ImapFlow, filter: MessageFilter): Promise<number[] | undefined> {
+    if (filter.kind === undefined && filter.unread === undefined) return undefined;
+    const uids = async (query: SearchObject): Promise<number[]> =>
+      expandUids(await c.search(query, { uid: true, returnOptions: ['ALL'] }));
+    const picked = await uids(filter.unread === undefined ? { all: true } : { seen: !filter.unread });
+    const kind = filter.kind;
+    if (kind === undefined || picked.length === 0) return picked;
+    const status = await c.status(this.folder, { uidNext: true, uidValidity: true });
+    if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
+    const index = await this.kindIndex(c, status.uidValidity ?? 0n, status.uidNext, uids);
+    return picked.filter((uid) => kindOf(index, uid) === kind);
+  }
+
+  private info(message: FetchMessageObject, hasAudio: boolean): MessageInfo {
     const from = message.envelope?.from?.[0];
     const address = from?.address ?? '';
-    const c = this.classify(message);
+    const name = from?.name ? decodeWords(from.name) : '';
+    const c = this.classify(message, hasAudio);
+    const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
     const { kind, senderNumber: number, durationMs: duration } = c;
     const internal =
       message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
@@ -446,12 +511,14 @@ class ImapMailbox implements Mailbox {
       uid: String(message.uid),
       kind,
       date: envelopeDate(message.envelope?.date) ?? internal,
-      sender: announcedSender(c, from?.name ? decodeWords(from.name) : '', address),
+      sender: announcedSender(c, name, address),
+      senderName: senderName(c, name),
       replyAddress: message.envelope?.replyTo?.[0]?.address || address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: message.envelope?.subject ?? '',
       ...(duration !== undefined ? { durationMs: duration } : {}),
       isNew: !(message.flags?.has('\\Seen') ?? false),
+      language: contentLanguage(header(headers, 'content-language')),
     };
   }
 

@@ -13,6 +13,7 @@ export type {
   MailboxFolders,
   MailboxOwner,
   MailboxStore,
+  MessageFilter,
   MessageInfo,
   MessageKind,
   MessageSummary,
@@ -25,7 +26,8 @@ export type { MaildirMailboxOptions } from './maildir.js';
 export { decryptPassword, encryptPassword, MailboxPasswordError, passwordKeyBytes } from './secrets.js';
 export { fillLoginTemplate, fillPathTemplate, imapHostFromAttribute } from './templates.js';
 export type { HostRewriteRule } from './templates.js';
-export { classifyMessage, detectKind, senderNumber } from './kind.js';
+export { classifyMessage, detectKind, kindFromAddress, SENDER_TEMPLATES, senderNumber } from './kind.js';
+export { contentLanguage, detectLanguage, LANGUAGE_SAMPLE_CHARS, messageLanguage } from './language.js';
 export type { Classified } from './kind.js';
 export { htmlToText, PIECE_CHARS, readAloud, splitForSpeech, stripQuotedAndSignature } from './text.js';
 // the header reader the mailbox checks signatures with: what a test of the mail side reads back

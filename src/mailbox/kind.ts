@@ -1,6 +1,7 @@
 // Voice, fax, SMS or e-mail: by voicebox's own signed headers, else by the sender address
 // template (`$(phonenumber)@$(addrtype).<domain>`, the ixi-UMS Voice-Mail Server manual §4.1.3)
-// of a gateway the admin trusts. Pure.
+// of a gateway the admin trusts: ixi-UMS's `voc.`, `fax.`, `sms.` and voicebox's own `voice.`.
+// Pure.
 import { signsCallerName, verifyVoiceFields } from '../mail/index.js';
 import { decodeWords } from './mime.js';
 import type { MessageKind } from './types.js';
@@ -15,24 +16,39 @@ export const KIND_HEADERS = [
   'x-voicebox-signature',
   'message-id',
   'date',
+  'content-language',
 ] as const;
 
 const KINDS: readonly MessageKind[] = ['voice', 'fax', 'sms'];
 
 /**
- * `voice`, `fax`, `sms` or undefined from the address's domain (`+4930...@fax.gw.example.com`):
- * only under a gateway domain the admin trusts (`gw.example.com`), matched exactly.
+ * The `$(addrtype)` of a gateway's sender address and the kind it names: ixi-UMS writes
+ * `voc.` for voice messages (its default template, manual §4.1.3), `fax.` and `sms.`; voicebox
+ * writes `voice.`.
  */
-function kindFromAddress(address: string, trustedDomains: readonly string[]): MessageKind | undefined {
+export const SENDER_TEMPLATES: Readonly<Record<string, MessageKind>> = {
+  voc: 'voice',
+  voice: 'voice',
+  fax: 'fax',
+  sms: 'sms',
+};
+
+/**
+ * `voice`, `fax`, `sms` or undefined from the address's domain (`+4930...@fax.gw.example.com`,
+ * `...@voc.gw.example.com`): only under a gateway domain the admin trusts (`gw.example.com`),
+ * matched exactly.
+ */
+export function kindFromAddress(address: string, trustedDomains: readonly string[]): MessageKind | undefined {
   const domain = address
     .slice(address.lastIndexOf('@') + 1)
     .trim()
     .toLowerCase();
-  return KINDS.find(
-    (k) =>
-      domain.startsWith(`${k}.`) &&
-      trustedDomains.some((d) => d.trim().toLowerCase() === domain.slice(k.length + 1)),
-  );
+  const dot = domain.indexOf('.');
+  const kind = dot > 0 ? SENDER_TEMPLATES[domain.slice(0, dot)] : undefined;
+  const gateway = domain.slice(dot + 1);
+  return kind !== undefined && trustedDomains.some((d) => d.trim().toLowerCase() === gateway)
+    ? kind
+    : undefined;
 }
 
 /**
@@ -104,6 +120,11 @@ export interface ClassifyContext {
   ownerMailbox?: string;
   /** `mailbox.trustedSenderDomains`: gateway domains whose `$(phonenumber)@$(addrtype).<domain>` counts */
   trustedSenderDomains?: readonly string[];
+  /**
+   * the mail has an audio attachment (audio/wav, audio/x-wav, audio/mpeg, ...): a gateway's
+   * voice message without one is an e-mail (there is nothing to play)
+   */
+  hasAudio?: boolean;
 }
 
 /**
@@ -122,9 +143,12 @@ export function classifyMessage(
   const trusted = context.trustedSenderDomains ?? [];
   const type = get('x-voicebox-type')?.trim() ?? '';
   if (type === '') {
+    const byAddress = kindFromAddress(fromAddress, trusted);
     const number = senderNumber(undefined, fromAddress, trusted);
+    // a trusted gateway's number is believed, but a voice message without audio has nothing to play
+    const kind = byAddress === 'voice' && context.hasAudio !== true ? 'email' : byAddress;
     return {
-      kind: kindFromAddress(fromAddress, trusted) ?? 'email',
+      kind: kind ?? 'email',
       ...(number ? { senderNumber: number } : {}),
     };
   }
@@ -176,3 +200,18 @@ export function announcedSender(c: Classified, fromName: string, fromAddress: st
   if (c.signedAudio !== undefined) return c.signedCallerName ?? c.senderNumber ?? fromAddress;
   return fromName || fromAddress;
 }
+
+/**
+ * The sender's name as the owner hears it: the signed caller name of a signed message, else the
+ * From display name; '' when there is none, or when the "name" is only a number (a gateway
+ * writes `"+4989..." <+4989...@voc.gw>`): the number is said as a number, in digit groups.
+ */
+export function senderName(c: Classified, fromName: string): string {
+  const name = (c.signedAudio !== undefined ? (c.signedCallerName ?? '') : fromName)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return /\p{L}/u.test(name) ? name : '';
+}
+
+/** Does a body structure (content types of its parts) hold audio to play? */
+export const hasAudioPart = (types: Iterable<string>): boolean => [...types].some(isAudio);

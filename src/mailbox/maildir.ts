@@ -3,7 +3,15 @@
 import { access, chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { audioDigest, sameAudio } from '../mail/index.js';
-import { announcedSender, classifyMessage, isAudio } from './kind.js';
+import {
+  announcedSender,
+  classifyMessage,
+  hasAudioPart,
+  isAudio,
+  kindFromAddress,
+  senderName,
+} from './kind.js';
+import { contentLanguage } from './language.js';
 import {
   decodeBody,
   decodeWords,
@@ -32,6 +40,7 @@ import type {
   MessageTrust,
   MailboxOwner,
   MailboxStore,
+  MessageFilter,
   MessageInfo,
   MessageSummary,
 } from './types.js';
@@ -136,33 +145,37 @@ class MaildirMailbox implements Mailbox {
     return entry;
   }
 
-  private async headersOf(entry: Entry): Promise<Headers> {
+  /** the message's headers, and the first 64 KiB it was read from */
+  private async headOf(entry: Entry): Promise<{ headers: Headers; head: Buffer }> {
     const file = await open(entry.path, 'r');
     try {
       const buffer = Buffer.alloc(HEADER_BYTES);
       const { bytesRead } = await file.read(buffer, 0, HEADER_BYTES, 0);
-      return parseHeaders(splitHeaderBody(buffer.subarray(0, bytesRead)).header);
+      const head = buffer.subarray(0, bytesRead);
+      return { headers: parseHeaders(splitHeaderBody(head).header), head };
     } finally {
       await file.close();
     }
   }
 
-  private classify(headers: Headers) {
-    return classifyMessage(
-      (name) => header(headers, name),
-      parseAddress(header(headers, 'from')).address,
-      this.options.signingKey,
-      {
-        ...(this.owner.number !== undefined ? { ownerMailbox: this.owner.number } : {}),
-        trustedSenderDomains: this.options.trustedSenderDomains ?? [],
-      },
-    );
+  private classify({ headers, head }: { headers: Headers; head: Buffer }) {
+    const from = parseAddress(header(headers, 'from')).address;
+    const trusted = this.options.trustedSenderDomains ?? [];
+    // only a gateway's voice message needs its parts looked at: is there audio to play?
+    const gatewayVoice =
+      (header(headers, 'x-voicebox-type') ?? '').trim() === '' && kindFromAddress(from, trusted) === 'voice';
+    return classifyMessage((name) => header(headers, name), from, this.options.signingKey, {
+      ...(this.owner.number !== undefined ? { ownerMailbox: this.owner.number } : {}),
+      trustedSenderDomains: trusted,
+      ...(gatewayVoice ? { hasAudio: hasAudioPart(leaves(parseMime(head)).map((p) => p.type)) } : {}),
+    });
   }
 
   private async info(entry: Entry): Promise<MessageInfo> {
-    const headers = await this.headersOf(entry);
+    const read = await this.headOf(entry);
+    const { headers } = read;
     const from = parseAddress(header(headers, 'from'));
-    const c = this.classify(headers);
+    const c = this.classify(read);
     const { kind, senderNumber: number, durationMs: duration } = c;
     const dated = new Date(header(headers, 'date') ?? '');
     return {
@@ -170,11 +183,13 @@ class MaildirMailbox implements Mailbox {
       kind,
       date: Number.isNaN(dated.getTime()) ? (await stat(entry.path)).mtime : dated,
       sender: announcedSender(c, from.name, from.address),
+      senderName: senderName(c, from.name),
       replyAddress: parseAddress(header(headers, 'reply-to')).address || from.address,
       ...(number !== undefined ? { senderNumber: number } : {}),
       subject: decodeWords(header(headers, 'subject') ?? ''),
       ...(duration !== undefined ? { durationMs: duration } : {}),
       isNew: !entry.seen,
+      language: contentLanguage(header(headers, 'content-language')),
     };
   }
 
@@ -185,22 +200,33 @@ class MaildirMailbox implements Mailbox {
       newEmail: 0,
       oldEmail: 0,
       newFax: 0,
+      oldFax: 0,
       newSms: 0,
+      oldSms: 0,
       total: 0,
     };
+    const counter = {
+      voice: ['newVoice', 'oldVoice'],
+      email: ['newEmail', 'oldEmail'],
+      fax: ['newFax', 'oldFax'],
+      sms: ['newSms', 'oldSms'],
+    } as const;
     for (const entry of await this.entries()) {
-      const { kind } = this.classify(await this.headersOf(entry));
+      const { kind } = this.classify(await this.headOf(entry));
       summary.total++;
-      if (kind === 'voice') summary[entry.seen ? 'oldVoice' : 'newVoice']++;
-      else if (kind === 'email') summary[entry.seen ? 'oldEmail' : 'newEmail']++;
-      else if (!entry.seen) summary[kind === 'fax' ? 'newFax' : 'newSms']++;
+      summary[counter[kind][entry.seen ? 1 : 0]]++;
     }
     return summary;
   }
 
-  async list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]> {
+  async list(order: 'newest_first' | 'oldest_first', filter: MessageFilter = {}): Promise<MessageInfo[]> {
     const infos: MessageInfo[] = [];
-    for (const entry of await this.entries()) infos.push(await this.info(entry));
+    for (const entry of await this.entries()) {
+      // new or heard is in the file's name: only the chosen ones have their headers read
+      if (filter.unread !== undefined && entry.seen === filter.unread) continue;
+      const info = await this.info(entry);
+      if (filter.kind === undefined || info.kind === filter.kind) infos.push(info);
+    }
     const sign = order === 'newest_first' ? -1 : 1;
     return infos.sort(
       (a, b) => sign * (a.date.getTime() - b.date.getTime()) || sign * a.uid.localeCompare(b.uid),
@@ -225,7 +251,7 @@ class MaildirMailbox implements Mailbox {
     const path = join(toDir, `maildir-${uid.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`);
     // written only after its checks passed, and a file name never names other mail
     if (await exists(path)) return path;
-    const { kind, signedAudio } = this.classify(await this.headersOf(entry));
+    const { kind, signedAudio } = this.classify(await this.headOf(entry));
     if (kind !== 'voice') throw new MessageNotFound(`message ${uid} is not a voice message`);
     const max = this.options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES;
     // base64 with a line break every 76 characters, plus headers and the text part

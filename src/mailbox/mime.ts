@@ -152,11 +152,17 @@ export function parseMime(raw: Buffer, depth = 0): MimePart {
     const text = body.toString('latin1');
     const delimiter = new RegExp(`(?:^|\\r?\\n)--${escapeRegExp(boundary)}(--)?[ \\t]*(?:\\r?\\n|$)`, 'g');
     let start = -1; // before the first delimiter is the preamble
+    let closed = false;
     for (let m = delimiter.exec(text); m !== null; m = delimiter.exec(text)) {
       if (start >= 0)
         part.children.push(parseMime(Buffer.from(text.slice(start, m.index), 'latin1'), depth + 1));
-      if (m[1] === '--') break; // the closing delimiter; the epilogue is ignored
+      closed = m[1] === '--';
+      if (closed) break; // the closing delimiter; the epilogue is ignored
       start = m.index + m[0].length;
+    }
+    // the start of a message (or one without its closing delimiter): its last part as far as it goes
+    if (!closed && start >= 0 && start < text.length) {
+      part.children.push(parseMime(Buffer.from(text.slice(start), 'latin1'), depth + 1));
     }
   }
   return part;

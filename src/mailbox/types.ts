@@ -28,7 +28,9 @@ export interface MessageSummary {
   newEmail: number;
   oldEmail: number;
   newFax: number;
+  oldFax: number;
   newSms: number;
+  oldSms: number;
   /** every message in the folder, of any kind, new or old */
   total: number;
 }
@@ -40,6 +42,8 @@ export interface MessageInfo {
   date: Date;
   /** the display name, else the address; for a signed voice message only the signed name, else its number */
   sender: string;
+  /** the signed caller name, else the From display name; '' when none or when it is only a number */
+  senderName: string;
   /** where a reply goes: the Reply-To address, else the From address ('' when there is none) */
   replyAddress: string;
   /** the phone number when the sender is a phone (signed X-Voicebox-Caller, or a trusted gateway's `$(phonenumber)@voice.domain`) */
@@ -47,14 +51,30 @@ export interface MessageInfo {
   subject: string;
   durationMs?: number;
   isNew: boolean;
+  /**
+   * the language of the text from its Content-Language (`de`, `en`); '' when the mail does not
+   * say (`detectLanguage` tells from the text once it is fetched)
+   */
+  language: string;
+}
+
+/** Which messages `list` gives; a field left out does not filter. */
+export interface MessageFilter {
+  /** only messages of this kind */
+  kind?: MessageKind;
+  /** true: only the new ones (not seen); false: only the heard and read ones */
+  unread?: boolean;
 }
 
 /** One owner's messages, for one call: open, use, close. */
 export interface Mailbox {
   /** counts only (IMAP STATUS and SEARCH): never downloads the mailbox */
   summary(): Promise<MessageSummary>;
-  /** envelopes and a few headers, sorted by date */
-  list(order: 'newest_first' | 'oldest_first'): Promise<MessageInfo[]>;
+  /**
+   * envelopes and a few headers, sorted by date; with a filter only those messages, chosen
+   * before anything of the others is fetched (IMAP: by UID from the summary's searches)
+   */
+  list(order: 'newest_first' | 'oldest_first', filter?: MessageFilter): Promise<MessageInfo[]>;
   /**
    * Saves the message's audio attachment into toDir (owner-only) and resolves with the file's
    * path; a file already saved there is not fetched again. MessageTooLarge over the cap,

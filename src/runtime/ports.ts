@@ -69,8 +69,11 @@ export interface CallRecordings {
 
 /** Prompts and values as audio FreeSWITCH can play: implemented over src/speech. */
 export interface Voice {
-  /** the prompt's text in a language with its placeholders filled (`{profile}` → "vacation") */
-  promptText(id: string, language: string, values: Readonly<Record<string, string>>): string;
+  /**
+   * the prompt's text in a language with its placeholders filled (`{profile}` → "vacation");
+   * `count` picks the form of a counted prompt ("ein neues Fax", "zwei neue Faxe")
+   */
+  promptText(id: string, language: string, values: Readonly<Record<string, string>>, count?: number): string;
   /** audio for any text in a language */
   render(text: string, language: string): Promise<{ freeswitchPath: string }>;
   /**
@@ -116,9 +119,13 @@ export interface RuntimeLogger {
 
 /** What happened on a call, for transcripts (`voicebox call`) and tests. */
 export type CallEvent =
-  /** a menu starts: it plays its prompts and listens */
-  | { kind: 'listen'; menu: string }
-  | { kind: 'prompt'; prompts: string[]; text: string }
+  /**
+   * a menu starts: it plays its prompts and listens. `keys`: what it acts on now — the keys
+   * whose `when` holds, and with an input the digits and the keys that end it.
+   */
+  | { kind: 'listen'; menu: string; keys: string[] }
+  /** `language`: the voice's, when it is not the call's (a mail read in its own language) */
+  | { kind: 'prompt'; prompts: string[]; text: string; language?: string }
   | { kind: 'audio'; file: string }
   | { kind: 'tone' }
   | { kind: 'dtmf'; digits: string }

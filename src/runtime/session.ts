@@ -9,17 +9,22 @@ import type {
   GraphExpr,
   GraphNode,
   MenuPrompt,
+  MenuSayPart,
   NodeId,
   SayPart,
   SourceLoc,
 } from '../graph/index.js';
+import { summaryWording } from '../graph/index.js';
 import {
   isLanguage,
   sayDateTime,
   sayDuration,
   sayNumber,
   sayPhoneNumber,
+  saySummary,
+  sayText,
   sayTime,
+  wordingFor,
   toFreeSwitchPath,
   type Language,
   type MediaRoot,
@@ -138,6 +143,20 @@ const NEEDS_CALLER: Readonly<Record<GraphNode['kind'], boolean>> = {
   loop: false,
   loopControl: false,
 };
+
+/** a key enabled for this caller now, and the prompt that announces it */
+interface EnabledLabel {
+  readonly key: string;
+  readonly label: string;
+}
+
+/** one text to render and play, in the language of its voice; a piece of a text stays alone */
+interface Utterance {
+  readonly ids: string[];
+  readonly texts: string[];
+  readonly language: string;
+  readonly piece: boolean;
+}
 
 interface LoopFrame {
   readonly id: NodeId;
@@ -515,28 +534,61 @@ export class CallSession {
   }
 
   // ------------------------------------------------------------ media
+  /**
+   * Says `parts`: what is in one language is one text (one playback); a text in a language of its
+   * own (`say text part in m.language`) is rendered with that language's voice, and a text in
+   * pieces is said piece by piece. A terminator ends them all.
+   */
   private async sayParts(parts: SayPart[], terminators: string): Promise<string | undefined> {
-    const language = this.language;
-    const lang: Language = isLanguage(language) ? language : 'en';
-    const texts: string[] = [];
-    const ids: string[] = [];
+    for (const u of await this.utterances(parts)) {
+      const text = u.texts.join(' ');
+      this.emit({
+        kind: 'prompt',
+        prompts: u.ids,
+        text,
+        ...(u.language !== this.language ? { language: u.language } : {}),
+      });
+      const audio = await this.o.voice.render(text, u.language);
+      const result = await this.o.media.playback(audio.freeswitchPath, { terminators: terminators || 'none' });
+      if (result.terminator) return result.terminator;
+    }
+    return undefined;
+  }
+
+  /** the texts `parts` make, each with the language of its voice (see {@link sayParts}) */
+  private async utterances(parts: SayPart[]): Promise<Utterance[]> {
+    const callLang: Language = isLanguage(this.language) ? this.language : 'en';
+    const out: Utterance[] = [];
+    const add = (id: string, text: string, language: string, piece: boolean) => {
+      const last = out[out.length - 1];
+      if (last && !piece && !last.piece && last.language === language) {
+        last.ids.push(id);
+        last.texts.push(text);
+      } else out.push({ ids: [id], texts: [text], language, piece });
+    };
     for (const part of parts) {
       if (part.kind === 'prompt') {
         const values: Record<string, string> = {};
-        for (const [name, expr] of Object.entries(part.args))
-          values[name] = this.spoken(await this.value(expr), expr.type, lang);
-        texts.push(this.o.voice.promptText(part.id, language, values));
-        ids.push(part.id);
-      } else {
-        texts.push(this.spokenAs(await this.value(part.value), part.as, lang));
-        ids.push(`(${part.as})`);
+        let count: number | undefined;
+        for (const [name, expr] of Object.entries(part.args)) {
+          const v = await this.value(expr);
+          values[name] = this.spoken(v, expr.type, callLang);
+          // a counted prompt ("ein neues Fax", "zwei neue Faxe") picks its form by the number
+          if (name === 'count' && typeof v === 'number') count = v;
+        }
+        add(part.id, this.o.voice.promptText(part.id, this.language, values, count), this.language, false);
+        continue;
       }
+      // a text in its own language ('' or one voicebox has no voice for: the call's)
+      const said = part.language ? await this.value(part.language) : '';
+      const language = typeof said === 'string' && isLanguage(said) ? said : this.language;
+      const lang: Language = isLanguage(language) ? language : callLang;
+      const v = await this.value(part.value);
+      if (part.as === 'text' && Array.isArray(v)) {
+        for (const piece of v) if (typeof piece === 'string') add(`(${part.as})`, sayText(piece, lang), language, true);
+      } else add(`(${part.as})`, this.spokenAs(v, part.as, lang), language, false);
     }
-    const text = texts.join(' ');
-    this.emit({ kind: 'prompt', prompts: ids, text });
-    const audio = await this.o.voice.render(text, language);
-    const result = await this.o.media.playback(audio.freeswitchPath, { terminators: terminators || 'none' });
-    return result.terminator;
+    return out;
   }
 
   private async playAudio(v: Value, terminators: string): Promise<string | undefined> {
@@ -544,6 +596,11 @@ export class CallSession {
     this.emit({ kind: 'audio', file: v.freeswitchPath });
     const result = await this.o.media.playback(v.freeswitchPath, { terminators: terminators || 'none' });
     return result.terminator;
+  }
+
+  /** the call's clock: "today" and "yesterday" are measured from it, not from the machine's */
+  private now(): Date {
+    return (this.o.now ?? (() => new Date()))();
   }
 
   /** a value as words, by its type */
@@ -556,14 +613,42 @@ export class CallSession {
       case 'digits':
         return typeof v === 'string' ? [...v].join(' ') : '';
       case 'datetime':
-        return v instanceof Date ? sayDateTime(v, lang, this.timeZone) : '';
+        return v instanceof Date ? sayDateTime(v, lang, this.timeZone, { now: this.now() }) : '';
       case 'duration':
         return typeof v === 'number' ? sayDuration(Math.round(v / 1000), lang) : '';
       case 'profile':
         return typeof v === 'string' ? this.o.voice.promptText(`profile_${v}`, this.language, {}) : '';
+      case 'language':
+        return typeof v === 'string' ? this.o.voice.promptText(`language_${v}`, this.language, {}) : '';
+      case 'message_kind':
+        return typeof v === 'string' ? this.o.voice.promptText(`message_kind_${v}`, this.language, {}) : '';
+      case 'summary':
+        return this.spokenSummary(v, lang);
+      case 'string':
+        return typeof v === 'string' ? sayText(v, lang) : '';
       default:
+        // a list is its items as the language joins them: "Deutsch und Englisch"
+        if (type.startsWith('list<') && Array.isArray(v)) {
+          const item = type.slice('list<'.length, -1);
+          return wordingFor(lang).list(v.map((x) => this.spoken(x, item, lang)));
+        }
         return v === null || typeof v === 'object' ? '' : String(v);
     }
+  }
+
+  /** "zwei neue Sprachnachrichten, eine neue E-Mail und drei gehörte Sprachnachrichten" */
+  private spokenSummary(v: Value, lang: Language): string {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) return '';
+    const record = v as Readonly<Record<string, Value>>;
+    const items = summaryWording.counts.map(({ field, prompt, isNew }) => {
+      const count = record[field];
+      return {
+        count: typeof count === 'number' ? count : 0,
+        isNew,
+        say: (n: number) => this.o.voice.promptText(prompt, this.language, { count: sayNumber(n, lang) }, n),
+      };
+    });
+    return saySummary(items, this.o.voice.promptText(summaryWording.nothingNew, this.language, {}), lang);
   }
 
   private spokenAs(v: Value, as: string, lang: Language): string {
@@ -581,13 +666,20 @@ export class CallSession {
       case 'duration':
         return this.spoken(v, 'duration', lang);
       default:
-        return typeof v === 'string' ? v : '';
+        return typeof v === 'string' ? sayText(v, lang) : '';
     }
   }
 
-  private async playPrompt(p: MenuPrompt, terminators: string): Promise<string | undefined> {
+  private async playPrompt(
+    p: MenuPrompt,
+    terminators: string,
+    labels: readonly EnabledLabel[],
+  ): Promise<string | undefined> {
     if (p.when && !truthy(await this.value(p.when))) return undefined;
-    if (p.say) return this.sayParts(p.say, terminators);
+    if (p.say) {
+      const parts = this.withLabels(p.say, labels);
+      return parts.length > 0 ? this.sayParts(parts, terminators) : undefined;
+    }
     if (p.play) return this.playAudio(await this.value(p.play), terminators);
     this.emit({ kind: 'tone' });
     const r = await this.o.media.playback('tone_stream://%(500,0,800)', {
@@ -596,7 +688,28 @@ export class CallSession {
     return r.terminator;
   }
 
+  /**
+   * `say keys` becomes the labels of the keys enabled now, each with `{key}` as the call's
+   * language names the key — said in one text with the menu's other words, so every enabled key
+   * cuts in on it.
+   */
+  private withLabels(parts: readonly MenuSayPart[], labels: readonly EnabledLabel[]): SayPart[] {
+    const wording = wordingFor(isLanguage(this.language) ? this.language : 'en');
+    return parts.flatMap((part): SayPart[] =>
+      part.kind !== 'keys'
+        ? [part]
+        : labels.map((l) => ({
+            kind: 'prompt',
+            id: l.label,
+            args: { key: { kind: 'literal', type: 'string', value: wording.keyName(l.key) } },
+          })),
+    );
+  }
+
   private async menu(node: GraphNode & { kind: 'menu' }): Promise<NodeId> {
+    // the walk came to the menu where it is written (not back to it): its intro first
+    const introduced = node.intro !== undefined && this.vars.get(node.intro.flag) === true;
+    if (node.intro) this.vars.delete(node.intro.flag);
     const again = this.retrying && this.menuTries.id === node.id;
     this.retrying = false;
     const tries = again ? this.menuTries.count : 0;
@@ -608,22 +721,39 @@ export class CallSession {
     if (this.menuHistory[this.menuHistory.length - 1] !== node.id) this.menuHistory.push(node.id);
     if (this.menuHistory.length > 50) this.menuHistory.shift();
 
-    this.emit({ kind: 'listen', menu: node.name });
     const options = new Map<string, NodeId>();
+    const labels: EnabledLabel[] = [];
     for (const o of node.options) {
       if (options.has(o.key)) continue;
       if (o.when && !truthy(await this.value(o.when))) continue;
       options.set(o.key, o.next);
+      if (o.label) labels.push({ key: o.key, label: o.label });
     }
     const input = node.input;
+    const acting = [...options.keys()];
+    if (input) acting.push(...'0123456789', ...input.terminators.filter((t) => !options.has(t)));
+    this.emit({ kind: 'listen', menu: node.name, keys: [...new Set(acting)] });
     const keys = [...options.keys()].join('');
     const terminators = node.bargeIn ? keys + (input ? '0123456789' : '') : '';
     const prompts = tries > 0 && node.retryPrompts.length > 0 ? node.retryPrompts : node.prompts;
     let pressed: string | undefined;
-    for (const p of prompts) {
-      pressed = await this.playPrompt(p, terminators);
-      if (pressed) break;
+    if (introduced && node.intro) {
+      // the intro (a message read out): every key acts at once; its stop key goes on to the menu
+      const stop = node.bargeIn ? node.intro.stop.join('') : '';
+      for (const p of node.intro.prompts) {
+        pressed = await this.playPrompt(p, terminators + stop, labels);
+        if (pressed) break;
+      }
+      if (pressed && node.intro.stop.includes(pressed)) {
+        this.emit({ kind: 'dtmf', digits: pressed });
+        return node.id; // the menu afresh, without its intro
+      }
     }
+    if (!pressed)
+      for (const p of prompts) {
+        pressed = await this.playPrompt(p, terminators, labels);
+        if (pressed) break;
+      }
     if (pressed) this.emit({ kind: 'dtmf', digits: pressed });
     if (pressed && options.has(pressed) && !(input && /[0-9]/.test(pressed))) return options.get(pressed)!;
 

@@ -1,8 +1,8 @@
 // The runtime's Voice over src/speech: catalog texts, rendered with espeak-ng into the
 // media root's TTS cache.
 import {
-  fillPlaceholders,
   isLanguage,
+  promptTextIn,
   type Language,
   type PromptCatalog,
   type Renderer,
@@ -41,10 +41,11 @@ export function speechVoice(catalogs: ReadonlyMap<string, PromptCatalog>, render
   const key = (id: string, language: string) => `${language}\u0000${id}`;
 
   return {
-    promptText(id, language, values) {
-      const text = catalogs.get(language)?.prompts.get(id);
+    promptText(id, language, values, count) {
+      const catalog = catalogs.get(language);
+      const text = catalog && promptTextIn(catalog, id, values, lang(language), count);
       if (text === undefined) throw new UnknownPromptText(id, language);
-      return fillPlaceholders(text, values, lang(language));
+      return text;
     },
     async render(text, language) {
       const audio = await renderer.render(text, lang(language));

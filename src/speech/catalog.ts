@@ -2,14 +2,27 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { MissingPlaceholderValue, PromptCatalogError } from './errors.js';
-import { sayNumber } from './say.js';
+import { COUNT_FORMS, sayCount, sayNumber, type CountForm, type CountForms } from './say.js';
 import type { Language } from './wording/index.js';
 
-/** One language's prompts: `menus/prompts/<language>.yaml`, a flat map `prompt_id: "text"`. */
+/**
+ * One language's prompts: `menus/prompts/<language>.yaml`, a flat map `prompt_id: "text"`, where
+ * a counted prompt is a map of its forms: `count_new_fax: { one: "ein neues Fax", other:
+ * "{count} neue Faxe" }`.
+ */
 export interface PromptCatalog {
   language: string;
   file: string;
+  /** every prompt's text; for a counted prompt its `other` form */
   prompts: ReadonlyMap<string, string>;
+  /** the counted prompts' forms, said by `sayCount` */
+  counts: ReadonlyMap<string, CountForms>;
+}
+
+/** What `parseCatalog` reads from one file. */
+export interface ParsedCatalog {
+  prompts: Map<string, string>;
+  counts: Map<string, CountForms>;
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -35,8 +48,55 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/**
+ * The forms of a counted prompt as written in a catalog (`{ one: "…", other: "{count} …" }`),
+ * or why they are not: an unknown form, a missing `other`, an `other` that does not say the
+ * number, a form that is not text.
+ */
+export function readCountForms(
+  value: Readonly<Record<string, unknown>>,
+): { forms: CountForms } | { problem: string } {
+  const known: readonly string[] = COUNT_FORMS;
+  for (const [form, text] of Object.entries(value)) {
+    if (!known.includes(form))
+      return {
+        problem: `unknown form "${form}"; a counted prompt has the forms one, other and (if needed) zero`,
+      };
+    if (typeof text !== 'string' || text.trim() === '')
+      return { problem: `the form "${form}" must be a text, found ${describe(text)}` };
+    const problem = braceProblem(text);
+    if (problem) return { problem: `form "${form}": ${problem}` };
+  }
+  const { zero, one, other } = value as Partial<Record<CountForm, string>>;
+  if (other === undefined)
+    return { problem: 'a counted prompt needs an "other" form, e.g. other: "{count} …"' };
+  if (one === undefined) return { problem: 'a counted prompt needs a "one" form, e.g. one: "one …"' };
+  if (!other.includes('{count}'))
+    return { problem: `the form "other" must say the number: put {count} into "${other}"` };
+  const otherPlaceholders = placeholdersOf(other);
+  for (const [form, text] of [
+    ['zero', zero],
+    ['one', one],
+  ] as const) {
+    const extra = placeholdersOf(text ?? '').filter((p) => !otherPlaceholders.includes(p));
+    if (extra.length > 0)
+      return {
+        problem: `the form "${form}" has ${extra.map((p) => `{${p}}`).join(', ')}, which "other" does not have`,
+      };
+  }
+  return { forms: zero === undefined ? { one, other } : { zero, one, other } };
+}
+
+/** The forms of a counted prompt in the order they are listed, with their texts. */
+export function countFormsOf(forms: CountForms): Array<[CountForm, string]> {
+  return COUNT_FORMS.flatMap((form) => {
+    const text = forms[form];
+    return text === undefined ? [] : [[form, text] as [CountForm, string]];
+  });
+}
+
 /** Parses and validates a catalog's YAML text; `file` is only used in error messages. */
-export function parseCatalog(source: string, file: string): Map<string, string> {
+export function parseCatalog(source: string, file: string): ParsedCatalog {
   let document: unknown;
   try {
     document = load(source, { filename: file });
@@ -55,8 +115,16 @@ export function parseCatalog(source: string, file: string): Map<string, string> 
     throw new PromptCatalogError(file, `expected a map of prompt_id: "text", found ${describe(document)}`);
   }
   const prompts = new Map<string, string>();
+  const counts = new Map<string, CountForms>();
   for (const [key, value] of Object.entries(document)) {
     if (key.trim() === '') throw new PromptCatalogError(file, 'a prompt id is empty');
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const read = readCountForms(value as Record<string, unknown>);
+      if ('problem' in read) throw new PromptCatalogError(file, read.problem, key);
+      counts.set(key, read.forms);
+      prompts.set(key, read.forms.other);
+      continue;
+    }
     if (typeof value !== 'string') {
       const hint =
         typeof value === 'number' || typeof value === 'boolean'
@@ -69,7 +137,7 @@ export function parseCatalog(source: string, file: string): Map<string, string> 
     if (problem) throw new PromptCatalogError(file, problem, key);
     prompts.set(key, value);
   }
-  return prompts;
+  return { prompts, counts };
 }
 
 /** Reads one catalog; its language is the file name without extension (`de.yaml` → "de"). */
@@ -81,7 +149,7 @@ export async function loadCatalog(file: string): Promise<PromptCatalog> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PromptCatalogError(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${String(error)}`);
   }
-  return { language: basename(file, extname(file)), file, prompts: parseCatalog(source, file) };
+  return { language: basename(file, extname(file)), file, ...parseCatalog(source, file) };
 }
 
 /** Every `*.yaml` / `*.yml` catalog in `dir`, by language. */
@@ -120,11 +188,36 @@ export function fillPlaceholders(
   values: Readonly<Record<string, PlaceholderValue>>,
   lang: Language,
 ): string {
-  return text.replace(PLACEHOLDER, (_match, name: string) => {
+  return text.replace(PLACEHOLDER, (match, name: string, offset: number) => {
     const value = Object.hasOwn(values, name) ? values[name] : undefined;
     if (value === undefined) throw new MissingPlaceholderValue(name, text);
-    return typeof value === 'number' ? sayNumber(value, lang) : value;
+    const words = typeof value === 'number' ? sayNumber(value, lang) : value;
+    // "Received {date}." with "… ten a.m.": one period, not "a.m.."
+    const periodFollows = text.charAt(offset + match.length) === '.';
+    return periodFollows && words.endsWith('.') ? words.slice(0, -1) : words;
   });
+}
+
+/**
+ * A prompt's text in `catalog` with its placeholders filled, or undefined when the catalog has no
+ * such prompt. A counted prompt takes the form for `count` ("ein neues Fax", "zwei neue Faxe");
+ * without a count it is said in its `other` form.
+ */
+export function promptTextIn(
+  catalog: Pick<PromptCatalog, 'prompts' | 'counts'>,
+  id: string,
+  values: Readonly<Record<string, PlaceholderValue>>,
+  lang: Language,
+  count?: number,
+): string | undefined {
+  const forms = catalog.counts.get(id);
+  if (forms !== undefined && count !== undefined) {
+    // sayCount puts the number in; the other placeholders are filled as in any prompt
+    const others = Object.fromEntries(Object.entries(values).filter(([name]) => name !== 'count'));
+    return fillPlaceholders(sayCount(count, forms, lang), others, lang);
+  }
+  const text = catalog.prompts.get(id);
+  return text === undefined ? undefined : fillPlaceholders(text, values, lang);
 }
 
 /** A difference between the catalogs of two languages that would make one of them fail during a call. */
@@ -143,16 +236,31 @@ export function compareCatalogs(catalogs: ReadonlyMap<string, PromptCatalog>): C
   const ids = [...new Set(languages.flatMap((c) => [...c.prompts.keys()]))].sort();
   const placeholderSet = (text: string): string => placeholdersOf(text).sort().join(', ');
   const mismatches: CatalogMismatch[] = [];
+  const formSet = (catalog: PromptCatalog, id: string): string => {
+    const forms = catalog.counts.get(id);
+    return forms === undefined
+      ? 'a text'
+      : `the forms ${countFormsOf(forms)
+          .map(([f]) => f)
+          .join(', ')}`;
+  };
   for (const promptId of ids) {
     const having = languages.filter((c) => c.prompts.has(promptId));
     const reference = having[0];
     if (!reference) continue;
     const expected = placeholderSet(reference.prompts.get(promptId) ?? '');
+    const expectedForms = formSet(reference, promptId);
     for (const catalog of languages) {
       const text = catalog.prompts.get(promptId);
       if (text === undefined) {
         const where = having.map((c) => c.language).join(', ');
         mismatches.push({ promptId, language: catalog.language, problem: `missing (defined in ${where})` });
+      } else if (formSet(catalog, promptId) !== expectedForms) {
+        mismatches.push({
+          promptId,
+          language: catalog.language,
+          problem: `has ${formSet(catalog, promptId)}, ${reference.language} has ${expectedForms}`,
+        });
       } else if (placeholderSet(text) !== expected) {
         mismatches.push({
           promptId,

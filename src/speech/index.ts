@@ -8,16 +8,24 @@ export {
   sayDateTime,
   sayDuration,
   sayCount,
+  countFormFor,
+  sayList,
+  saySummary,
   sayPhoneNumber,
+  sayText,
   phoneNumberGroups,
+  phoneNumberInAddress,
+  COUNT_FORMS,
   numberToAnnounce,
   MAX_SAYABLE,
+  type CountForm,
   type CountForms,
+  type SummaryItem,
   type DateWordingOptions,
   type NumberAnnouncement,
   type Site,
 } from './say.js';
-export { LANGUAGES, isLanguage, type Language } from './wording/index.js';
+export { LANGUAGES, isLanguage, wordingFor, type Language } from './wording/index.js';
 export type { OrdinalCase } from './wording/types.js';
 export { sameMediaRoot, toFreeSwitchPath, ttsCacheDir, type MediaRoot } from './media.js';
 export {
@@ -36,8 +44,12 @@ export {
   parseCatalog,
   placeholdersOf,
   fillPlaceholders,
+  promptTextIn,
+  readCountForms,
+  countFormsOf,
   compareCatalogs,
   type CatalogMismatch,
+  type ParsedCatalog,
   type PlaceholderValue,
   type PromptCatalog,
 } from './catalog.js';

@@ -151,17 +151,51 @@ export interface CountForms {
   zero?: string;
 }
 
-/** "one new voice message" / "three new voice messages" / "eine neue Sprachnachricht" / "drei neue Sprachnachrichten". */
-export function sayCount(n: number, forms: CountForms, lang: Language): string {
+/** The names of the forms a counted phrase may have, in the order they are listed. */
+export const COUNT_FORMS = ['zero', 'one', 'other'] as const;
+export type CountForm = (typeof COUNT_FORMS)[number];
+
+/** Which of `forms` is said for `n`: `zero` when given and n is 0, else by the language's plural rules. */
+export function countFormFor(n: number, forms: CountForms, lang: Language): CountForm {
   checkInteger(n, 'a count');
   if (n < 0) throw new RangeError(`a count must be 0 or more, got ${n}`);
+  if (n === 0 && forms.zero !== undefined) return 'zero';
+  return new Intl.PluralRules(lang).select(n) === 'one' ? 'one' : 'other';
+}
+
+/** "one new voice message" / "three new voice messages" / "eine neue Sprachnachricht" / "drei neue Sprachnachrichten". */
+export function sayCount(n: number, forms: CountForms, lang: Language): string {
   if (!forms.other.includes('{count}')) {
     throw new TypeError(`the plural form "${forms.other}" must contain {count}`);
   }
-  const category = new Intl.PluralRules(lang).select(n);
-  const form =
-    n === 0 && forms.zero !== undefined ? forms.zero : category === 'one' ? forms.one : forms.other;
+  const form = forms[countFormFor(n, forms, lang)] ?? forms.other;
   return form.replaceAll('{count}', sayNumber(n, lang));
+}
+
+/** Items joined as a list: "a, b and c" / "a, b und c"; one item alone, none the empty text. */
+export function sayList(items: readonly string[], lang: Language): string {
+  return wordingFor(lang).list(items);
+}
+
+/** One category of a message summary: how many there are, whether they are new, and how to say them. */
+export interface SummaryItem {
+  count: number;
+  isNew: boolean;
+  /** the counted phrase for `count`: "eine neue Sprachnachricht", "three saved voice messages" */
+  say(count: number): string;
+}
+
+/**
+ * What the owner has, as said after "Sie haben" / "You have": the categories with messages, in
+ * the order given (new ones first), as a list — "zwei neue Sprachnachrichten, eine neue E-Mail
+ * und drei gehörte Sprachnachrichten". Empty categories are not read. With nothing new,
+ * `nothingNew` ("keine neuen Nachrichten") comes first, or stands alone when there is nothing at all.
+ */
+export function saySummary(items: readonly SummaryItem[], nothingNew: string, lang: Language): string {
+  const present = items.filter((item) => item.count > 0);
+  const words = present.map((item) => item.say(item.count));
+  if (!present.some((item) => item.isNew)) words.unshift(nothingNew);
+  return sayList(words, lang);
 }
 
 const PHONE_SEPARATORS = /[\s\-/.()]+/;
@@ -179,6 +213,30 @@ function countryCodeLength(digits: string): number {
   if (ONE_DIGIT_COUNTRY_CODES.has(digits.slice(0, 1))) return 1;
   if (TWO_DIGIT_COUNTRY_CODES.has(digits.slice(0, 2))) return 2;
   return 3;
+}
+
+// German area codes (Bundesnetzagentur's plan), enough to pause where Germans do: Berlin,
+// Hamburg, Frankfurt and Munich have two digits; the big cities three, almost all ending in 1
+// (221 Köln, 911 Nürnberg) and these few not; mobile networks three (170–179, 160–169) or four
+// (15xx); everything else four or five, which is said the same in a group of four.
+const GERMAN_TWO_DIGIT_AREAS = new Set(['30', '40', '69', '89']);
+const GERMAN_THREE_DIGIT_AREAS = new Set(
+  '202 203 208 209 228 234 335 340 345 355 365 375 385 395'.split(' '),
+);
+
+function germanAreaLength(national: string): number {
+  if (GERMAN_TWO_DIGIT_AREAS.has(national.slice(0, 2))) return 2;
+  if (national.startsWith('15')) return 4;
+  if (/^1[67]/.test(national)) return 3;
+  if (national[2] === '1' || GERMAN_THREE_DIGIT_AREAS.has(national.slice(0, 3))) return 3;
+  return 4;
+}
+
+/** The groups of the national part of a number: after the area code where it is known (Germany), then in 3s and 4s. */
+function nationalGroups(countryCode: string, national: string): string[] {
+  if (countryCode !== '49' || national.length < 7) return chunkDigits(national);
+  const area = germanAreaLength(national);
+  return [national.slice(0, area), ...chunkDigits(national.slice(area))];
 }
 
 /** Splits a run of digits the way people read it out: 3s, never a lone digit at the end (7 → 3+4, 8 → 4+4). */
@@ -218,7 +276,7 @@ export function phoneNumberGroups(number: string): string[] {
     const digits = written[0] ?? '';
     if (plus) {
       const cc = countryCodeLength(digits);
-      groups = [digits.slice(0, cc), ...chunkDigits(digits.slice(cc))];
+      groups = [digits.slice(0, cc), ...nationalGroups(digits.slice(0, cc), digits.slice(cc))];
     } else {
       groups = chunkDigits(digits);
     }
@@ -242,6 +300,30 @@ export function sayPhoneNumber(number: string, lang: Language): string {
         .join(' '),
     )
     .join(', ');
+}
+
+/**
+ * The phone number an address stands for, or undefined: an SMS or fax gateway writes the sender
+ * as `+491701234567@sms.example.com`, and a caller wants to hear the number, not the domain.
+ */
+export function phoneNumberInAddress(address: string): string | undefined {
+  const match = /^\s*(\+?\d[\d\s\-/.()]{3,})@[^\s@]+\s*$/.exec(address);
+  return match?.[1]?.trim();
+}
+
+// a run of digits espeak-ng would read as one big cardinal ("vier Milliarden …")
+const LONG_DIGIT_RUN = /\+?\d{5,}/g;
+
+/**
+ * A text as a caller should hear it, whatever put the digits into it: an address whose name is a
+ * phone number is said as that number, and every run of 5 or more digits in digit groups — a
+ * subject "Rechnung 2027123456" becomes "Rechnung zwei null zwei, sieben eins zwei, drei vier
+ * fünf sechs". Shorter numbers ("um 10 Uhr", "2024") are left to the text.
+ */
+export function sayText(text: string, lang: Language): string {
+  const number = phoneNumberInAddress(text);
+  if (number !== undefined) return sayPhoneNumber(number, lang);
+  return text.replace(LONG_DIGIT_RUN, (run) => sayPhoneNumber(run, lang));
 }
 
 /**

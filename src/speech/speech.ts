@@ -1,4 +1,4 @@
-import { fillPlaceholders, type PlaceholderValue, type PromptCatalog } from './catalog.js';
+import { promptTextIn, type PlaceholderValue, type PromptCatalog } from './catalog.js';
 import { UnknownPrompt } from './errors.js';
 import type { RenderedAudio, Renderer } from './render.js';
 import type { Language } from './wording/index.js';
@@ -14,7 +14,10 @@ export interface Speech {
     lang: Language,
     values?: Readonly<Record<string, PlaceholderValue>>,
   ): Promise<RenderedAudio>;
-  /** The text of a prompt with its placeholders filled, without rendering it. */
+  /**
+   * The text of a prompt with its placeholders filled, without rendering it; a counted prompt in
+   * the form for `values.count` ("eine neue Sprachnachricht", "zwei neue Sprachnachrichten").
+   */
   promptText(promptId: string, lang: Language, values?: Readonly<Record<string, PlaceholderValue>>): string;
   /** Any text, e.g. `speech.say(sayDateTime(received, 'de', tz), 'de')`. */
   say(text: string, lang: Language): Promise<RenderedAudio>;
@@ -29,9 +32,11 @@ export function createSpeech(options: {
     lang: Language,
     values: Readonly<Record<string, PlaceholderValue>> = {},
   ): string {
-    const text = options.catalogs.get(lang)?.prompts.get(promptId);
+    const catalog = options.catalogs.get(lang);
+    const count = typeof values.count === 'number' ? values.count : undefined;
+    const text = catalog && promptTextIn(catalog, promptId, values, lang, count);
     if (text === undefined) throw new UnknownPrompt(promptId, lang);
-    return fillPlaceholders(text, values, lang);
+    return text;
   }
   return {
     promptText,

@@ -62,7 +62,7 @@ describe('a long e-mail read aloud', () => {
         c
           .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
           .pressWhilePlaying(spoken(/sentence number 1 /), '#', 300)
-          .pressWhilePlaying(prompt('message_options'), '*', 300)
+          .pressWhilePlaying(prompt('key_repeat_message'), '*', 300)
           .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );
@@ -72,7 +72,7 @@ describe('a long e-mail read aloud', () => {
     expect(r.said).toContain('de:text_keys');
     // straight on after the body: the options menu, then the main menu
     expect(r.said.slice(r.said.indexOf(pieces[0]!) + 1)).toEqual([
-      'de:message_options',
+      expect.stringMatching(/^de:key_repeat_message\(die 1\) /),
       'de:main_menu',
       'de:goodbye',
     ]);
@@ -86,7 +86,7 @@ describe('a long e-mail read aloud', () => {
           .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
           .pressWhilePlaying(nth(spoken(/sentence number 1 /), 1), '1', 300)
           .pressWhilePlaying(spoken(/sentence number 6 /), '#', 300)
-          .pressWhilePlaying(prompt('message_options'), '*', 300)
+          .pressWhilePlaying(prompt('key_repeat_message'), '*', 300)
           .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );
@@ -101,9 +101,9 @@ describe('a long e-mail read aloud', () => {
       ownerCalls('+4989777888', [PIN], (c) =>
         c
           .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
-          .pressWhilePlaying(nth(prompt('message_options'), 1), '8', 300)
+          .pressWhilePlaying(nth(prompt('key_repeat_message'), 1), '8', 300)
           .pressDuring('record', '#', 2000)
-          .pressWhilePlaying(nth(prompt('message_options'), 2), '*', 300)
+          .pressWhilePlaying(nth(prompt('key_repeat_message'), 2), '*', 300)
           .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );

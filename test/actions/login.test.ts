@@ -10,7 +10,7 @@ import { loginDecision, pinExpiresSoon, type LoginPolicy } from '../../src/actio
 import { readConfig } from '../../src/config/index.js';
 import type { DirectoryUser, UserSettings } from '../../src/directory/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
-import type { ScriptedCaller } from '../../src/sim/index.js';
+import { ScriptedCaller } from '../../src/sim/index.js';
 import { prompt } from '../support/dialogue.js';
 import { ALICE, aliceSettingsIn, aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
 import { actionCaller, ownerCalls, startVoicebox, testActions, type Voicebox } from './support.js';
@@ -47,8 +47,7 @@ async function setup(
 }
 
 /** # at the main menu (or the settings-only one) ends the call */
-const hangUpAtMain = (c: ScriptedCaller) =>
-  c.pressWhilePlaying(prompt('main_menu', 'main_menu_settings_only'), '#', 300);
+const hangUpAtMain = (c: ScriptedCaller) => c.pressWhilePlaying(prompt('main_menu'), '#', 300);
 
 const OFFICE = '+49 30 1234101';
 const MOBILE = '+49 170 1000001'; // also in her own list of trusted numbers
@@ -147,19 +146,21 @@ describe('logging in by phone', () => {
     expect((await box.call(ownerCalls('+49 30 1234101', [], hangUpAtMain))).said).toContain('de:main_menu');
   });
 
-  it('access none (per user, or phone login not allowed globally) is refused; settings-only hears its menu', async () => {
+  it('access none (per user, or phone login not allowed globally): phone login is not enabled for her, from any number; settings-only hears its menu', async () => {
     const none = await setup({ alice: (s) => ({ ...s, access: 'none' }) });
-    expect((await none.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe('de:login_not_allowed');
+    expect((await none.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe('de:login_disabled');
+    expect((await none.box.call(ownerCalls(STRANGER))).said.at(-1)).toBe('de:login_disabled');
     await none.box.close();
     const notAllowed = await setup({ login: { ...trustAll, allowed: false } });
-    expect((await notAllowed.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe(
-      'de:login_not_allowed',
-    );
+    expect((await notAllowed.box.call(ownerCalls('+49 30 1234101'))).said.at(-1)).toBe('de:login_disabled');
     await notAllowed.box.close();
     const { box } = await setup({ login: trustAll, alice: (s) => ({ ...s, access: 'settings' }) });
-    const r = await box.call(ownerCalls('+49 30 1234101', [], hangUpAtMain));
-    expect(r.said).toContain('de:main_menu_settings_only');
-    expect(r.said).not.toContain('de:main_menu');
+    const r = await box.call(
+      ownerCalls('+49 30 1234101', [], (c) => c.pressWhilePlaying(prompt('key_settings'), '#', 300)),
+    );
+    // the main menu offers her settings and hanging up, and never her messages
+    expect(r.said).toContain('de:key_settings(die 2) de:key_hang_up(die Raute-Taste)');
+    expect(r.said.join(' ')).not.toContain('key_messages');
   });
 });
 
@@ -392,6 +393,37 @@ describe('check pin against the YAML directory', () => {
   });
 });
 
+describe('the owner hears her own language', () => {
+  it('an English owner calling from a German number: the greeting in German, everything after * in English', async () => {
+    const { box } = await setup({ alice: (s) => ({ ...s, language: 'en' }) });
+    const r = await box.call(ownerCalls(STRANGER, [PIN], hangUpAtMain));
+    expect(r.said[0]).toMatch(/^de:standard_greeting/);
+    const login = r.said.indexOf('en:enter_pin');
+    expect(login).toBeGreaterThan(0);
+    // everything after the PIN prompt, the main menu too, is hers: English
+    expect(r.said.length).toBeGreaterThan(login + 1);
+    expect(r.said.slice(login).filter((s) => !s.startsWith('en:'))).toEqual([]);
+  });
+
+  it('at the access number: the mailbox number asked by the caller rule, her PIN in her language', async () => {
+    const { box } = await setup({ alice: (s) => ({ ...s, language: 'en' }) });
+    const toAccess = (from: string) =>
+      new ScriptedCaller({ number: from, dialed: '500', variables: { voicebox_flow: 'access' } })
+        .pressWhilePlaying(prompt('enter_mailbox_number'), '501#', 300)
+        .pressWhilePlaying(prompt('enter_pin'), `${PIN}#`, 300)
+        .pressWhilePlaying(prompt('main_menu'), '#', 300);
+    const munich = await box.call(toAccess(STRANGER));
+    expect(munich.said.slice(0, 2)).toEqual(['de:enter_mailbox_number', 'en:enter_pin']);
+    const london = await box.call(toAccess('+442071234567'));
+    expect(london.said[0]).toBe('en:enter_mailbox_number');
+  });
+
+  it('a caller refused at login still hears the caller rule: German from Munich for an English owner', async () => {
+    const { box } = await setup({ alice: (s) => ({ ...s, language: 'en', access: 'none' }) });
+    expect((await box.call(ownerCalls(STRANGER))).said.at(-1)).toBe('de:login_disabled');
+  });
+});
+
 describe('loginDecision and expiry (pure)', () => {
   const location = readConfig().location;
   const user = (s: Partial<UserSettings> = {}): DirectoryUser => ({
@@ -416,6 +448,15 @@ describe('loginDecision and expiry (pure)', () => {
     expect(loginDecision(user(), '+4917010000019', policy, location)).toEqual({
       pinRequired: true,
       access: 'messages',
+    });
+  });
+  it('access none is disabled, whatever the number; a restriction refuses', () => {
+    for (const from of ['', '+4930999', '+49 30 1234101'])
+      expect(loginDecision(user({ access: 'none' }), from, policy, location)).toEqual({
+        outcome: 'disabled',
+      });
+    expect(loginDecision(user(), '+4930999', { ...policy, allowed: false }, location)).toEqual({
+      outcome: 'disabled',
     });
   });
   it('the user setting wins over the global one', () => {

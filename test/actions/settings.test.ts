@@ -50,7 +50,7 @@ describe('settings by phone', () => {
   it('changing the PIN: too short and trivial are refused, a good one is stored as a hash only', async () => {
     const { box, settings, usersFile } = await setup({ minPinLength: 5 });
     const r = await intoSettings(box)
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('4')
       .hears('enter_new_pin')
       .types('2580#')
@@ -67,7 +67,7 @@ describe('settings by phone', () => {
       .hears('repeat_new_pin')
       .types('97531#')
       .hears('pin_changed')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('*')
       .hears('main_menu')
       .press('#');
@@ -91,7 +91,7 @@ describe('settings by phone', () => {
     const { box, settings } = await setup();
     const before = (await settings()).pinHash;
     const r = await intoSettings(box)
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('4')
       .hears('enter_new_pin')
       .types('97531#')
@@ -100,7 +100,7 @@ describe('settings by phone', () => {
       .hears('pins_differ')
       .hears('enter_new_pin')
       .press('*')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('*')
       .hears('main_menu')
       .press('#');
@@ -112,33 +112,33 @@ describe('settings by phone', () => {
     const { box, settings } = await setup();
     expect((await settings()).activeProfile).toBe('work');
     const r = await intoSettings(box)
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('1')
-      .hears('active_profile_is(de:profile_work)')
-      .hears('choose_profile_menu')
+      .hears('profile_is(de:profile_work)')
+      .hears('key_profile_work')
       .press('2')
       .hears('profile_set')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('1')
-      .hears('active_profile_is(de:profile_mobile)')
-      .hears('choose_profile_menu')
+      .hears('profile_is(de:profile_mobile)')
+      .hears('key_profile_work')
       .press('*')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('*')
       .hears('main_menu')
       .press('#');
-    expect(r.said).toContain('active_profile_is(de:profile_work)');
+    expect(r.said).toContain('profile_is(de:profile_work)');
     expect(r.said).toContain('profile_set');
-    expect(r.said).toContain('active_profile_is(de:profile_mobile)');
+    expect(r.said).toContain('profile_is(de:profile_mobile)');
     expect((await settings()).activeProfile).toBe('mobile');
   });
 
   it('a greeting recorded by phone is stored in the call language, and the next caller hears it', async () => {
     const { box } = await setup();
     const r = await intoSettings(box)
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('2')
-      .hears('greetings_menu')
+      .hears('key_record_greeting')
       .press('1')
       .hearsTone()
       .speaks(3000)
@@ -146,9 +146,9 @@ describe('settings by phone', () => {
       .hears('keep_or_record_again')
       .press('1')
       .hears('greeting_saved')
-      .hears('greetings_menu')
+      .hears('key_record_greeting')
       .press('*')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('*')
       .hears('main_menu')
       .press('#');
@@ -164,17 +164,17 @@ describe('settings by phone', () => {
   it('greeting type, message switch and transfer target of the active profile', async () => {
     const { box, settings } = await setup();
     const r = await intoSettings(box)
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('3')
-      .hears('greeting_type_menu')
+      .hears('key_greeting_individual')
       .press('2')
       .hears('setting_saved')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('6')
-      .hears('message_switch_menu')
+      .hears('key_accept_messages')
       .press('2')
       .hears('setting_saved')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('5')
       .hears('enter_transfer_number')
       .types('000#')
@@ -182,7 +182,7 @@ describe('settings by phone', () => {
       .hears('enter_transfer_number')
       .types('01701234567#')
       .hears('setting_saved')
-      .hears('settings_menu')
+      .hears('key_profiles')
       .press('*')
       .hears('main_menu')
       .press('#');

@@ -298,3 +298,72 @@ flow f {
     ]);
   });
 });
+
+describe('keys that carry their spoken label', () => {
+  const labels = { key_again: 'To hear it again, press {key}.', key_back: 'To go back, press {key}.' };
+
+  it('gives each key its label and says them where `say keys` stands, also among retry prompts', () => {
+    const { bundle, diagnostics } = compileSource(
+      `
+flow f {
+  menu main {
+    say hello, keys
+    retry {
+      say keys
+    }
+    press 1 label key_again when config.allow_reply -> main
+    press * label key_back -> main
+    press hash -> main
+  }
+}`,
+      labels,
+    );
+    expect(diagnostics).toEqual([]);
+    const menu = node(bundle.flows.f!.nodes, 'f.main', 'menu');
+    expect(menu.options.map((o) => [o.key, o.label, o.when ? 'when' : ''])).toEqual([
+      ['1', 'key_again', 'when'],
+      ['*', 'key_back', ''],
+      ['#', undefined, ''],
+    ]);
+    expect(menu.prompts).toEqual([{ say: [{ kind: 'prompt', id: 'hello', args: {} }, { kind: 'keys' }] }]);
+    expect(menu.retryPrompts).toEqual([{ say: [{ kind: 'keys' }] }]);
+    expect(bundle.prompts).toEqual(expect.arrayContaining(['key_again', 'key_back']));
+  });
+
+  it('lets a prompt name a key with a `when` when it is said only under that condition', () => {
+    const { errors } = compileSource(
+      `
+flow f {
+  menu main {
+    say hello
+    if config.allow_reply and config.allow_call_back {
+      say reply_prompt
+    }
+    press 1 -> main
+    press 8 when config.allow_reply -> main
+  }
+}`,
+      { reply_prompt: 'To reply, press 8.' },
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a prompt that names a hidden key, in every place it is said, and not a key always there', () => {
+    const { errors } = compileSource(
+      `
+flow f {
+  menu main {
+    say options_prompt
+    press 1 -> main
+    press 8 when config.allow_reply -> main
+    press * when config.allow_call_back -> main
+  }
+}`,
+      { options_prompt: 'To hear it again, press 1. To reply, press 8. Main menu, star.' },
+    );
+    expect(errors).toEqual([
+      "4:5 prompt 'options_prompt' names key 8, hidden when not config.allow_reply",
+      "4:5 prompt 'options_prompt' names key *, hidden when not config.allow_call_back",
+    ]);
+  });
+});

@@ -45,6 +45,7 @@ describe('the lock notice', () => {
       mailbox: '+49 30 1234501',
       language,
       lockedAt: at,
+      timeZone: 'Europe/Berlin',
       wrongPins: 3,
       caller: '+4989777888',
       from: { address: 'voicebox@example.com', name: 'voicebox' },
@@ -166,5 +167,70 @@ describe('a fax', () => {
       { name: '+4930999888', address: '+4930999888@fax.gw.example.com' },
     ]);
     expect(() => fax('$(phonenumber)')).toThrow(MailComposeError);
+  });
+});
+
+describe('what the owner and her colleagues read in these mails', () => {
+  const lockAt = (language: string, timeZone: string) =>
+    composeLockMail({
+      to: { email: 'alice@example.com', name: 'Alice Anders' },
+      mailbox: '+49301234501',
+      language,
+      timeZone,
+      lockedAt: at,
+      wrongPins: 3,
+      caller: '+4989777888',
+      from: { address: 'voicebox@example.com' },
+      messageId: '<lock@example.com>',
+    });
+
+  it("the lock notice says when in the site's local time, in her language's words", () => {
+    // 2026-12-01 09:30 UTC is a Tuesday, 10:30 in Berlin
+    expect(lockAt('de', 'Europe/Berlin').text).toContain(
+      'wurde am Dienstag, 1. Dezember 2026, um 10:30 Uhr nach 3 falschen PIN-Eingaben gesperrt.',
+    );
+    expect(lockAt('en', 'Europe/Berlin').text).toContain(
+      'was locked on Tuesday, 1 December 2026, at 10:30 after 3 wrong PINs.',
+    );
+    expect(lockAt('en', 'America/New_York').text).toContain('on Tuesday, 1 December 2026, at 04:30');
+    expect(lockAt('de', 'Europe/Berlin').text).not.toContain('2026-12-01T09:30');
+  });
+
+  it("a forward to an English colleague has an English subject, naming the message's sender", () => {
+    const toBob = voice({ to: { email: 'bob@example.com', name: 'Bob Berger', language: 'en' } });
+    const m = composeForward({
+      voice: toBob,
+      message: { subject: 'Sprachnachricht von Carol Clark', sender: 'Carol Clark', audioPath: original },
+    });
+    expect(m.subject).toBe('Fwd: Voice message from Carol Clark');
+    expect(m.text).toContain('Alice Anders forwarded a voice message from Carol Clark to your mailbox');
+  });
+
+  it('a forward to a German colleague has a German subject', () => {
+    const m = composeForward({
+      voice: voice(),
+      message: { subject: 'Voice message from Carol Clark', sender: 'Carol Clark', audioPath: original },
+    });
+    expect(m.subject).toBe('Fwd: Sprachnachricht von Carol Clark');
+    expect(m.text).toContain('Alice Anders hat Ihnen eine Sprachnachricht von Carol Clark');
+  });
+
+  it("a reply names the owner's mailbox as hers, never as the recipient's", () => {
+    const m = composeReply({
+      voice: { ...voice({ mailbox: '+49301234501' }), to: { language: 'de' } },
+      message: { subject: 'Angebot', sender: 'Carol Clark', senderNumber: '+4989555123', replyAddress: '' },
+      from: { name: 'Alice Anders', address: 'alice@example.com' },
+    });
+    expect(m.text).not.toContain('in Ihrer Voicebox +49301234501');
+    expect(m.text).toContain(
+      'Alice Anders hat Ihnen mit einer Sprachnachricht aus der Voicebox +49301234501 geantwortet.',
+    );
+    const en = composeReply({
+      voice: { ...voice({ mailbox: '+49301234501' }), to: { language: 'en' } },
+      message: { subject: 'Offer', sender: 'Carol Clark', replyAddress: 'carol@clark.example' },
+      from: { name: 'Alice Anders', address: 'alice@example.com' },
+    });
+    expect(en.text).not.toContain('your mailbox');
+    expect(en.text).toContain('Alice Anders replied to you by voice from the mailbox +49301234501.');
   });
 });

@@ -65,7 +65,7 @@ describe('the Mailer', () => {
       owner,
       at,
     });
-    expect(german.spooled[0]?.message.text).toContain('Sie haben eine neue Sprachnachricht');
+    expect(german.spooled[0]?.message.text).toContain('mit einer Sprachnachricht aus der Voicebox');
   });
 
   it('gives the welcome, lock, Fwd:, Re: and fax mails the ids they always had', async () => {

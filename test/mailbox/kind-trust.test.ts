@@ -25,7 +25,9 @@ describe('the sender address form ($(phonenumber)@voice.<domain>)', () => {
 
   it('a listed gateway domain counts, matched exactly and without regard to case; fax and SMS alike', () => {
     const trust = { trustedSenderDomains: ['UMS.example.com'] };
-    expect(classifyMessage(none, '+4930123456@voice.ums.example.com', KEY, trust)).toEqual({
+    expect(
+      classifyMessage(none, '+4930123456@voice.ums.example.com', KEY, { ...trust, hasAudio: true }),
+    ).toEqual({
       kind: 'voice',
       senderNumber: '+4930123456',
     });

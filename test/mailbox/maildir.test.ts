@@ -112,17 +112,28 @@ describe('Maildir mailbox', () => {
       root,
       plainMail('SMS', 'Mon, 02 Mar 2026 14:00:00 +0000', 'hi', '<+491701@sms.example.com>'),
     );
+    await deliver(
+      root,
+      plainMail('Old fax', 'Sun, 01 Mar 2026 13:00:00 +0000', 'p1', '<+4930556@fax.example.com>'),
+    );
+    await deliver(
+      root,
+      plainMail('Old SMS', 'Sun, 01 Mar 2026 14:00:00 +0000', 'ok', '<+491702@sms.example.com>'),
+    );
     const mailbox = await store(root).open(aliceOwner);
     const list = await mailbox.list('oldest_first');
-    await mailbox.markSeen(list[0]!.uid);
+    for (const m of list.filter((m) => m.subject.startsWith('Old ') || m === list[0]))
+      await mailbox.markSeen(m.uid);
     expect(await mailbox.summary()).toEqual({
       newVoice: 1,
       oldVoice: 1,
       newEmail: 1,
       oldEmail: 0,
       newFax: 1,
+      oldFax: 1,
       newSms: 1,
-      total: 5,
+      oldSms: 1,
+      total: 7,
     });
   });
 
@@ -427,5 +438,58 @@ describe('an e-mail that cannot be read', () => {
     await expect(mailbox.text(deep!.uid)).rejects.toBeInstanceOf(MessageUnreadable);
     await expect(mailbox.text(deep!.uid)).rejects.toThrow(/nested too deeply/);
     expect(await mailbox.text(after!.uid)).toEqual(['Still here.']);
+  });
+});
+
+describe('mail from ixi-UMS (test/fixtures/mail/ixi-ums)', () => {
+  const ixi = (name: string): Buffer => readFileSync(join('test/fixtures/mail/ixi-ums', name));
+  const ixiStore = (root: string) => store(root, { trustedSenderDomains: ['ums.example.com'] });
+
+  it('a voc. voice message is listed as voice with its number, and its WAV is played as sent', async () => {
+    const root = scratch();
+    await deliver(root, ixi('voice.eml'));
+    const mailbox = await ixiStore(root).open(aliceOwner);
+    const [m] = await mailbox.list('newest_first');
+    expect(m).toMatchObject({
+      kind: 'voice',
+      senderNumber: '+4989777888',
+      senderName: '',
+      subject: 'Sprachnachricht von +4989777888',
+    });
+    const played = readFileSync(await mailbox.voiceAudio(m!.uid, join(root, 'media')));
+    expect(played.subarray(0, 4).toString()).toBe('RIFF');
+    expect(played.readUInt16LE(20)).toBe(6); // A-law, as ixi-UMS sent it: not converted
+  });
+
+  it('a voc. mail without audio is an e-mail from that number; faxes and SMS by their address', async () => {
+    const root = scratch();
+    for (const name of ['voice-without-audio.eml', 'fax.eml', 'sms.eml']) await deliver(root, ixi(name));
+    const mailbox = await ixiStore(root).open(aliceOwner);
+    const list = await mailbox.list('newest_first');
+    expect(list.map((m) => [m.kind, m.senderNumber])).toEqual([
+      ['email', '+4989777888'],
+      ['sms', '+491701234567'],
+      ['fax', '+4930555123'],
+    ]);
+    await expect(mailbox.voiceAudio(list[0]!.uid, join(root, 'media'))).rejects.toBeInstanceOf(
+      MessageNotFound,
+    );
+    expect(await mailbox.summary()).toMatchObject({ newVoice: 0, newEmail: 1, newFax: 1, newSms: 1 });
+  });
+});
+
+describe('the language of a mail', () => {
+  it('is its Content-Language when it says one, else unknown until its text is read', async () => {
+    const root = scratch();
+    await deliver(
+      root,
+      ['Content-Language: en-GB', plainMail('Lunch', 'Mon, 02 Mar 2026 12:00:00 +0000', 'Noon?')].join('\n'),
+    );
+    await deliver(root, plainMail('Mittag', 'Mon, 02 Mar 2026 13:00:00 +0000', 'Um zwölf?'));
+    const list = await (await store(root).open(aliceOwner)).list('oldest_first');
+    expect(list.map((m) => [m.subject, m.language])).toEqual([
+      ['Lunch', 'en'],
+      ['Mittag', ''],
+    ]);
   });
 });

@@ -41,7 +41,7 @@ describe("callers' voices are deleted once they have served", () => {
       ownerCalls('+4989777888', [PIN], (c) =>
         c
           .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
-          .pressWhilePlaying(nth(prompt('message_options'), 1), '*', 300)
+          .pressWhilePlaying(nth(prompt('key_repeat_message'), 1), '*', 300)
           .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),
     );

@@ -47,9 +47,45 @@ press_one: "Drücken Sie die Eins."
 
 describe('parseCatalog', () => {
   it('reads a flat map of prompt ids to texts', () => {
-    const prompts = parseCatalog(EN, 'en.yaml');
+    const { prompts, counts } = parseCatalog(EN, 'en.yaml');
     expect([...prompts.keys()]).toEqual(['welcome', 'new_messages', 'from_caller', 'goodbye']);
     expect(prompts.get('goodbye')).toBe('Goodbye.');
+    expect(counts.size).toBe(0);
+  });
+
+  it('reads a counted prompt as its forms, its text being the plural', () => {
+    const source = [
+      'count_new_fax:',
+      '  one: "ein neues Fax"',
+      '  other: "{count} neue Faxe"',
+      'count_new_voice: { zero: "keine neuen Sprachnachrichten", one: "eine neue Sprachnachricht", other: "{count} neue Sprachnachrichten" }',
+    ].join('\n');
+    const { prompts, counts } = parseCatalog(source, 'de.yaml');
+    expect(counts.get('count_new_fax')).toEqual({ one: 'ein neues Fax', other: '{count} neue Faxe' });
+    expect(counts.get('count_new_voice')?.zero).toBe('keine neuen Sprachnachrichten');
+    expect(prompts.get('count_new_fax')).toBe('{count} neue Faxe');
+  });
+
+  it.each([
+    [
+      'fax: { one: "ein Fax", few: "{count} Faxe", other: "{count} Faxe" }',
+      /prompt "fax": unknown form "few"; a counted prompt has the forms one, other and \(if needed\) zero/,
+    ],
+    ['fax: { one: "ein Fax" }', /prompt "fax": a counted prompt needs an "other" form/],
+    ['fax: { other: "{count} Faxe" }', /prompt "fax": a counted prompt needs a "one" form/],
+    [
+      'fax: { one: "ein Fax", other: "Faxe" }',
+      /prompt "fax": the form "other" must say the number: put \{count\} into "Faxe"/,
+    ],
+    ['fax: { one: "ein Fax", other: 2 }', /prompt "fax": the form "other" must be a text, found a number/],
+    [
+      'fax: { one: "ein Fax von {sender}", other: "{count} Faxe" }',
+      /the form "one" has \{sender\}, which "other" does not have/,
+    ],
+    ['fax: { one: "ein {Fax", other: "{count} Faxe" }', /form "one": stray "\{"/],
+  ])('rejects the counted prompt %j with a message naming the form', (source, message) => {
+    expect(() => parseCatalog(source, 'de.yaml')).toThrow(PromptCatalogError);
+    expect(() => parseCatalog(source, 'de.yaml')).toThrow(message);
   });
 
   it.each([
@@ -62,7 +98,7 @@ describe('parseCatalog', () => {
     ['one: 1\n', /en\.yaml: prompt "one": expected text, found a number \(quote it: one: "1"\)/],
     ['agree: true\n', /prompt "agree": expected text, found a boolean/],
     ['welcome:\n', /en\.yaml: prompt "welcome": expected text, found nothing \(null\)/],
-    ['menu:\n  intro: "x"\n', /prompt "menu": expected text, found a object/],
+    ['menu:\n  intro: "x"\n', /prompt "menu": unknown form "intro"/],
     ['welcome: "  "\n', /prompt "welcome": the text is empty/],
     ['count: "You have {count new messages"\n', /prompt "count": stray "\{"/],
     ['count: "You have {} messages"\n', /prompt "count": stray "\{"/],
@@ -121,6 +157,16 @@ describe('placeholders', () => {
     expect(fillPlaceholders('Message from {caller}.', { caller: 'plus four nine', unused: 'x' }, 'en')).toBe(
       'Message from plus four nine.',
     );
+  });
+
+  it('ends a sentence with one period when the value ends with one ("a.m.")', () => {
+    expect(fillPlaceholders('Received {date}.', { date: 'today at ten a.m.' }, 'en')).toBe(
+      'Received today at ten a.m.',
+    );
+    expect(fillPlaceholders('At {time}. Then {x}', { time: 'ten a.m.', x: 'more.' }, 'en')).toBe(
+      'At ten a.m. Then more.',
+    );
+    expect(fillPlaceholders('Von {name}.', { name: 'Dr. Bob' }, 'de')).toBe('Von Dr. Bob.');
   });
 
   it('refuses to leave a placeholder unfilled', () => {

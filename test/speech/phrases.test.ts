@@ -5,6 +5,7 @@ import {
   sayCount,
   sayDuration,
   sayPhoneNumber,
+  sayText,
   type CountForms,
 } from '../../src/speech/index.js';
 
@@ -46,8 +47,38 @@ describe('sayPhoneNumber', () => {
     ],
     [
       '+4981424799555',
-      'plus four nine, eight one four, two four seven nine, nine five five five',
-      'plus vier neun, acht eins vier, zwei vier sieben neun, neun fünf fünf fünf',
+      'plus four nine, eight one four two, four seven nine, nine five five five',
+      'plus vier neun, acht eins vier zwei, vier sieben neun, neun fünf fünf fünf',
+    ],
+    [
+      '+4930555123',
+      'plus four nine, three zero, five five five, one two three',
+      'plus vier neun, drei null, fünf fünf fünf, eins zwei drei',
+    ],
+    [
+      '+491701234567',
+      'plus four nine, one seven zero, one two three, four five six seven',
+      'plus vier neun, eins sieben null, eins zwei drei, vier fünf sechs sieben',
+    ],
+    [
+      '+4915112345678',
+      'plus four nine, one five one one, two three four, five six seven eight',
+      'plus vier neun, eins fünf eins eins, zwei drei vier, fünf sechs sieben acht',
+    ],
+    [
+      '+49221123456',
+      'plus four nine, two two one, one two three, four five six',
+      'plus vier neun, zwei zwei eins, eins zwei drei, vier fünf sechs',
+    ],
+    [
+      '+49228654321',
+      'plus four nine, two two eight, six five four, three two one',
+      'plus vier neun, zwei zwei acht, sechs fünf vier, drei zwei eins',
+    ],
+    [
+      '+442079460000',
+      'plus four four, two zero seven, nine four six, zero zero zero zero',
+      'plus vier vier, zwei null sieben, neun vier sechs, null null null null',
     ],
     [
       '+1 (212) 555-0100',
@@ -74,6 +105,12 @@ describe('sayPhoneNumber', () => {
     expect(phoneNumberGroups('+74951234567')).toEqual(['+7', '495', '123', '4567']);
     expect(phoneNumberGroups('08142479955')).toEqual(['081', '4247', '9955']);
     expect(phoneNumberGroups('12345')).toEqual(['12', '345']);
+  });
+
+  it('pauses after a German area code: two digits for Berlin, three for Köln, four for most', () => {
+    expect(phoneNumberGroups('+4989777888')).toEqual(['+49', '89', '777', '888']);
+    expect(phoneNumberGroups('+49911123456')).toEqual(['+49', '911', '123', '456']);
+    expect(phoneNumberGroups('+4962211234')).toEqual(['+49', '6221', '1234']);
   });
 
   it('keeps the groups the writer made', () => {
@@ -130,5 +167,47 @@ describe('sayCount', () => {
     expect(() => sayCount(2, { one: 'a message', other: 'messages' }, 'en')).toThrow(
       /must contain \{count\}/,
     );
+  });
+});
+
+describe('sayText: digits in a text are never one huge number', () => {
+  it.each([
+    [
+      'Rechnung 2027123456',
+      'Rechnung zwei null zwei, sieben eins zwei, drei vier fünf sechs',
+      'Rechnung two zero two, seven one two, three four five six',
+    ],
+    [
+      'Rückruf an +4930555123 bitte',
+      'Rückruf an plus vier neun, drei null, fünf fünf fünf, eins zwei drei bitte',
+      'Rückruf an plus four nine, three zero, five five five, one two three bitte',
+    ],
+    ['Termin um 10 Uhr, Raum 1234', 'Termin um 10 Uhr, Raum 1234', 'Termin um 10 Uhr, Raum 1234'],
+    ['Bob Berger <bob@example.com>', 'Bob Berger <bob@example.com>', 'Bob Berger <bob@example.com>'],
+  ])('%s', (text, de, en) => {
+    expect(sayText(text, 'de')).toBe(de);
+    expect(sayText(text, 'en')).toBe(en);
+  });
+
+  it('says an SMS or fax sender address as the number only', () => {
+    expect(sayText('+491701234567@sms.example.com', 'en')).toBe(
+      'plus four nine, one seven zero, one two three, four five six seven',
+    );
+    expect(sayText('+491701234567@sms.example.com', 'de')).toBe(
+      'plus vier neun, eins sieben null, eins zwei drei, vier fünf sechs sieben',
+    );
+    expect(sayText('4989777888@fax.example.com', 'de')).toBe(
+      'vier neun acht, neun sieben sieben, sieben acht acht acht',
+    );
+  });
+
+  it('leaves no run of more than 4 digits to espeak-ng', () => {
+    for (const text of [
+      '12345',
+      'Nr. 123456789012',
+      '+4981424799555 oder 0815 4711',
+      'ID 99999999999999999999',
+    ])
+      for (const lang of ['de', 'en'] as const) expect(sayText(text, lang)).not.toMatch(/\d{5,}/);
   });
 });

@@ -92,10 +92,8 @@ describe('a dialogue', () => {
 
 describe('what the text voice lets a test hear', () => {
   it('prompts by id with their values, words between them, beeps and files', () => {
-    expect(heardIn(namedSilence('de:you_have_voice(eins,null) de:main_menu'))).toEqual([
-      'you_have_voice(eins,null)',
-      'main_menu',
-    ]);
+    const summary = 'you_have(de:count_new_voice(eins) und de:count_new_email(zwei))';
+    expect(heardIn(namedSilence(`de:${summary} de:main_menu`))).toEqual([summary, 'main_menu']);
     expect(heardIn(namedSilence('en:your_number_is plus four nine, three zero en:goodbye'))).toEqual([
       'your_number_is',
       'plus four nine, three zero',

@@ -76,3 +76,6 @@ export function missingLanguages(
       ),
   );
 }
+
+/** The language a transcript is in, from its file name `<scenario>.<language>.txt`. */
+export const languageOf = (t: Pick<Transcript, 'file'>): string => t.file.split('.').at(-2) ?? '';

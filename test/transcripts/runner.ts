@@ -9,26 +9,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
 import { formatDiagnostic, loadMenus } from '../../dsl/index.js';
-import { createActions } from '../../src/actions/index.js';
-import {
-  directoryFrom,
-  mailboxStoreFrom,
-  mailTransportFrom,
-  signingKeyFrom,
-} from '../../src/cli/services.js';
+import { buildServices } from '../../src/cli/services.js';
 import { readConfig, type ConfigTree } from '../../src/config/index.js';
 import type { Bundle, GraphExpr, SayPart } from '../../src/graph/index.js';
-import { GreetingStore } from '../../src/greetings/index.js';
-import { MailSpool, spoolMailer } from '../../src/mail/index.js';
-import { dialPolicyFrom, isInternal } from '../../src/phone/index.js';
-import { UnknownPromptText, VoiceboxServer, type CallEvent, type Voice } from '../../src/runtime/index.js';
+import { speechVoice, VoiceboxServer, type CallEvent, type Voice } from '../../src/runtime/index.js';
 import {
   ScriptedCaller,
   Simulator,
   type CallerAction,
   type DestinationOutcome,
 } from '../../src/sim/index.js';
-import { fillPlaceholders, isLanguage, loadCatalogs, type PromptCatalog } from '../../src/speech/index.js';
+import { createRenderer, loadCatalogs, type MediaRoot, type PromptCatalog } from '../../src/speech/index.js';
 import { silentLogger } from '../support/log.js';
 import { namedSilence } from '../support/voice.js';
 import {
@@ -56,6 +47,9 @@ class FileCue extends RegExp {
     return this.hit(file);
   }
 }
+
+/** Longer than voicebox ever thinks between two applications; the clock never moves in real time. */
+const THINKING_MS = 600_000;
 
 /** What a menu plays while it waits for keys, once its prompts are over (src/runtime/session.ts). */
 const MENU_WAIT = 'silence_stream://250';
@@ -105,11 +99,26 @@ export class Caller {
     menuNow: () => string | undefined,
   ): { caller: ScriptedCaller; unreached: () => string[] } {
     let done = 0;
-    let c = caller;
+    // The simulator asks every rule not yet fired about each file that starts, in order: the
+    // first rule never fires and counts the starts, so that one wait answers one step only —
+    // two steps at the same menu are two of its waits, not two keys at once.
+    let starts = 0;
+    let lastActed = -1;
+    let c = caller.on(
+      {
+        playing: new FileCue(() => {
+          starts++;
+          return false;
+        }),
+        afterMs: 0,
+      },
+      { dtmf: '' },
+    );
     this.steps.forEach((step, i) => {
       const cue = new FileCue((file) => {
-        if (done !== i || file !== MENU_WAIT || menuNow() !== step.menu) return false;
+        if (done !== i || starts === lastActed || file !== MENU_WAIT || menuNow() !== step.menu) return false;
         done++;
+        lastActed = starts;
         return true;
       });
       c = c.on({ playing: cue, afterMs: 0 }, step.then);
@@ -226,9 +235,10 @@ export async function loadShipped(): Promise<Shipped> {
 }
 
 /**
- * The catalogs' words, rendered as named silence: `render` gets the text espeak-ng would get,
- * and plays it under the prompt ids the runtime said it with (`de:enter_pin`), so the caller's
- * script can wait for a prompt by id. The `number` values filled in are kept for the checks.
+ * The catalogs' words as the runtime's own voice (`speechVoice`, src/runtime/voice.ts) words
+ * them, rendered as named silence: `render` gets the text espeak-ng would get, and plays it
+ * under the prompt ids the runtime said it with (`vb:enter_pin`), so the caller's script can
+ * wait for a prompt by id. The `number` values filled in are kept for the checks.
  */
 class TranscriptVoice {
   /** the prompt ids a text was said as, from the prompt event just before its render */
@@ -236,15 +246,14 @@ class TranscriptVoice {
   private numbers: NumberSaid[] = [];
   readonly voice: Voice;
 
-  constructor(private readonly shipped: Shipped) {
+  constructor(shipped: Shipped, media: MediaRoot) {
+    // espeak-ng is never started: only the words are taken from the real voice
+    const words = speechVoice(shipped.catalogs, createRenderer({ mediaRoot: media }));
     this.voice = {
-      // as speechVoice (src/runtime/voice.ts) fills a catalog's text
-      promptText: (id, language, values) => {
-        const text = shipped.catalogs.get(language)?.prompts.get(id);
-        if (text === undefined) throw new UnknownPromptText(id, language);
+      promptText: (id, language, values, count) => {
         for (const [name, v] of Object.entries(values))
           if (shipped.numberArgs.has(`${id}.${name}`)) this.numbers.push({ prompt: id, name, words: v });
-        return fillPlaceholders(text, values, isLanguage(language) ? language : 'en');
+        return words.promptText(id, language, values, count);
       },
       render: async (text) => ({ freeswitchPath: namedSilence(this.idsOf.get(text) ?? 'vb:words') }),
     };
@@ -275,6 +284,21 @@ const stamp = (at: string): string => {
   const p = (t: string): string => parts.find((x) => x.type === t)?.value ?? '';
   return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`;
 };
+
+/** A call that did not go as its script says: the steps it never came to, and what was said. */
+export class ScriptNotFollowed extends Error {
+  constructor(
+    readonly transcript: Transcript,
+    readonly unreached: readonly string[],
+    heard: readonly Heard[],
+  ) {
+    const menus = heard.flatMap((e) => (e.kind === 'listen' ? [e.menu] : []));
+    super(
+      `the call never came to these steps: ${unreached.join(', ')} (menus reached: ${menus.join(', ') || 'none'})`,
+    );
+    this.name = 'ScriptNotFollowed';
+  }
+}
 
 export interface RunOptions {
   /** config over the scenario's own: check (b) runs a scenario again with a switch flipped */
@@ -309,55 +333,24 @@ export async function runScenario(
     const now = new Date(call.at);
     const clock = (): Date => new Date(now);
     const { bundle } = shipped;
-    const directory = directoryFrom(config, silentLogger);
-    const transport = mailTransportFrom(config);
-    const spool = new MailSpool({
-      dir: resolve(config.mail.spool),
-      send: transport.send,
-      logger: silentLogger,
-    });
-    await spool.start();
-    const actions = createActions({
-      bundle,
-      directory,
-      mailboxes: mailboxStoreFrom(config, await signingKeyFrom(config)),
-      mailer: spoolMailer({
-        spool,
-        domain: config.mail.domain,
-        fromTemplate: config.mail.fromTemplate,
-        timeZone: bundle.officeHours?.timeZone ?? 'UTC',
-        defaultLanguage: bundle.languages.default,
-        signingKey: await signingKeyFrom(config),
-      }),
-      greetings: new GreetingStore(media),
-      media,
-      location: config.location,
-      policy: {
-        login: {
-          ...config.login,
-          wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog),
-        },
-        welcome: config.welcome,
-        dial: dialPolicyFrom(config.dialPolicy, config.location),
-      },
-      clock,
-      log: silentLogger,
-    });
-    const voice = new TranscriptVoice(shipped);
+    // as `voicebox call` builds them, on the scenario's clock
+    const services = await buildServices(config, bundle, media, silentLogger, { clock });
+    const voice = new TranscriptVoice(shipped, media);
     /** the menu the call is in (one call at a time on this server) */
     let menuNow: string | undefined;
     const events = new Map<string, Heard[]>();
     const server = new VoiceboxServer({
       bundle,
       voice: voice.voice,
-      actions,
+      actions: services.actions,
+      classifyCaller: services.classifyCaller,
+      recordings: services.recordings,
       config: config.menu,
       dialString: config.transfer.dialString,
       mediaRoot: media,
       log: silentLogger,
       port: 0,
       now: clock,
-      classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
       onCall: (uuid) => {
         const list: Heard[] = [];
         events.set(uuid, list);
@@ -368,7 +361,10 @@ export async function runScenario(
       },
     });
     const { host, port } = await server.listen();
-    const sim = new Simulator({ missingFiles: 'not-found' });
+    // The clock moves only while FreeSWITCH plays, records or waits for keys — never because
+    // voicebox took long to think (a PIN check on a busy machine): a key the script has in hand
+    // then waits for voicebox instead of landing wherever the call is after a real-time pause.
+    const sim = new Simulator({ missingFiles: 'not-found', idleAdvanceMs: THINKING_MS });
     try {
       const { caller, unreached } = call
         .script(new Caller())
@@ -378,25 +374,20 @@ export async function runScenario(
         );
       const report = await sim.runCall(caller, { target: `${host}:${port}` });
       const heard = events.get(report.uuid) ?? [];
-      const left = unreached();
-      if (left.length > 0) {
-        const menus = heard.flatMap((e) => (e.kind === 'listen' ? [e.menu] : []));
-        throw new Error(
-          `the call never came to these steps: ${left.join(', ')} (menus reached: ${menus.join(', ') || 'none'})`,
-        );
-      }
       const header = [
         `# ${scenario.name}.${language}: ${call.owner.name} (${call.dialed ?? call.owner.extension}, ${call.owner.language}) from ${call.from}, ${stamp(call.at)} ${TIME_ZONE}`,
         `# ${scenario.about}`,
       ];
-      return transcriptOf(`${TRANSCRIPTS}/${scenario.name}.${language}.txt`, header, heard);
+      const transcript = transcriptOf(`${TRANSCRIPTS}/${scenario.name}.${language}.txt`, header, heard);
+      const left = unreached();
+      if (left.length > 0) throw new ScriptNotFollowed(transcript, left, heard);
+      return transcript;
     } finally {
       await server.close();
       await sim.close();
-      await spool.flush();
-      await spool.stop();
-      transport.close();
-      await directory.close();
+      // what the call left in the spool is sent before the next call starts
+      await services.spool.flush();
+      await services.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

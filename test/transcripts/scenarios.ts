@@ -334,6 +334,7 @@ export const scenarios: readonly Scenario[] = [
           .at('keep_greeting', '1')
           .at('greetings', '2')
           .at('greetings', '3')
+          .at('delete_greeting', '1') // yes, delete it
           .at('greetings', '*')
           .at('main', '*')
           .at('main', '#'),

@@ -2,7 +2,14 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textOf, type Transcript } from './format.js';
-import { loadShipped, runScenario, TRANSCRIPTS, type Scenario, type Shipped } from './runner.js';
+import {
+  loadShipped,
+  runScenario,
+  ScriptNotFollowed,
+  TRANSCRIPTS,
+  type Scenario,
+  type Shipped,
+} from './runner.js';
 import { scenarios as shippedScenarios } from './scenarios.js';
 
 /** Calls run at once: each logs in with scrypt (two at a time, src/pin) — more gain nothing. */
@@ -29,7 +36,9 @@ export async function runAll(scenarios: readonly Scenario[] = shippedScenarios):
       try {
         transcripts[i] = await runScenario(shipped, s, lang);
       } catch (e) {
-        failures.push(`${TRANSCRIPTS}/${s.name}.${lang}.txt: ${(e as Error).message}`);
+        // what was said up to there shows why: a prompt that moved, a menu that went elsewhere
+        const said = e instanceof ScriptNotFollowed ? `\n${textOf(e.transcript).replace(/^/gm, '    ')}` : '';
+        failures.push(`${TRANSCRIPTS}/${s.name}.${lang}.txt: ${(e as Error).message}${said}`);
       }
     }
   };

@@ -174,6 +174,7 @@ export const german: LanguageWording = {
     second: { one: 'eine Sekunde', other: 'Sekunden' },
   },
   list,
+  keyName: (key) => (key === '*' ? 'die Stern-Taste' : key === '#' ? 'die Raute-Taste' : `die ${key}`),
   phoneSymbols: {
     '0': 'null',
     '1': 'eins',

@@ -163,6 +163,7 @@ export const english: LanguageWording = {
     second: { one: 'one second', other: 'seconds' },
   },
   list,
+  keyName: (key) => (key === '*' ? 'star' : key === '#' ? 'pound' : key),
   phoneSymbols: {
     '0': 'zero',
     '1': 'one',

@@ -22,6 +22,8 @@ export interface LanguageWording {
   durationUnits: Record<DurationUnit, { one: string; other: string }>;
   /** Joins list items: "a, b and c" / "a, b und c". */
   list(items: readonly string[]): string;
+  /** A key as a menu names it after "press": de "die 1", "die Stern-Taste"; en "1", "star", "pound". */
+  keyName(key: string): string;
   /** Words for the characters of a phone number. */
   phoneSymbols: Record<PhoneSymbol, string>;
 }

@@ -157,15 +157,15 @@ describe('forward with a comment, reply, delete for good', () => {
     const r = await box.call(
       carolCalls()
         .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-        .pressWhilePlaying(nth(/message_options/, 1), '5', 300)
+        .pressWhilePlaying(nth(/key_repeat_message/, 1), '5', 300)
         .pressWhilePlaying(/enter_target_mailbox/, '505#', 300)
         .pressDuring('record', '#', 2000)
-        .pressWhilePlaying(nth(/message_options/, 2), '7', 300)
+        .pressWhilePlaying(nth(/key_repeat_message/, 2), '7', 300)
         .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
     );
-    expect(r.said).toContain('de:message_forwarded');
-    expect(r.said).toContain('de:message_deleted');
-    expect(r.said.at(-1)).toBe('de:goodbye');
+    expect(r.said).toContain('en:message_forwarded');
+    expect(r.said).toContain('en:message_deleted');
+    expect(r.said.at(-1)).toBe('en:goodbye');
     await box.spool.flush();
 
     const [fwd] = await waitFor('wang', { subject: 'Fwd:', from: 'carol' });
@@ -203,14 +203,14 @@ describe('forward with a comment, reply, delete for good', () => {
     const r = await box.call(
       carolCalls()
         .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-        .pressWhilePlaying(nth(/message_options/, 1), '8', 300)
+        .pressWhilePlaying(nth(/key_repeat_message/, 1), '8', 300)
         .pressDuring('record', '#', 2000)
-        .pressWhilePlaying(nth(/message_options/, 2), '7', 300)
+        .pressWhilePlaying(nth(/key_repeat_message/, 2), '7', 300)
         .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
     );
-    expect(r.said).toContain(`de:message_subject(${subject})`);
-    expect(r.said).toContain('de:reply_sent');
-    expect(r.said.at(-1)).toBe('de:goodbye');
+    expect(r.said).toContain(`en:message_subject(${subject})`);
+    expect(r.said).toContain('en:reply_sent');
+    expect(r.said.at(-1)).toBe('en:goodbye');
     await box.spool.flush();
     const [re] = await waitFor('alice', { subject: `Re: ${subject}` });
     expect(re).toBeDefined();
@@ -239,9 +239,9 @@ describe('the IMAP server is down', () => {
         .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
         .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
     );
-    expect(r.said).toContain('de:messages_unavailable');
-    expect(r.said).not.toContain('de:technical_problem');
-    expect(r.said.at(-1)).toBe('de:goodbye');
+    expect(r.said).toContain('en:messages_unavailable');
+    expect(r.said).not.toContain('en:technical_problem');
+    expect(r.said.at(-1)).toBe('en:goodbye');
 
     const left = await box.call(quickMessage('+49 30 1234503', from, 2));
     expect(left.said.at(-1)).toBe('de:message_saved');

@@ -172,7 +172,9 @@ async function exercise(o: ImapMailboxOptions, owner: MailboxOwner, privateSeen 
       newEmail: privateSeen ? 2 : 1,
       oldEmail: privateSeen ? 0 : 1,
       newFax: 0,
+      oldFax: 0,
       newSms: 0,
+      oldSms: 0,
       total: 3,
     });
     const list = await m.list('newest_first');

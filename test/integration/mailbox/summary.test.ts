@@ -2,6 +2,9 @@
 // messages that arrived since: the counts must still follow every change in the store —
 // new mail, mail read elsewhere, mail deleted — call after call on one store.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { audioDigest, signVoiceFields } from '../../../src/mail/index.js';
 import type { MessageSummary } from '../../../src/mailbox/index.js';
@@ -40,6 +43,31 @@ const raw = (from: string, kind: string | undefined, n: number, signed = true, m
   ].join('\r\n');
 };
 
+/** a gateway's voice message (ixi-UMS `voc.`, voicebox `voice.`): a WAV attached, or none */
+const gatewayVoice = (from: string, n: number, audio: boolean) => {
+  const date = `${new Date().toUTCString().replace('GMT', '+0000')}`;
+  const head = [`From: ${from}`, 'To: wang@example.com', `Subject: ${tag} ${n}`, `Date: ${date}`];
+  head.push(`Message-ID: <${tag}-${n}@example.com>`, 'MIME-Version: 1.0');
+  if (!audio)
+    return [...head, 'Content-Type: text/plain', '', 'You received a voice message.', ''].join('\r\n');
+  return [
+    ...head,
+    'Content-Type: multipart/mixed; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/plain',
+    '',
+    'You received a voice message.',
+    '--b',
+    'Content-Type: audio/x-wav; name="message.wav"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from('RIFF....WAVEfmt ').toString('base64'),
+    '--b--',
+    '',
+  ].join('\r\n');
+};
+
 const wangImap = <T>(fn: Parameters<typeof withImap<T>>[1]) =>
   withImap(imapClient(lab, 'wang', 'wangpw'), fn);
 
@@ -70,7 +98,13 @@ describe('summary over calls, as the store changes', () => {
     const before = await summary();
     await wangImap(async (imap) => {
       await imap.append('INBOX', raw('+4930111@voice.example.com', 'voice', 1));
-      await imap.append('INBOX', raw('+4930111@voice.example.com', undefined, 2)); // legacy: no header
+      // a gateway's: voice with audio (ixi-UMS voc., voicebox voice.); without audio an e-mail
+      await imap.append('INBOX', gatewayVoice('+4930111@voice.example.com', 2, true));
+      await imap.append('INBOX', gatewayVoice('+4989777888@voc.example.com', 10, true));
+      await imap.append('INBOX', gatewayVoice('+4989777889@voc.example.com', 11, false));
+      // a fax and an SMS read elsewhere: old ones
+      await imap.append('INBOX', raw('+4930223@fax.example.com', undefined, 12), ['\\Seen']);
+      await imap.append('INBOX', raw('+4930334@sms.example.com', undefined, 13), ['\\Seen']);
       await imap.append('INBOX', raw('+4930222@fax.example.com', 'fax', 3));
       await imap.append('INBOX', raw('+4930333@sms.example.com', 'sms', 4));
       await imap.append('INBOX', raw('Alice <alice@example.com>', undefined, 5));
@@ -82,13 +116,15 @@ describe('summary over calls, as the store changes', () => {
     });
     const after = await summary();
     expect(diff(before, after)).toEqual({
-      newVoice: 2,
+      newVoice: 3,
       oldVoice: 0,
-      newEmail: 4,
+      newEmail: 5,
       oldEmail: 0,
       newFax: 1,
+      oldFax: 1,
       newSms: 1,
-      total: 8,
+      oldSms: 1,
+      total: 12,
     });
     // one voice message heard and one deleted elsewhere, one more voice message arrives
     await wangImap(async (imap) => {
@@ -100,13 +136,15 @@ describe('summary over calls, as the store changes', () => {
       await imap.append('INBOX', raw('+4930444@voice.example.com', 'voice', 6));
     });
     expect(diff(before, await summary())).toEqual({
-      newVoice: 1,
+      newVoice: 2,
       oldVoice: 1,
-      newEmail: 4,
+      newEmail: 5,
       oldEmail: 0,
       newFax: 1,
+      oldFax: 1,
       newSms: 1,
-      total: 8,
+      oldSms: 1,
+      total: 12,
     });
   });
 });
@@ -117,5 +155,35 @@ describe('expandUids', () => {
     expect(expandUids([4, 5])).toEqual([4, 5]);
     expect(expandUids({})).toEqual([]);
     expect(expandUids(false)).toEqual([]);
+  });
+});
+
+describe('ixi-UMS mail over IMAP (test/fixtures/mail/ixi-ums)', () => {
+  it('a voc. voice message lists as voice with its number and its WAV is fetched; without audio an e-mail', async () => {
+    const fixture = (name: string) =>
+      readFileSync(join('test/fixtures/mail/ixi-ums', name), 'latin1').replace(
+        /^Subject: .*$/m,
+        `Subject: ${tag} ${name}`,
+      );
+    await wangImap(async (imap) => {
+      await imap.append('INBOX', fixture('voice.eml'));
+      await imap.append('INBOX', fixture('voice-without-audio.eml'));
+    });
+    const ixi = labMailboxStore(lab, { deleteMode: 'expunge', trustedSenderDomains: ['ums.example.com'] });
+    const mailbox = await ixi.open(wang);
+    try {
+      const mine = (await mailbox.list('newest_first')).filter((m) => m.subject.startsWith(`${tag} voice`));
+      expect(
+        mine.map((m) => [m.subject.slice(tag.length + 1), m.kind, m.senderNumber, m.senderName]),
+      ).toEqual([
+        ['voice-without-audio.eml', 'email', '+4989777888', ''],
+        ['voice.eml', 'voice', '+4989777888', ''],
+      ]);
+      const wav = readFileSync(await mailbox.voiceAudio(mine[1]!.uid, mkdtempSync(join(tmpdir(), 'ixi-'))));
+      expect(wav.subarray(0, 4).toString()).toBe('RIFF');
+      expect(wav.readUInt16LE(20)).toBe(6); // A-law, as sent
+    } finally {
+      await mailbox.close();
+    }
   });
 });
