@@ -25,6 +25,7 @@ export const callerSideActions = [
       internalCaller: ctx.call.callerClass === 'internal',
     });
     ctx.log.info({ user: user.id, profile: result.profile, reason: result.reason }, 'active profile');
+    ctx.note?.({ kind: 'profile', profile: result.profile, reason: result.reason });
     return value(result.profile);
   }),
 

@@ -44,6 +44,8 @@ function line(event: CallEvent): string | undefined {
       return `hangup ${event.cause}${event.by === 'caller' ? ' (caller)' : ''}`;
     case 'error':
       return `error ${event.message}${event.at ? ` at ${event.at}` : ''}`;
+    case 'profile':
+      return `profile ${event.profile} (${event.reason})`;
     case 'listen':
       return undefined;
   }

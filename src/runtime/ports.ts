@@ -99,7 +99,12 @@ export interface ActionContext {
   readonly log: RuntimeLogger;
   /** runs when the call is over (close a mailbox opened for it, ...) */
   onCallEnd(cleanup: () => Promise<void> | void): void;
+  /** tells the call's transcript what an action decided that the caller does not hear as such */
+  note?(event: ActionNote): void;
 }
+
+/** What an action decided, for the transcript: the profile that answers and why. */
+export type ActionNote = { kind: 'profile'; profile: string; reason: string };
 
 /** An action either ends with one of its declared outcomes, or succeeds with a value. */
 export type ActionResult = { readonly outcome: string } | { readonly value?: Value };
@@ -133,4 +138,5 @@ export type CallEvent =
   | { kind: 'transfer'; target: string; outcome: string }
   /** `freeswitch`: it ended the call itself (a `record` it could not write) */
   | { kind: 'hangup'; cause: string; by: 'caller' | 'voicebox' | 'freeswitch' }
-  | { kind: 'error'; message: string; at: string };
+  | { kind: 'error'; message: string; at: string }
+  | ActionNote;

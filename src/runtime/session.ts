@@ -393,6 +393,7 @@ export class CallSession {
         language: this.language,
         log: this.log,
         onCallEnd: (cleanup) => this.endHooks.push(cleanup),
+        note: (event) => this.emit(event),
       });
     } catch (e) {
       for (const r of recordings) this.failedRecordings.add(r);
@@ -549,7 +550,9 @@ export class CallSession {
         ...(u.language !== this.language ? { language: u.language } : {}),
       });
       const audio = await this.o.voice.render(text, u.language);
-      const result = await this.o.media.playback(audio.freeswitchPath, { terminators: terminators || 'none' });
+      const result = await this.o.media.playback(audio.freeswitchPath, {
+        terminators: terminators || 'none',
+      });
       if (result.terminator) return result.terminator;
     }
     return undefined;
@@ -585,7 +588,8 @@ export class CallSession {
       const lang: Language = isLanguage(language) ? language : callLang;
       const v = await this.value(part.value);
       if (part.as === 'text' && Array.isArray(v)) {
-        for (const piece of v) if (typeof piece === 'string') add(`(${part.as})`, sayText(piece, lang), language, true);
+        for (const piece of v)
+          if (typeof piece === 'string') add(`(${part.as})`, sayText(piece, lang), language, true);
       } else add(`(${part.as})`, this.spokenAs(v, part.as, lang), language, false);
     }
     return out;

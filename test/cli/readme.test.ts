@@ -120,8 +120,10 @@ describe('README.md: the two commands', () => {
       expect(r.code, ok(r)).toBe(0);
       const heard = lines(r.stdout);
       // star during the greeting, her PIN, 1 for the messages
-      expect(heard[0]).toMatch(/^play standard_greeting /);
-      expect(heard[1]).toBe('dtmf *');
+      // which profile answered, then star during the greeting
+      expect(heard[0]).toMatch(/^profile \S+ \(\S+\)$/);
+      expect(heard[1]).toMatch(/^play standard_greeting /);
+      expect(heard[2]).toBe('dtmf *');
       expect(heard.join('\n')).toContain(`dtmf #\nplay main_menu `);
       // she hears the message the first call left …
       const played = heard.find((l) => /^play \/\S+\.wav$/.test(l)) ?? '';

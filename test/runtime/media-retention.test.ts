@@ -113,12 +113,12 @@ describe("callers' voices are deleted once they have served", () => {
     const { events } = await box.call(
       ownerCalls('+4989777888', [PIN])
         .pressWhilePlaying(nth(prompt('main_menu'), 1), '2', 300)
-        .pressWhilePlaying(nth(prompt('settings_menu'), 1), '2', 300)
-        .pressWhilePlaying(nth(prompt('greetings_menu'), 1), '1', 300)
+        .pressWhilePlaying(nth(prompt('key_profiles'), 1), '2', 300)
+        .pressWhilePlaying(nth(prompt('key_record_greeting'), 1), '1', 300)
         .pressWhilePlaying(nth(prompt('keep_or_record_again'), 1), '2', 300)
         .pressWhilePlaying(nth(prompt('keep_or_record_again'), 2), '1', 300)
-        .pressWhilePlaying(nth(prompt('greetings_menu'), 2), '*', 300)
-        .pressWhilePlaying(nth(prompt('settings_menu'), 2), '*', 300)
+        .pressWhilePlaying(nth(prompt('key_record_greeting'), 2), '*', 300)
+        .pressWhilePlaying(nth(prompt('key_profiles'), 2), '*', 300)
         .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300)
         .pressDuring('record', '#', 2000),
     );

@@ -44,6 +44,17 @@ const mailbox501 = (): ScriptedCaller => new ScriptedCaller({ number: STRANGER, 
 
 /** Logged in, the owner hangs up with `#` at the main menu. */
 const LOGGED_IN_AND_OUT = ['enter_pin', 'main_menu', 'goodbye'];
+/** the main menu's key labels: said when no key cut into `main_menu` (a kept key ends them unplayed) */
+const MAIN_KEYS = ['key_messages', 'key_settings', 'key_hang_up'];
+const SETTINGS_KEYS = [
+  'key_profiles',
+  'key_greetings',
+  'key_greeting_type',
+  'key_change_pin',
+  'key_transfer_setup',
+  'key_message_switch',
+  'key_main_menu',
+];
 
 const scenarios: Array<{ name: string; caller: () => ScriptedCaller; heard: string[] }> = [
   {
@@ -66,8 +77,8 @@ const scenarios: Array<{ name: string; caller: () => ScriptedCaller; heard: stri
       accessNumber()
         .pressAfterPlayed(/enter_mailbox_number/, '501#')
         .pressAfterPlayed(/enter_pin/, `${PIN}#`)
-        .pressAfterPlayed(/main_menu/, '#'),
-    heard: ['enter_mailbox_number', ...LOGGED_IN_AND_OUT],
+        .pressAfterPlayed(/key_hang_up/, '#'),
+    heard: ['enter_mailbox_number', 'enter_pin', 'main_menu', ...MAIN_KEYS, 'goodbye'],
   },
   {
     name: 'mailbox: `*` and the PIN in one burst into the greeting (the PIN falls into the login check)',
@@ -84,7 +95,7 @@ const scenarios: Array<{ name: string; caller: () => ScriptedCaller; heard: stri
         .pressWhilePlaying(/standard_greeting/, '*', 300)
         .pressWhilePlaying(/enter_pin/, `${PIN}#`, 300)
         .pressWhilePlaying(/main_menu/, '2*#', 300),
-    heard: ['standard_greeting', 'enter_pin', 'main_menu', 'settings_menu', 'main_menu', 'goodbye'],
+    heard: ['standard_greeting', 'enter_pin', 'main_menu', ...SETTINGS_KEYS, 'main_menu', 'goodbye'],
   },
   {
     name: 'menu keys: each typed in the gap after the prompt before',
@@ -92,10 +103,20 @@ const scenarios: Array<{ name: string; caller: () => ScriptedCaller; heard: stri
       mailbox501()
         .pressWhilePlaying(/standard_greeting/, '*', 300)
         .pressAfterPlayed(/enter_pin/, `${PIN}#`)
-        .pressAfterPlayed(nth(/main_menu/, 1), '2')
-        .pressAfterPlayed(/settings_menu/, '*')
-        .pressAfterPlayed(nth(/main_menu/, 2), '#'),
-    heard: ['standard_greeting', 'enter_pin', 'main_menu', 'settings_menu', 'main_menu', 'goodbye'],
+        // each menu's last prompt is its key labels: the key comes when the menu waits for it
+        .pressAfterPlayed(nth(/key_hang_up/, 1), '2')
+        .pressAfterPlayed(/key_main_menu/, '*')
+        .pressAfterPlayed(nth(/key_hang_up/, 2), '#'),
+    heard: [
+      'standard_greeting',
+      'enter_pin',
+      'main_menu',
+      ...MAIN_KEYS,
+      ...SETTINGS_KEYS,
+      'main_menu',
+      ...MAIN_KEYS,
+      'goodbye',
+    ],
   },
 ];
 

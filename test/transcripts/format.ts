@@ -105,6 +105,9 @@ export function transcriptOf(file: string, header: readonly string[], events: re
       case 'error':
         lines.push(...wrap('[error: ', `${normalise(e.message)}${e.at ? ` at ${e.at}` : ''}]`));
         break;
+      case 'profile':
+        lines.push(`[profile: ${e.profile} (${e.reason})]`);
+        break;
     }
   }
   endKeys();

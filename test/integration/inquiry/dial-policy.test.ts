@@ -81,11 +81,11 @@ describe('the transfer target', () => {
         .pressWhilePlaying(/standard_greeting|press_1_or_2/, '*', 300)
         .pressWhilePlaying(/enter_pin/, '1357#', 300)
         .pressWhilePlaying(nth(/main_menu/, 1), '2', 300)
-        .pressWhilePlaying(nth(/settings_menu/, 1), '5', 300)
+        .pressWhilePlaying(nth(/key_profiles/, 1), '5', 300)
         .pressWhilePlaying(nth(/enter_transfer_number/, 1), '09001234567#', 300)
         .pressWhilePlaying(nth(/enter_transfer_number/, 2), '00442071234567#', 300)
         .pressWhilePlaying(nth(/enter_transfer_number/, 3), '030 9876543#', 300)
-        .pressWhilePlaying(nth(/settings_menu/, 2), '*', 300)
+        .pressWhilePlaying(nth(/key_profiles/, 2), '*', 300)
         .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
     );
     // Wang's language is English: after her login everything is in her language
