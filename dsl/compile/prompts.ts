@@ -137,10 +137,7 @@ function sayLanguage(cx: CompileContext, as: string, e: Expr): GraphExpr | undef
     return undefined;
   }
   if (language.type !== UNKNOWN && !['language', 'string'].some((t) => assignable(language.type, t))) {
-    report(
-      cx,
-      error(e.loc, `'in' needs a language, but this is ${article(describeType(language.type))}`),
-    );
+    report(cx, error(e.loc, `'in' needs a language, but this is ${article(describeType(language.type))}`));
     return undefined;
   }
   return language;
