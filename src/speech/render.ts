@@ -74,6 +74,26 @@ function normalizeText(text: string): string {
   return text.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * Words espeak-ng says wrongly as written, respelled for it per language (heard with
+ * `espeak-ng -q -x`): "PIN" is spelled out letter by letter (de "P-E-I-EN", en "P-I-N"), German
+ * "E-Mail" becomes "Eh-Mäil". The catalogs keep the normal spelling.
+ */
+const RESPELLED: Readonly<Record<string, ReadonlyArray<readonly [RegExp, string]>>> = {
+  de: [
+    [/\bPIN(s?)\b/g, 'Pin$1'],
+    [/\bE-Mail(s?)\b/g, 'Email$1'],
+  ],
+  en: [[/\bPIN(s?)\b/g, 'pin$1']],
+};
+
+/** `text` as espeak-ng should get it in `lang`: {@link RESPELLED}. */
+export function respelled(text: string, lang: string): string {
+  let out = text;
+  for (const [word, as] of RESPELLED[lang] ?? []) out = out.replace(word, as);
+  return out;
+}
+
 export function createRenderer(options: RendererOptions): Renderer {
   const sampleRate = options.sampleRate ?? 8000;
   if (!SAMPLE_RATES.includes(sampleRate)) {
@@ -102,7 +122,7 @@ export function createRenderer(options: RendererOptions): Renderer {
   }
 
   function locate(text: string, lang: string): Omit<RenderedAudio, 'cached'> {
-    const said = normalizeText(text);
+    const said = respelled(normalizeText(text), lang);
     if (said === '') throw new RangeError('nothing to say: the text is empty');
     const voice = voiceFor(lang);
     const key = JSON.stringify({

@@ -77,7 +77,7 @@ describe('a caller leaves a message', () => {
   it('a disabled mailbox says so and takes no message', async () => {
     const { box, inbox } = await start();
     const r = await box.call(quickMessage('+49 30 1234504'));
-    expect(r.said).toEqual(['de:mailbox_disabled']);
+    expect(r.said).toEqual(['de:mailbox_disabled de:goodbye']);
     expect(r.events.some((e) => e.kind === 'record')).toBe(false);
     await box.spool.flush();
     expect(inbox('dave')).toEqual([]);
@@ -87,7 +87,7 @@ describe('a caller leaves a message', () => {
     const { box } = await start();
     for (const called of ['+49 30 1234599', '*)(uid=*', '\\2a']) {
       const r = await box.call(quickMessage(called));
-      expect(r.said, called).toEqual(['de:unknown_mailbox']);
+      expect(r.said, called).toEqual(['de:unknown_mailbox de:goodbye']);
     }
   });
 

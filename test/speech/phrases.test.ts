@@ -94,7 +94,7 @@ describe('sayPhoneNumber', () => {
     ['555', 'five five five', 'fünf fünf fünf'],
     ['5551234', 'five five five, one two three four', 'fünf fünf fünf, eins zwei drei vier'],
     ['47995550', 'four seven nine nine, five five five zero', 'vier sieben neun neun, fünf fünf fünf null'],
-    ['*98#', 'star nine eight pound', 'Stern neun acht Raute'],
+    ['*98#', 'star nine eight hash', 'Stern neun acht Raute'],
   ])('%s', (number, en, de) => {
     expect(sayPhoneNumber(number, 'en')).toBe(en);
     expect(sayPhoneNumber(number, 'de')).toBe(de);

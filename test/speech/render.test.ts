@@ -68,6 +68,19 @@ describe('createRenderer().render (espeak-ng + sox)', () => {
     expect(after.mtimeMs).toBe(before.mtimeMs);
   });
 
+  it('respells what espeak-ng would spell out or mangle: PIN as a word, the German E-Mail', () => {
+    const r = createRenderer({ mediaRoot });
+    expect(r.locate('Bitte geben Sie Ihre PIN ein.', 'de').text).toBe('Bitte geben Sie Ihre Pin ein.');
+    expect(r.locate('Sie haben zwei neue E-Mails und eine E-Mail.', 'de').text).toBe(
+      'Sie haben zwei neue Emails und eine Email.',
+    );
+    expect(r.locate('Please enter your PIN. Your PINs differ.', 'en').text).toBe(
+      'Please enter your pin. Your pins differ.',
+    );
+    // only whole words: a name or a word that holds the letters stays as it is
+    expect(r.locate('PINGUIN und SPIN', 'de').text).toBe('PINGUIN und SPIN');
+  });
+
   it('keys the cache by voice, sample rate and text', () => {
     const base = createRenderer({ mediaRoot }).locate(sentence, 'en').hash;
     expect(createRenderer({ mediaRoot, voices: { en: 'en-gb' } }).locate(sentence, 'en').hash).not.toBe(base);

@@ -163,7 +163,7 @@ export const english: LanguageWording = {
     second: { one: 'one second', other: 'seconds' },
   },
   list,
-  keyName: (key) => (key === '*' ? 'star' : key === '#' ? 'pound' : key),
+  keyName: (key) => (key === '*' ? 'star' : key === '#' ? 'hash' : key),
   phoneSymbols: {
     '0': 'zero',
     '1': 'one',
@@ -177,6 +177,6 @@ export const english: LanguageWording = {
     '9': 'nine',
     '+': 'plus',
     '*': 'star',
-    '#': 'pound',
+    '#': 'hash',
   },
 };

@@ -22,7 +22,7 @@ export interface LanguageWording {
   durationUnits: Record<DurationUnit, { one: string; other: string }>;
   /** Joins list items: "a, b and c" / "a, b und c". */
   list(items: readonly string[]): string;
-  /** A key as a menu names it after "press": de "die 1", "die Stern-Taste"; en "1", "star", "pound". */
+  /** A key as a menu names it after "press": de "die 1", "die Stern-Taste"; en "1", "star", "hash". */
   keyName(key: string): string;
   /** Words for the characters of a phone number. */
   phoneSymbols: Record<PhoneSymbol, string>;
