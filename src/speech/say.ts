@@ -258,7 +258,7 @@ function chunkDigits(digits: string): string[] {
 
 /**
  * The groups a phone number is read in. Groups the writer made (spaces, dashes, slashes,
- * dots, parentheses) are kept; a number without them is split after the country code (by
+ * dots, parentheses) are kept, a long one split in 3s and 4s; a number without them is split after the country code (by
  * the E.164 table) and then in 3s and 4s. A leading `+` stays on the first group.
  */
 export function phoneNumberGroups(number: string): string[] {
@@ -271,7 +271,8 @@ export function phoneNumberGroups(number: string): string[] {
   const written = body.split(PHONE_SEPARATORS).filter((g) => g.length > 0);
   let groups: string[];
   if (written.length > 1) {
-    groups = written;
+    // the writer's groups, but none after the first longer than 4 digits: "1234199" → "123", "4199"
+    groups = written.flatMap((g, i) => (i > 0 && g.length > 4 ? chunkDigits(g) : [g]));
   } else {
     const digits = written[0] ?? '';
     if (plus) {

@@ -39,6 +39,8 @@ async function startServer() {
   const server = new VoiceboxServer({
     ...runtime,
     actions: new Map([
+      // the caller's language comes first, before the directory is asked
+      ['caller language', async () => ({ value: 'de' })],
       [
         'lookup user',
         async () => {

@@ -107,6 +107,12 @@ describe('sayPhoneNumber', () => {
     expect(phoneNumberGroups('12345')).toEqual(['12', '345']);
   });
 
+  it('keeps the groups a number was written in, but splits one longer than four digits', () => {
+    // "+49 30 1234199" was said "eins zwei drei vier eins neun neun" in one breath
+    expect(phoneNumberGroups('+49 30 1234199')).toEqual(['+49', '30', '123', '4199']);
+    expect(phoneNumberGroups('08142 479955')).toEqual(['08142', '479', '955']);
+  });
+
   it('pauses after a German area code: two digits for Berlin, three for Köln, four for most', () => {
     expect(phoneNumberGroups('+4989777888')).toEqual(['+49', '89', '777', '888']);
     expect(phoneNumberGroups('+49911123456')).toEqual(['+49', '911', '123', '456']);
