@@ -10,11 +10,24 @@ export interface NumberSaid {
   readonly words: string;
 }
 
+/** A menu waiting for keys: its name, the keys it acts on then, the line it started at (1-based). */
+export interface Wait {
+  readonly menu: string;
+  readonly keys: readonly string[];
+  readonly line: number;
+  /** the steps of the scenario's script the caller had done when it started */
+  readonly stepsDone?: number;
+}
+
 /** One thing voicebox said, and the line of the transcript file it starts on (1-based). */
 export interface Said {
   readonly line: number;
   readonly text: string;
   readonly numbers: readonly NumberSaid[];
+  /** the prompt ids it was said as (`key_call_back`, `(text)` for a value) */
+  readonly prompts: readonly string[];
+  /** the menu waiting while it was said: from the menu's start to the next key or menu */
+  readonly waiting?: Wait;
 }
 
 export interface Transcript {
@@ -23,10 +36,18 @@ export interface Transcript {
   readonly lines: readonly string[];
   /** voicebox's words, each with where it is in `lines` */
   readonly said: readonly Said[];
+  /** every start of a menu, in order */
+  readonly waits: readonly Wait[];
 }
 
-/** A prompt event, with the `number` values said in it (recorded by the transcript voice). */
-export type Heard = CallEvent | (Extract<CallEvent, { kind: 'prompt' }> & { numbers: NumberSaid[] });
+/**
+ * A call's event as the transcript gets it: a prompt with the `number` values said in it
+ * (recorded by the transcript voice), a menu's start with the caller's steps done by then.
+ */
+export type Heard =
+  | CallEvent
+  | (Extract<CallEvent, { kind: 'prompt' }> & { numbers: NumberSaid[] })
+  | (Extract<CallEvent, { kind: 'listen' }> & { stepsDone: number });
 
 export const WIDTH = 100;
 const VOICEBOX = 'voicebox: ';
@@ -68,6 +89,8 @@ const asRendered = (text: string): string => text.normalize('NFC').replace(/\s+/
 export function transcriptOf(file: string, header: readonly string[], events: readonly Heard[]): Transcript {
   const lines: string[] = [...header];
   const said: Said[] = [];
+  const waits: Wait[] = [];
+  let waiting: Wait | undefined;
   let keys = '';
   const endKeys = (): void => {
     if (keys !== '') lines.push(CALLER + keys);
@@ -76,14 +99,32 @@ export function transcriptOf(file: string, header: readonly string[], events: re
   for (const e of events) {
     if (e.kind === 'dtmf') {
       keys += e.digits;
+      waiting = undefined;
       continue;
     }
-    if (e.kind === 'listen') continue;
     endKeys();
+    if (e.kind === 'listen') {
+      waiting = {
+        menu: e.menu,
+        keys: e.keys,
+        line: lines.length + 1,
+        ...('stepsDone' in e ? { stepsDone: e.stepsDone } : {}),
+      };
+      waits.push(waiting);
+      continue;
+    }
+    // a menu waits through its prompts, its audio and its tones; anything else has left it
+    if (e.kind !== 'prompt' && e.kind !== 'audio' && e.kind !== 'tone') waiting = undefined;
     switch (e.kind) {
       case 'prompt': {
         const text = asRendered(e.text);
-        said.push({ line: lines.length + 1, text, numbers: 'numbers' in e ? e.numbers : [] });
+        said.push({
+          line: lines.length + 1,
+          text,
+          numbers: 'numbers' in e ? e.numbers : [],
+          prompts: e.prompts,
+          ...(waiting ? { waiting } : {}),
+        });
         lines.push(...wrap(VOICEBOX, text));
         break;
       }
@@ -111,7 +152,7 @@ export function transcriptOf(file: string, header: readonly string[], events: re
     }
   }
   endKeys();
-  return { file, lines, said };
+  return { file, lines, said, waits };
 }
 
 /** The file's text: its lines, each ended by a newline. */

@@ -84,6 +84,17 @@ export class Caller {
     return this;
   }
 
+  /**
+   * She follows the first `steps` steps only, and hangs up where the next one would act: check
+   * (b) ends a flipped call once it has passed the menus the flip governs.
+   */
+  cutAfter(steps: number): this {
+    const next = this.steps[steps];
+    this.steps.splice(steps);
+    if (next) this.steps.push({ menu: next.menu, then: { hangup: 'NORMAL_CLEARING' } });
+    return this;
+  }
+
   /** What the line she asks to be connected to does: `user/+49301234199` busy, … */
   destination(target: string, outcome: DestinationOutcome): this {
     this.rules.push((c) => c.destination(target, outcome));
@@ -97,7 +108,7 @@ export class Caller {
   scripted(
     caller: ScriptedCaller,
     menuNow: () => string | undefined,
-  ): { caller: ScriptedCaller; unreached: () => string[] } {
+  ): { caller: ScriptedCaller; unreached: () => string[]; done: () => number } {
     let done = 0;
     // The simulator asks every rule not yet fired about each file that starts, in order: the
     // first rule never fires and counts the starts, so that one wait answers one step only —
@@ -127,6 +138,7 @@ export class Caller {
     return {
       caller: c,
       unreached: () => this.steps.slice(done).map((s) => `${s.menu}: ${JSON.stringify(s.then)}`),
+      done: () => done,
     };
   }
 }
@@ -177,7 +189,7 @@ const SITE: ConfigTree = {
   mailbox: { trustedSenderDomains: [IXI_DOMAIN] },
 };
 
-function merge(base: ConfigTree, over: ConfigTree): ConfigTree {
+export function merge(base: ConfigTree, over: ConfigTree): ConfigTree {
   const out: ConfigTree = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
@@ -219,12 +231,13 @@ function numberArgsOf(bundle: Bundle): Set<string> {
   return found;
 }
 
-export async function loadShipped(): Promise<Shipped> {
-  const loaded = loadMenus([MENUS]);
+/** The menus of `dir` (default: the shipped ones) and their catalogs in `dir/prompts`. */
+export async function loadShipped(dir = MENUS): Promise<Shipped> {
+  const loaded = loadMenus([dir]);
   const errors = loaded.diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => formatDiagnostic(d, { sources: loaded.sources }));
-  const catalogs = await loadCatalogs(join(MENUS, 'prompts'));
+  const catalogs = await loadCatalogs(join(dir, 'prompts'));
   return {
     bundle: loaded.bundle,
     catalogs,
@@ -301,7 +314,7 @@ export class ScriptNotFollowed extends Error {
 }
 
 export interface RunOptions {
-  /** config over the scenario's own: check (b) runs a scenario again with a switch flipped */
+  /** config over the scenario's own (check (b) flips it in the scenario's call instead) */
   readonly config?: ConfigTree;
 }
 
@@ -338,6 +351,8 @@ export async function runScenario(
     const voice = new TranscriptVoice(shipped, media);
     /** the menu the call is in (one call at a time on this server) */
     let menuNow: string | undefined;
+    /** the caller's steps done so far (known once the call has started) */
+    let stepsDone = (): number => 0;
     const events = new Map<string, Heard[]>();
     const server = new VoiceboxServer({
       bundle,
@@ -355,8 +370,10 @@ export async function runScenario(
         const list: Heard[] = [];
         events.set(uuid, list);
         return (e) => {
-          if (e.kind === 'listen') menuNow = e.menu;
-          list.push(voice.heard(e));
+          if (e.kind === 'listen') {
+            menuNow = e.menu;
+            list.push({ ...e, stepsDone: stepsDone() });
+          } else list.push(voice.heard(e));
         };
       },
     });
@@ -366,12 +383,13 @@ export async function runScenario(
     // then waits for voicebox instead of landing wherever the call is after a real-time pause.
     const sim = new Simulator({ missingFiles: 'not-found', idleAdvanceMs: THINKING_MS });
     try {
-      const { caller, unreached } = call
+      const { caller, unreached, done } = call
         .script(new Caller())
         .scripted(
           new ScriptedCaller({ number: call.from, name: '', dialed: call.dialed ?? call.owner.extension }),
           () => menuNow,
         );
+      stepsDone = done;
       const report = await sim.runCall(caller, { target: `${host}:${port}` });
       const heard = events.get(report.uuid) ?? [];
       const header = [

@@ -2,15 +2,21 @@
 // says, and no transcript breaks the global checks. The checks themselves on made-up calls.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareCatalogs } from '../../src/speech/index.js';
+import { hiddenKeysAnnounced, labelKeys } from './announced.js';
 import { languageOf, largeNumbersSaid, longDigitRuns, missingLanguages } from './checks.js';
+import { flippedRuns, flipsOf } from './flips.js';
 import { transcriptOf, type Heard } from './format.js';
 import { loadShipped, runScenario, type Scenario } from './runner.js';
 import { ALICE } from './fixtures.js';
 import { scenarios } from './scenarios.js';
-import { compareAll, runAll, type Run } from './transcripts.js';
+import { compareAll, runAll, runFlipped, type Run } from './transcripts.js';
 
 // 48 calls, each logging in with a PIN check that costs ~0.4 s by design (src/pin/README.md)
 const WHOLE_RUN_MS = 300_000;
+// check (b): about 120 flipped calls, 60-odd of them with a PIN check
+const FLIPPED_RUN_MS = 400_000;
+/** the one flip check (b) runs in English too: the words of the message options */
+const IN_ENGLISH_TOO = 'menu.allow_call_back: false';
 
 describe('the transcripts in menus/transcripts', () => {
   let run: Run;
@@ -32,6 +38,35 @@ describe('the transcripts in menus/transcripts', () => {
     const findings = [...longDigitRuns(run.transcripts), ...largeNumbersSaid(run.transcripts, languageOf)];
     expect(findings.join('\n'), 'numbers espeak-ng would read as one cardinal').toBe('');
   });
+
+  it(
+    '(b) announces no key the menu waiting does not act on, with each switch flipped',
+    async () => {
+      const { bundle } = run.shipped;
+      const labels = labelKeys(bundle);
+      const flips = flipsOf(bundle);
+      const runs = [
+        ...flippedRuns(bundle, flips, scenarios, run.transcripts, 'de'),
+        ...flippedRuns(
+          bundle,
+          flips.filter((f) => f.name === IN_ENGLISH_TOO),
+          scenarios,
+          run.transcripts,
+          'en',
+        ),
+      ];
+      const flipped = await runFlipped(run.shipped, runs);
+      const findings = [
+        ...hiddenKeysAnnounced(run.transcripts, labels),
+        ...flipped.transcripts.flatMap(({ run: r, transcript }) =>
+          hiddenKeysAnnounced([transcript], labels, (t, line) => `${t.file}:${line} with ${r.flip.name}`),
+        ),
+        ...flipped.failures,
+      ];
+      expect(findings.join('\n'), 'keys announced that the menu waiting does not act on').toBe('');
+    },
+    FLIPPED_RUN_MS,
+  );
 
   it('(c) has every scenario in every shipped language, and every prompt in every catalog', () => {
     const findings = [

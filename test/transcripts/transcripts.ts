@@ -10,6 +10,7 @@ import {
   type Scenario,
   type Shipped,
 } from './runner.js';
+import type { FlippedRun } from './flips.js';
 import { scenarios as shippedScenarios } from './scenarios.js';
 
 /** Calls run at once: each logs in with scrypt (two at a time, src/pin) — more gain nothing. */
@@ -22,28 +23,76 @@ export interface Run {
   readonly failures: readonly string[];
 }
 
+/** `work` for each item, {@link AT_ONCE} at a time; the results in the items' order. */
+async function inTurn<I, R>(items: readonly I[], work: (item: I) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, worker));
+  return results;
+}
+
+/** Why a call failed, with what was said up to there: a prompt that moved, a menu that went elsewhere. */
+function failure(file: string, e: unknown): string {
+  const said = e instanceof ScriptNotFollowed ? `\n${textOf(e.transcript).replace(/^/gm, '    ')}` : '';
+  return `${file}: ${(e as Error).message}${said}`;
+}
+
 /** Every scenario in every language it has a call for, in a stable order. */
 export async function runAll(scenarios: readonly Scenario[] = shippedScenarios): Promise<Run> {
   const shipped = await loadShipped();
   const jobs = scenarios.flatMap((s) => Object.keys(s.calls).map((lang) => ({ s, lang })));
-  const transcripts: Array<Transcript | undefined> = new Array<Transcript | undefined>(jobs.length);
   const failures: string[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      const { s, lang } = jobs[i]!;
-      try {
-        transcripts[i] = await runScenario(shipped, s, lang);
-      } catch (e) {
-        // what was said up to there shows why: a prompt that moved, a menu that went elsewhere
-        const said = e instanceof ScriptNotFollowed ? `\n${textOf(e.transcript).replace(/^/gm, '    ')}` : '';
-        failures.push(`${TRANSCRIPTS}/${s.name}.${lang}.txt: ${(e as Error).message}${said}`);
-      }
+  const transcripts = await inTurn(jobs, async ({ s, lang }) => {
+    try {
+      return await runScenario(shipped, s, lang);
+    } catch (e) {
+      failures.push(failure(`${TRANSCRIPTS}/${s.name}.${lang}.txt`, e));
+      return undefined;
     }
-  };
-  await Promise.all(Array.from({ length: AT_ONCE }, worker));
+  });
   return { shipped, transcripts: transcripts.filter((t) => t !== undefined), failures };
+}
+
+/** A flipped call's transcript, and what was flipped. */
+export interface FlippedTranscript {
+  readonly run: FlippedRun;
+  readonly transcript: Transcript;
+}
+
+/**
+ * The flipped calls of check (b). A call that leaves its script because a key is hidden now is
+ * what a flip may do: its transcript up to there is checked. Any other failure, or an error
+ * voicebox met on the call, is a finding.
+ */
+export async function runFlipped(
+  shipped: Shipped,
+  runs: readonly FlippedRun[],
+): Promise<{ transcripts: FlippedTranscript[]; failures: string[] }> {
+  const failures: string[] = [];
+  const done = await inTurn(runs, async (run): Promise<FlippedTranscript | undefined> => {
+    const name = `${TRANSCRIPTS}/${run.scenario.name}.${run.language}.txt with ${run.flip.name}`;
+    let transcript: Transcript;
+    try {
+      transcript = await runScenario(shipped, run.scenario, run.language);
+    } catch (e) {
+      if (!(e instanceof ScriptNotFollowed)) {
+        failures.push(failure(name, e));
+        return undefined;
+      }
+      transcript = e.transcript;
+    }
+    const errors = transcript.lines.filter((l) => l.startsWith('[error:'));
+    if (errors.length > 0)
+      failures.push(`${name}: voicebox met an error:\n${textOf(transcript).replace(/^/gm, '    ')}`);
+    return { run, transcript };
+  });
+  return { transcripts: done.filter((t) => t !== undefined), failures };
 }
 
 /** The files in menus/transcripts now. */
