@@ -114,7 +114,7 @@ describe('voicebox call', () => {
       'hangup',
     ]);
     expect(events[2]!.text).toBe(
-      'You are calling from plus four nine, three zero one two, three four five six',
+      'You are calling from plus four nine, three zero, one two three, four five six',
     );
   });
 

@@ -44,7 +44,10 @@ async function start(token: string | undefined) {
   const server = new VoiceboxServer({
     bundle: loadMenus(['menus']).bundle,
     voice,
-    actions: new Map([['lookup user', lookupUser]]),
+    actions: new Map([
+      ['caller language', async () => ({ value: 'de' })],
+      ['lookup user', lookupUser],
+    ]),
     config: defaultMenuConfig,
     mediaRoot: { local: media, freeswitch: media },
     log,
