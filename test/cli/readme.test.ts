@@ -233,7 +233,8 @@ describe('README.md: trying it', () => {
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       const heard = lines(r.stdout);
       expect(heard[0]).toMatch(/^keys 0-9 \* # are sent as you type them/);
-      expect(heard.slice(1, 4)).toEqual([
+      expect(heard.slice(1, 5)).toEqual([
+        expect.stringMatching(/^profile \S+ \(\S+\)$/),
         expect.stringMatching(/^play standard_greeting /),
         'dtmf 0',
         'tone',
@@ -248,7 +249,9 @@ describe('README.md: trying it', () => {
     const r = await runExample(command, folder());
     expect(r.code, ok(r)).toBe(0);
     const events = lines(r.stdout).map((l) => JSON.parse(l) as { kind: string; by?: string });
-    expect(events[0]?.kind).toBe('prompt');
+    // which profile answered (the default caller is internal), then what she hears
+    expect(events[0]).toMatchObject({ kind: 'profile', profile: 'internal', reason: 'internal' });
+    expect(events[1]?.kind).toBe('prompt');
     expect(events.at(-1)).toMatchObject({ kind: 'hangup', by: 'caller' });
   });
 
