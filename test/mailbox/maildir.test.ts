@@ -9,6 +9,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,6 +178,46 @@ describe('Maildir mailbox', () => {
     expect(readdirSync(join(root, 'alice', 'cur'))).toEqual([`${one!.uid}:2,S`]);
     expect(await mailbox.list('newest_first')).toEqual([
       expect.objectContaining({ uid: one!.uid, isNew: false }),
+    ]);
+  });
+
+  it('lists one kind, or only the new ones, without opening the others', async () => {
+    const root = scratch();
+    const wav = randomBytes(2000);
+    await deliverVoice(root, wav, '2026-03-01T10:00:00Z');
+    await deliverVoice(root, wav, '2026-03-02T10:00:00Z');
+    await deliver(root, plainMail('Lunch', 'Mon, 02 Mar 2026 12:00:00 +0000', 'Noon?'));
+    await deliver(
+      root,
+      plainMail('Fax', 'Mon, 02 Mar 2026 13:00:00 +0000', 'p1', '<+4930555@fax.example.com>'),
+    );
+    const mailbox = await store(root).open(aliceOwner);
+    const [older] = (await mailbox.list('oldest_first')).filter((m) => m.kind === 'voice');
+    await mailbox.markSeen(older!.uid);
+    const kinds = async (filter: Parameters<typeof mailbox.list>[1]) =>
+      (await mailbox.list('newest_first', filter)).map((m) => [
+        m.kind,
+        m.isNew,
+        m.date.toISOString().slice(0, 10),
+      ]);
+    expect(await kinds({ kind: 'voice' })).toEqual([
+      ['voice', true, '2026-03-02'],
+      ['voice', false, '2026-03-01'],
+    ]);
+    expect(await kinds({ kind: 'voice', unread: true })).toEqual([['voice', true, '2026-03-02']]);
+    expect(await kinds({ kind: 'voice', unread: false })).toEqual([['voice', false, '2026-03-01']]);
+    expect(await kinds({ kind: 'fax' })).toEqual([['fax', true, '2026-03-02']]);
+    expect(await kinds({ kind: 'sms' })).toEqual([]);
+    expect(await kinds({ kind: 'email' })).toEqual([['email', true, '2026-03-02']]);
+    // a heard message the new ones' list never opens: its file could not even be read
+    const cur = join(root, 'alice', 'cur');
+    const heard = readdirSync(cur)[0]!;
+    rmSync(join(cur, heard));
+    symlinkSync(join(root, 'gone'), join(cur, heard));
+    expect(await kinds({ unread: true })).toEqual([
+      ['fax', true, '2026-03-02'],
+      ['email', true, '2026-03-02'],
+      ['voice', true, '2026-03-02'],
     ]);
   });
 

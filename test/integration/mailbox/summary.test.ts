@@ -149,6 +149,50 @@ describe('summary over calls, as the store changes', () => {
   });
 });
 
+describe('list by kind, new or all', () => {
+  it('gives the messages of one kind as the summary counts them, the new ones alone when asked', async () => {
+    const sub = `${tag}-list`;
+    const named = (text: string, n: number) => text.replace(`Subject: ${tag} ${n}`, `Subject: ${sub} ${n}`);
+    await wangImap(async (imap) => {
+      await imap.append('INBOX', named(raw('+4930111@voice.example.com', 'voice', 21), 21));
+      await imap.append('INBOX', named(raw('+4930112@voice.example.com', 'voice', 22), 22), ['\\Seen']);
+      // a gateway's voc. mail without audio, and a forged voice header: e-mails, as counted
+      await imap.append('INBOX', named(gatewayVoice('+4989777889@voc.example.com', 23, false), 23));
+      await imap.append('INBOX', named(raw('+4930555@voice.example.com', 'voice', 24, false), 24));
+      await imap.append('INBOX', named(raw('+4930222@fax.example.com', 'fax', 25), 25), ['\\Seen']);
+      await imap.append('INBOX', named(raw('Alice <alice@example.com>', undefined, 26), 26));
+    });
+    const mailbox = await store.open(wang);
+    try {
+      const mine = async (filter: Parameters<typeof mailbox.list>[1]) =>
+        (await mailbox.list('oldest_first', filter))
+          .filter((m) => m.subject.startsWith(`${sub} `))
+          .map((m) => [Number(m.subject.slice(sub.length + 1)), m.kind, m.isNew]);
+      expect(await mine({ kind: 'voice' })).toEqual([
+        [21, 'voice', true],
+        [22, 'voice', false],
+      ]);
+      expect(await mine({ kind: 'voice', unread: true })).toEqual([[21, 'voice', true]]);
+      expect(await mine({ kind: 'voice', unread: false })).toEqual([[22, 'voice', false]]);
+      expect(await mine({ kind: 'email' })).toEqual([
+        [23, 'email', true],
+        [24, 'email', true],
+        [26, 'email', true],
+      ]);
+      expect(await mine({ kind: 'fax' })).toEqual([[25, 'fax', false]]);
+      expect(await mine({ kind: 'sms' })).toEqual([]);
+      expect(await mine({ unread: true })).toEqual([
+        [21, 'voice', true],
+        [23, 'email', true],
+        [24, 'email', true],
+        [26, 'email', true],
+      ]);
+    } finally {
+      await mailbox.close();
+    }
+  });
+});
+
 describe('expandUids', () => {
   it('reads an ESEARCH ALL sequence set and a plain SEARCH list', () => {
     expect(expandUids({ all: '1:3,7,10:9' })).toEqual([1, 2, 3, 7, 9, 10]);
