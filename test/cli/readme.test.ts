@@ -113,19 +113,23 @@ describe('README.md: the two commands', () => {
   );
 
   example(
-    'npx voicebox call 501 --from +4989222222 --dtmf "*,<PIN>#,1,7,#,*,#"',
+    'npx voicebox call 501 --from +4989222222 --dtmf "*,<PIN>#,1,1,7,*,#"',
     async (command) => {
       expect(pin, 'the first call left no welcome mail with a PIN').not.toBe('');
       const r = await runExample(command.replace('<PIN>', pin), dir);
       expect(r.code, ok(r)).toBe(0);
       const heard = lines(r.stdout);
-      // star during the greeting, her PIN, 1 for the messages
       // which profile answered, then star during the greeting
       expect(heard[0]).toMatch(/^profile \S+ \(\S+\)$/);
       expect(heard[1]).toMatch(/^play standard_greeting /);
       expect(heard[2]).toBe('dtmf *');
       expect(heard.join('\n')).toContain(`dtmf #\nplay main_menu `);
-      // she hears the message the first call left …
+      // 1 for her messages: the summary names both, and the choice of kinds offers both
+      expect(heard).toContain('play you_have "Sie haben eine neue Sprachnachricht und eine neue E-Mail."');
+      const kinds = heard.findIndex((l) => l.startsWith('play key_voice_messages+key_emails+'));
+      expect(kinds, heard.join('\n')).toBeGreaterThan(0);
+      expect(heard[kinds + 1]).toBe('dtmf 1');
+      // 1 for the voice messages: she hears the message the first call left …
       const played = heard.find((l) => /^play \/\S+\.wav$/.test(l)) ?? '';
       expect(played, heard.join('\n')).toContain(voiceMessage.split(',')[0]);
       // … and 7 deletes it: out of her inbox
@@ -135,11 +139,16 @@ describe('README.md: the two commands', () => {
       expect(heard[deleted + 1]).toMatch(/^play message_deleted /);
       const inboxNow = ['new', 'cur'].flatMap((f) => readdirSync(join(dir, 'maildir', 'alice', f)));
       expect(inboxNow.filter((f) => f.startsWith(voiceMessage.split(',')[0]!))).toEqual([]);
-      // hash skips the next one (her welcome mail), star to the main menu, hash hangs up
+      // no more voice messages; the choice of kinds offers the e-mail alone; star to the main
+      // menu, hash hangs up
       const after = heard.slice(deleted + 2);
-      const keys = after.filter((l) => l.startsWith('dtmf '));
-      const story = `README: "hash skips the next one, star to the main menu, hash hangs up"; after 7 the call went on:\n${after.join('\n')}`;
-      expect(keys, story).toEqual(['dtmf #', 'dtmf *', 'dtmf #']);
+      const story = `README: "7 deletes it, star to the main menu, hash hangs up"; after 7 the call went on:\n${after.join('\n')}`;
+      expect(
+        after.filter((l) => l.startsWith('dtmf ')),
+        story,
+      ).toEqual(['dtmf *', 'dtmf #']);
+      expect(after[0], story).toMatch(/^play no_more_voice_messages /);
+      expect(after[1], story).toMatch(/^play key_emails\+key_main_menu /);
       const star = after.indexOf('dtmf *');
       expect(after[star + 1], story).toMatch(/^play main_menu /);
       expect(after.slice(after.lastIndexOf('dtmf #') + 1), story).toEqual([
