@@ -314,6 +314,10 @@ export function phoneNumberInAddress(address: string): string | undefined {
 
 // a run of digits espeak-ng would read as one big cardinal ("vier Milliarden …")
 const LONG_DIGIT_RUN = /\+?\d{5,}/g;
+// a phone number as people write it in a mail, in groups: "089 1234567", "+49 (0)89 12 34 56",
+// "0171/1234567" — starting with + or 0, so a date or an amount ("2027 12 500") is not one
+// (no dots: "03.03.2027" is a date); the "(0)" after a country code is not dialled, nor said
+const WRITTEN_PHONE_NUMBER = /(?<![\d+.])(?:\+\d{1,3}[ \-/]?(?:\(0\) ?)?|0)\d+(?:[ \-/]\d+)+(?![\d.]\d)/g;
 
 /**
  * A text as a caller should hear it, whatever put the digits into it: an address whose name is a
@@ -324,7 +328,11 @@ const LONG_DIGIT_RUN = /\+?\d{5,}/g;
 export function sayText(text: string, lang: Language): string {
   const number = phoneNumberInAddress(text);
   if (number !== undefined) return sayPhoneNumber(number, lang);
-  return text.replace(LONG_DIGIT_RUN, (run) => sayPhoneNumber(run, lang));
+  return text
+    .replace(WRITTEN_PHONE_NUMBER, (written) =>
+      written.replace(/\D/g, '').length >= 6 ? sayPhoneNumber(written.replace('(0)', ''), lang) : written,
+    )
+    .replace(LONG_DIGIT_RUN, (run) => sayPhoneNumber(run, lang));
 }
 
 /**

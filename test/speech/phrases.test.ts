@@ -190,6 +190,23 @@ describe('sayText: digits in a text are never one huge number', () => {
     ],
     ['Termin um 10 Uhr, Raum 1234', 'Termin um 10 Uhr, Raum 1234', 'Termin um 10 Uhr, Raum 1234'],
     ['Bob Berger <bob@example.com>', 'Bob Berger <bob@example.com>', 'Bob Berger <bob@example.com>'],
+    // a number written in groups is one phone number: "089" was "null neunundachtzig"
+    [
+      'Bitte rufen Sie mich unter 089 1234567 zurück.',
+      'Bitte rufen Sie mich unter null acht neun, eins zwei drei, vier fünf sechs sieben zurück.',
+      'Bitte rufen Sie mich unter zero eight nine, one two three, four five six seven zurück.',
+    ],
+    [
+      'Tel. +49 (0)89 12 34 56',
+      'Tel. plus vier neun, acht neun, eins zwei, drei vier, fünf sechs',
+      'Tel. plus four nine, eight nine, one two, three four, five six',
+    ],
+    // dates and amounts are not phone numbers
+    [
+      'Am 03.03.2027, Betrag 2027 12 500',
+      'Am 03.03.2027, Betrag 2027 12 500',
+      'Am 03.03.2027, Betrag 2027 12 500',
+    ],
   ])('%s', (text, de, en) => {
     expect(sayText(text, 'de')).toBe(de);
     expect(sayText(text, 'en')).toBe(en);

@@ -243,7 +243,32 @@ export const scenarios: readonly Scenario[] = [
       from: CALLER[lang]!,
       at: EVENING,
       mails: [voiceFromBob, mailFromCarol, faxFromIxi, smsFromIxi],
-      script: (c) => logsIn(owner)(c).at('main', '1').hangsUpAt('options'),
+      script: (c) => logsIn(owner)(c).at('main', '1').at('categories', '1').hangsUpAt('options'),
+    })),
+  },
+  {
+    name: 'owner-categories',
+    about:
+      'a new and a heard voice message and an e-mail: the owner picks the voice messages, steps to the heard one and past it, then the e-mails',
+    calls: both((lang, owner) => ({
+      owner,
+      from: CALLER[lang]!,
+      at: EVENING,
+      mails: [
+        voiceFromBob,
+        voiceMessage({ from: '+4940555987', at: '2027-03-02T13:02:00+01:00', seen: true }),
+        mailFromCarol,
+      ],
+      script: (c) =>
+        logsIn(owner)(c)
+          .at('main', '1')
+          .at('categories', '1')
+          .at('options', '6') // the next one: the heard voice message
+          .at('options', '6') // no more voice messages: the choice again
+          .at('categories', '2')
+          .at('options', '#') // past the e-mail
+          .at('categories', '*')
+          .at('main', '#'),
     })),
   },
   {
@@ -294,7 +319,7 @@ export const scenarios: readonly Scenario[] = [
           at: '2027-03-03T12:00:00+01:00',
         }),
       ],
-      script: (c) => logsIn(owner)(c).at('main', '1').hangsUpAt('options'),
+      script: (c) => logsIn(owner)(c).at('main', '1').at('categories', '1').hangsUpAt('options'),
     })),
   },
   kindScenario('voice', 'voice message', [voiceFromBob], true),
