@@ -75,8 +75,11 @@ describe('README.md: trying it, against the lab', () => {
     async () => {
       const r = await runExample(command, dir);
       expect(r.code, `exit ${r.code}\n${r.stderr}`).toBe(0);
-      const heard = r.stdout.trim().split('\n');
-      // the caller side as in the first example: greeting, 0, tone, three seconds, saved
+      const lines = r.stdout.trim().split('\n');
+      // which profile answered, then the caller side as in the first example: greeting, 0, tone,
+      // three seconds, saved
+      expect(lines[0]).toMatch(/^profile \S+ \(\S+\)$/);
+      const heard = lines.slice(1);
       expect(heard.map((l) => l.split(' ')[0])).toEqual(['play', 'dtmf', 'tone', 'record', 'play', 'hangup']);
       expect(heard[1]).toBe('dtmf 0');
       const recording = /^record 2\.9s (\S+\.wav)$/.exec(heard[3] ?? '');
