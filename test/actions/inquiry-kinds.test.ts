@@ -54,14 +54,15 @@ const owner = (b: Voicebox) =>
 describe('an ixi-UMS voice message', () => {
   it('is announced as a voice message from its number and played', async () => {
     const b = await aliceWithIxiMail('voice.eml');
+    // voice messages only: no menu to choose the kind, the message at once
     const r = await owner(b)
       .hears('main_menu')
       .press('1')
-      .hears('message_kind_voice(eins)')
+      .hears('message_heading(eins,de:message_kind_voice)')
       .hearsAudio()
       .hangsUp();
-    const at = r.heard.indexOf('message_kind_voice(eins)');
-    expect(r.heard.slice(at + 1)).toEqual([
+    const at = r.heard.indexOf('message_heading(eins,de:message_kind_voice)');
+    expect(r.heard.slice(at + 1, at + 4)).toEqual([
       'from_number(plus vier neun, acht neun, sieben sieben sieben, acht acht acht)',
       'received_at(am dritten März zweitausendsiebenundzwanzig um neun Uhr zwölf)',
       expect.stringMatching(/^audio:maildir-.*\.wav$/),
@@ -71,19 +72,36 @@ describe('an ixi-UMS voice message', () => {
 });
 
 describe('the kind said before a message', () => {
-  it('fax, SMS and a voc. mail without audio (an e-mail), newest first, each with its number', async () => {
+  it('fax, SMS and a voc. mail without audio (an e-mail), each under its own key, each with its number', async () => {
     const b = await aliceWithIxiMail('fax.eml', 'sms.eml', 'voice-without-audio.eml');
     const r = await owner(b)
       .hears('main_menu')
       .press('1')
-      .hears('message_kind_email(eins)')
+      .hears('key_emails(die 2)')
+      .press('2')
+      .hears('message_heading(eins,de:message_kind_email)')
+      .hears('key_main_menu(die Stern-Taste)')
       .press('6')
-      .hears('message_kind_sms(zwei)')
+      .hears('no_more_emails')
+      .hears('key_faxes(die 3)')
+      .press('3')
+      .hears('message_heading(eins,de:message_kind_fax)')
+      .hears('key_main_menu(die Stern-Taste)')
       .press('6')
-      .hears('message_kind_fax(drei)')
+      .hears('no_more_faxes')
+      .hears('key_sms(die 4)')
+      .press('4')
+      .hears('message_heading(eins,de:message_kind_sms)')
       .hangsUp();
-    const kinds = r.heard.filter((h) => h.startsWith('message_kind_'));
-    expect(kinds).toEqual(['message_kind_email(eins)', 'message_kind_sms(zwei)', 'message_kind_fax(drei)']);
+    const headings = r.heard.flatMap((h, i) =>
+      h.startsWith('message_heading') ? [[h, r.heard[i + 1]!.replace(/\(.*/, '')]] : [],
+    );
+    expect(headings).toEqual([
+      ['message_heading(eins,de:message_kind_email)', 'from_number'],
+      ['message_heading(eins,de:message_kind_fax)', 'from_number'],
+      ['message_heading(eins,de:message_kind_sms)', 'from_number'],
+    ]);
+    expect(r.heard.join(' ')).not.toMatch(/message_kind_voice/);
   });
 });
 
@@ -114,17 +132,25 @@ describe('what the flow is given of each message', () => {
     const actions = testActions({ directory, spool, media: dir, mailboxes: store, now });
     const { run, lookup } = actionCaller(actions, ALICE, { language: 'de', now });
     const alice = await lookup(ALICE);
-    const list = ((await run('list messages', alice, 'oldest_first')) as { value: Value[] }).value as Array<
-      Record<string, Value>
-    >;
-    expect(list.map((m) => [m['kind'], m['sender_name'], m['sender_number'], m['language']])).toEqual([
+    const listOf = async (kind: string) =>
+      ((await run('list messages', alice, 'oldest_first', kind, false)) as { value: Value[] }).value as Array<
+        Record<string, Value>
+      >;
+    const fields = (m: Record<string, Value>) => [
+      m['kind'],
+      m['sender_name'],
+      m['sender_number'],
+      m['language'],
+    ];
+    const emails = await listOf('email');
+    expect(emails.map(fields)).toEqual([
       ['email', 'Bob Berger', '', 'en'],
       ['email', '', '', ''],
-      ['fax', '', '+4930555123', ''],
-      ['voice', '', '+4989777888', ''],
     ]);
-    await run('message text', list[1]!);
-    expect(list[1]!['language']).toBe('de');
+    expect((await listOf('fax')).map(fields)).toEqual([['fax', '', '+4930555123', '']]);
+    expect((await listOf('voice')).map(fields)).toEqual([['voice', '', '+4989777888', '']]);
+    await run('message text', emails[1]!);
+    expect(emails[1]!['language']).toBe('de');
     expect(await run('message summary', alice)).toEqual({
       value: expect.objectContaining({ new_voice: 1, new_email: 2, new_fax: 0, old_fax: 1, old_sms: 0 }),
     });

@@ -103,7 +103,7 @@ flow f {
 flow f {
   user = lookup user(call.called)
     on unknown -> hang up
-  list = list messages(user, newest_first)
+  list = list messages(user, newest_first, kind: voice, unread: no)
     on unavailable -> hang up
   for each m in list {
     say message_number(number: index)
@@ -143,6 +143,38 @@ flow f {
       (n) => n.kind === 'loopControl' && n.move === 'next' && n.loc.line === loop.loc.line,
     );
     expect(end).toBeDefined();
+  });
+
+  it("marks a nested menu's intro to be said only on the way in; a menu reached by name has none", () => {
+    const { bundle, errors } = compileSource(`
+flow f {
+  step reading {
+    say thanks
+    menu options {
+      intro stop on hash {
+        say hello
+      }
+      say thanks
+      press 1 -> options
+    }
+  }
+  menu main {
+    intro {
+      say hello
+    }
+    say thanks
+    press 1 -> main
+  }
+}`);
+    expect(errors).toEqual(["14:5 menu 'main' is reached only by name, so its intro is never said"]);
+    const nodes = bundle.flows.f!.nodes;
+    const options = node(nodes, 'f.options', 'menu');
+    expect(options.intro).toMatchObject({ stop: ['#'], prompts: [{ say: [{ id: 'hello' }] }] });
+    // the node that leads to the menu where it is written sets its flag; the key back to it does not
+    const before = Object.values(nodes).filter((n) => n.kind === 'assign' && n.next === 'f.options');
+    expect(before).toMatchObject([{ variable: options.intro!.flag, value: { value: true } }]);
+    expect(node(nodes, 'f.reading', 'say').next).toBe(before[0]!.id);
+    expect(options.options.find((o) => o.key === '1')?.next).toBe('f.options');
   });
 
   it('resolves profile and language names against the declarations', () => {

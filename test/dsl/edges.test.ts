@@ -11,7 +11,7 @@ describe('the edges the checker follows and the picture draws', () => {
 flow f {
   user = lookup user(call.called)
     on unknown -> hang up
-  list = list messages(user, newest_first)
+  list = list messages(user, newest_first, kind: voice, unread: no)
     on unavailable -> hang up
   for each m in list {
     say hello

@@ -35,12 +35,14 @@ describe("callers' voices are deleted once they have served", () => {
     expect(files(join(box.media, 'recordings'))).toEqual([]);
     expect(existsSync(recordingOf(left.events, box.media))).toBe(false);
 
-    // Alice logs in with her PIN, hears the message (fetched into media/inbox/<call>) and hangs up
+    // Alice logs in with her PIN, chooses her voice messages, hears the message (fetched into
+    // media/inbox/<call>) and hangs up
     await giveAlicePin(box.services.directory);
     const heard = await box.call(
       ownerCalls('+4989777888', [PIN], (c) =>
         c
           .pressWhilePlaying(nth(prompt('main_menu'), 1), '1', 300)
+          .pressWhilePlaying(nth(prompt('key_voice_messages'), 1), '1', 300)
           .pressWhilePlaying(nth(prompt('key_repeat_message'), 1), '*', 300)
           .pressWhilePlaying(nth(prompt('main_menu'), 2), '#', 300),
       ),

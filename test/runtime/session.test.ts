@@ -14,7 +14,14 @@ function bundleOf(source: string): Bundle {
   const parsed = parse('t.ivr', 'languages {\n  default en\n  offer en\n}\n' + source);
   const result = compileFiles(
     [parsed.file],
-    catalogs({ item: 'Item {n}.', done: 'Done.', menu_prompt: 'Press 1.' }),
+    catalogs({
+      item: 'Item {n}.',
+      done: 'Done.',
+      menu_prompt: 'Press 1.',
+      body: 'The body.',
+      body_end: 'The end.',
+      noted: 'Noted.',
+    }),
   );
   const errors = [...parsed.diagnostics, ...result.diagnostics].filter((d) => d.severity === 'error');
   expect(errors.map((d) => `${d.loc.line}:${d.loc.col} ${d.message}`)).toEqual([]);
@@ -162,7 +169,7 @@ flow f {
       say goodbye
       hang up
     }
-  list = list messages(user, newest_first)
+  list = list messages(user, newest_first, kind: voice, unread: no)
     on unavailable -> hang up
   for each m in list {
     say item(n: index)
@@ -182,6 +189,72 @@ flow f {
     const unknown = await dial('999').hears('goodbye');
     expect(unknown.said).toEqual(['goodbye']);
     expect(unknown.heard).toEqual(['goodbye']);
+  });
+
+  it("says a nested menu's intro when the walk comes to it, not when a key or a jump brings it back", async () => {
+    const bundle = bundleOf(`
+flow f {
+  user = lookup user(call.called)
+    on unknown -> hang up
+  list = list messages(user, newest_first, kind: voice, unread: no)
+    on unavailable -> hang up
+  for each m in list {
+    say item(n: index)
+    menu options {
+      intro stop on hash {
+        say body
+        say body_end
+      }
+      say menu_prompt
+      press 1 -> repeat
+      press 2 {
+        say noted
+        goto options
+      }
+      press 6 -> next
+      press hash -> next
+    }
+  }
+  say done
+}`);
+    const { dial } = await start(bundle, 'f', {
+      actions: {
+        'lookup user': async () => ({ value: { name: 'Alice' } }),
+        'list messages': async () => ({ value: [{ subject: 'a' }, { subject: 'b' }] }),
+      },
+    });
+    const call = await dial('501')
+      .hears('item(one)')
+      .hears('body')
+      .press('#') // the stop key: the rest of the intro is skipped, the menu's own prompts follow
+      .hears('menu_prompt')
+      .press('2')
+      .hears('noted')
+      .hears('menu_prompt') // back by a jump: no intro
+      .press('1')
+      .hears('item(one)') // the item again: its intro again, to the end
+      .hears('body')
+      .hears('body_end')
+      .hears('menu_prompt')
+      .press('6')
+      .hears('item(two)')
+      .hears('body')
+      .press('6') // a key of the menu acts at once, in the middle of the intro
+      .hears('done');
+    expect(call.heard).toEqual([
+      'item(one)',
+      'body',
+      'menu_prompt',
+      'noted',
+      'menu_prompt',
+      'item(one)',
+      'body',
+      'body_end',
+      'menu_prompt',
+      'item(two)',
+      'body',
+      'done',
+    ]);
   });
 
   it('keeps two calls at once apart', async () => {
