@@ -204,6 +204,17 @@ export const scenarios: readonly Scenario[] = [
     })),
   },
   {
+    name: 'owner-from-abroad',
+    about:
+      "the owner calls from the other language's country: the greeting follows the caller's number, everything after her PIN is in her own language",
+    calls: both((lang, owner) => ({
+      owner,
+      from: CALLER[lang === 'de' ? 'en' : 'de']!,
+      at: EVENING,
+      script: (c) => logsIn(owner)(c).at('main', '#'),
+    })),
+  },
+  {
     name: 'owner-wrong-pin',
     about: 'the owner mistypes her PIN once, then gives it right',
     calls: both((lang, owner) => ({
