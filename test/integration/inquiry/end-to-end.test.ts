@@ -91,12 +91,15 @@ describe('leave a message, then hear and delete it by phone', () => {
       .hears('main_menu')
       .press('1')
       .hears('you_have(de:count_new_voice(eins))')
-      .hears('message_kind_voice(eins)')
+      // one kind alone: its messages at once, the heading in one sentence
+      .hears('message_heading(eins,de:message_kind_voice)')
       // her message, played from the mailbox
       .hearsAudio()
       .hears('key_repeat_message(die 1)')
       .press('7')
       .hears('message_deleted')
+      .hears('no_more_voice_messages')
+      // nothing left: the main menu again
       .hears('main_menu')
       .press('#')
       .hears('goodbye');

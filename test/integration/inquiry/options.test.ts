@@ -156,12 +156,12 @@ describe('forward with a comment, reply, delete for good', () => {
 
     const r = await box.call(
       carolCalls()
-        .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 1), '1', 300)
         .pressWhilePlaying(nth(/key_repeat_message/, 1), '5', 300)
         .pressWhilePlaying(/enter_target_mailbox/, '505#', 300)
         .pressDuring('record', '#', 2000)
         .pressWhilePlaying(nth(/key_repeat_message/, 2), '7', 300)
-        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 2), '#', 300),
     );
     expect(r.said).toContain('en:message_forwarded');
     expect(r.said).toContain('en:message_deleted');
@@ -202,13 +202,14 @@ describe('forward with a comment, reply, delete for good', () => {
     );
     const r = await box.call(
       carolCalls()
-        .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 1), '1', 300)
         .pressWhilePlaying(nth(/key_repeat_message/, 1), '8', 300)
         .pressDuring('record', '#', 2000)
         .pressWhilePlaying(nth(/key_repeat_message/, 2), '7', 300)
-        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 2), '#', 300),
     );
-    expect(r.said).toContain(`en:message_subject(${subject})`);
+    // the subject as said: its number in words
+    expect(r.said).toContainEqual(expect.stringMatching(/^en:message_subject\(Lunch [a-z, -]+\)$/));
     expect(r.said).toContain('en:reply_sent');
     expect(r.said.at(-1)).toBe('en:goodbye');
     await box.spool.flush();
@@ -236,8 +237,8 @@ describe('the IMAP server is down', () => {
   it('the owner hears that her messages are not available; callers still leave messages', async () => {
     const r = await box.call(
       carolCalls()
-        .pressWhilePlaying(nth(/main_menu/, 1), '1', 300)
-        .pressWhilePlaying(nth(/main_menu/, 2), '#', 300),
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 1), '1', 300)
+        .pressWhilePlaying(nth(/(?<!key_)main_menu/, 2), '#', 300),
     );
     expect(r.said).toContain('en:messages_unavailable');
     expect(r.said).not.toContain('en:technical_problem');
