@@ -1,7 +1,6 @@
 // After the summary the owner chooses what to hear — voice messages, e-mails, faxes, SMS — so
 // the owner of a real inbox does not step through her e-mails to reach a voice message. Only
 // the kinds she has are offered; one kind alone starts at once.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { audioDigest, buildRawMessage, MailSpool, maildirTransport } from '../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
 import type { CallEvent, Value } from '../../src/runtime/index.js';
-import { voiceMessageForAlice } from '../support/mail.js';
+import { deliverToAlice as deliver, emailFromCarol as email, voiceMessageForAlice } from '../support/mail.js';
 import { ALICE, aliceWithPin, PIN } from '../support/owners.js';
 import { actionCaller, startVoicebox, testActions, type Voicebox } from './support.js';
 
@@ -23,32 +22,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function deliver(root: string, raw: Buffer): Promise<void> {
-  await maildirTransport({ root }).send({
-    id: randomBytes(4).toString('hex'),
-    messageId: '<x@y>',
-    envelope: { from: 'sender@example.com', to: ['alice@example.com'] },
-    raw,
-  });
-}
-
-/** an e-mail newer than the voice message, so "newest first" alone would read it first */
-const email = (subject: string): Buffer =>
-  Buffer.from(
-    [
-      'From: Carol Chen <carol@example.com>',
-      'To: alice@example.com',
-      `Subject: ${subject}`,
-      'Date: Tue, 14 Nov 2023 10:00:00 +0100',
-      `Message-ID: <${randomBytes(6).toString('hex')}@example.com>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Hello Alice.',
-      '',
-    ].join('\r\n'),
-  );
 
 /** the file a voice message's audio is played from, by its Maildir file */
 const playedFrom = (file: string) =>

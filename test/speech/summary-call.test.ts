@@ -1,7 +1,6 @@
 // The summary an owner hears after she logs in, over the shipped menus with the simulator and a
 // Maildir mailbox: only the kinds she has messages of, each counted in words — not "eins neue und
 // null alte Sprachnachrichten".
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { audioDigest, buildRawMessage, maildirTransport } from '../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
 import { startVoicebox, type Voicebox } from '../actions/support.js';
-import { voiceMessageForAlice } from '../support/mail.js';
+import { deliverToAlice as deliver, emailFromCarol as email, voiceMessageForAlice } from '../support/mail.js';
 import { aliceWithPin, PIN } from '../support/owners.js';
 
 /** the site's key: the voice message is signed with it, the mailbox believes it by it */
@@ -21,31 +20,6 @@ afterEach(async () => {
   box = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function deliver(root: string, raw: Buffer): Promise<void> {
-  await maildirTransport({ root }).send({
-    id: randomBytes(4).toString('hex'),
-    messageId: '<x@y>',
-    envelope: { from: 'sender@example.com', to: ['alice@example.com'] },
-    raw,
-  });
-}
-
-const email = (subject: string): Buffer =>
-  Buffer.from(
-    [
-      'From: Carol Chen <carol@example.com>',
-      'To: alice@example.com',
-      `Subject: ${subject}`,
-      'Date: Tue, 14 Nov 2023 10:00:00 +0100',
-      `Message-ID: <${randomBytes(6).toString('hex')}@example.com>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Hello Alice.',
-      '',
-    ].join('\r\n'),
-  );
 
 /** Alice with her PIN, Bob's voice message and `emails` e-mails, none read yet */
 async function aliceWithMessages(emails: number): Promise<Voicebox> {

@@ -1,5 +1,7 @@
-// Bob's voice message for Alice, composed as voicebox composes the messages it sends.
-import { composeVoiceMessage, voiceMessageId } from '../../src/mail/index.js';
+// Bob's voice message for Alice, composed as voicebox composes the messages it sends; Carol's
+// plain e-mail; and delivery into a Maildir as the local transport delivers.
+import { randomBytes } from 'node:crypto';
+import { composeVoiceMessage, maildirTransport, voiceMessageId } from '../../src/mail/index.js';
 import { aliceOwner, aliceRecipient } from './owners.js';
 
 export interface VoiceMessageFixture {
@@ -32,3 +34,30 @@ export function voiceMessageForAlice(o: VoiceMessageFixture): ReturnType<typeof 
     ...(o.signature ? { signature: o.signature } : {}),
   });
 }
+
+/** Delivers a raw message into `<root>/alice/new`, as the Maildir transport does. */
+export async function deliverToAlice(root: string, raw: Buffer): Promise<void> {
+  await maildirTransport({ root }).send({
+    id: randomBytes(4).toString('hex'),
+    messageId: '<x@y>',
+    envelope: { from: 'sender@example.com', to: ['alice@example.com'] },
+    raw,
+  });
+}
+
+/** A plain e-mail from Carol Chen to Alice, 14 Nov 2023 (newer than Bob's voice message). */
+export const emailFromCarol = (subject: string): Buffer =>
+  Buffer.from(
+    [
+      'From: Carol Chen <carol@example.com>',
+      'To: alice@example.com',
+      `Subject: ${subject}`,
+      'Date: Tue, 14 Nov 2023 10:00:00 +0100',
+      `Message-ID: <${randomBytes(6).toString('hex')}@example.com>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hello Alice.',
+      '',
+    ].join('\r\n'),
+  );
