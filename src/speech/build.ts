@@ -84,15 +84,22 @@ export async function buildPrompts(options: BuildPromptsOptions): Promise<BuildR
   for (const { language, prompts, skipped } of work) {
     const started = performance.now();
     const counts: LanguageCounts = { total: prompts.length, rendered: 0, cached: 0, failed: 0, skipped };
-    // The renderer limits concurrency; start everything and let it queue.
+    // The renderer limits concurrency; start everything and let it queue. A missing engine
+    // ends the build, but only once every render started has settled: none still writes into
+    // the cache folder after buildPrompts has returned.
+    let missing: SpeechEngineMissing | undefined;
     await Promise.all(
       prompts.map(async ([promptId, text]) => {
         let outcome: 'rendered' | 'cached' | 'failed';
         let failure: Error | undefined;
         try {
+          if (missing) return;
           outcome = (await renderer.render(text, language)).cached ? 'cached' : 'rendered';
         } catch (error) {
-          if (error instanceof SpeechEngineMissing) throw error;
+          if (error instanceof SpeechEngineMissing) {
+            missing ??= error;
+            return;
+          }
           failure = error instanceof Error ? error : new Error(String(error));
           outcome = 'failed';
           result.failures.push({ language, promptId, error: failure });
@@ -110,6 +117,7 @@ export async function buildPrompts(options: BuildPromptsOptions): Promise<BuildR
         });
       }),
     );
+    if (missing) throw missing;
     result.languages[language] = counts;
     result.rendered += counts.rendered;
     result.cached += counts.cached;

@@ -18,6 +18,8 @@ import {
   UnknownPrompt,
   type BuildProgress,
   type MediaRoot,
+  type RenderedAudio,
+  type Renderer,
 } from '../../src/speech/index.js';
 import { readWav } from './wav.js';
 
@@ -248,6 +250,28 @@ describe('buildPrompts', () => {
     writeFileSync(join(catalogDir, 'en.yaml'), EN);
     const renderer = createRenderer({ mediaRoot, commands: { espeak: join(dir, 'no-espeak-ng') } });
     await expect(buildPrompts({ catalogDir, mediaRoot, renderer })).rejects.toThrow(SpeechEngineMissing);
+  });
+
+  it('returns only once every render it started has settled: none writes into the cache after it', async () => {
+    writeFileSync(join(catalogDir, 'en.yaml'), EN);
+    const real = createRenderer({ mediaRoot });
+    let release = (): void => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const renderer: Renderer = {
+      ...real,
+      render: async (text, lang) => {
+        if (text.startsWith('Welcome')) throw new SpeechEngineMissing('espeak-ng', 'espeak-ng');
+        await slow; // another render, still running when the engine is found missing
+        return real.locate(text, lang) as RenderedAudio & { cached: boolean };
+      },
+    };
+    let settled = false;
+    const built = buildPrompts({ catalogDir, mediaRoot, renderer }).finally(() => (settled = true));
+    built.catch(() => undefined);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    release();
+    await expect(built).rejects.toThrow(SpeechEngineMissing);
   });
 });
 
