@@ -9,8 +9,8 @@ import { audioDigest, buildRawMessage, MailSpool, maildirTransport } from '../..
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
 import type { CallEvent, Value } from '../../src/runtime/index.js';
 import { deliverToAlice as deliver, emailFromCarol as email, voiceMessageForAlice } from '../support/mail.js';
-import { ALICE, aliceWithPin, PIN } from '../support/owners.js';
-import { actionCaller, startVoicebox, testActions, type Voicebox } from './support.js';
+import { ALICE, aliceWithPin } from '../support/owners.js';
+import { actionCaller, aliceAsksForMessages, startVoicebox, testActions, type Voicebox } from './support.js';
 
 /** the site's key: the voice message is signed with it, the mailbox believes it by it */
 const KEY = Buffer.alloc(32, 7);
@@ -70,17 +70,6 @@ async function aliceWith(o: { voice: number; emails: number; heard?: number[] })
 }
 
 /** Alice logs in from outside and asks for her messages */
-const aliceAsksForMessages = (b: Voicebox) =>
-  b
-    .dial('501')
-    .from('+4989777888')
-    .hears('standard_greeting')
-    .press('*')
-    .hears('enter_pin')
-    .types(`${PIN}#`)
-    .hears('main_menu')
-    .press('1');
-
 /** the keys the category menu waited for, each time it waited */
 const categoryKeys = (events: CallEvent[]) =>
   events.flatMap((e) => (e.kind === 'listen' && e.menu === 'categories' ? [e.keys] : []));

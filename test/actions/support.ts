@@ -26,6 +26,7 @@ import { ScriptedCaller, Simulator } from '../../src/sim/index.js';
 import { callEvents } from '../support/calls.js';
 import { dialler, nth, prompt, type Dialogue } from '../support/dialogue.js';
 import { silentLogger } from '../support/log.js';
+import { PIN } from '../support/owners.js';
 import { textVoice } from '../support/voice.js';
 
 /** The actions as a server builds them, over the shipped menus and config and a test's own parts. */
@@ -196,3 +197,15 @@ export function ownerCalls(
   pins.forEach((pin, i) => (c = c.pressWhilePlaying(nth(prompt('enter_pin'), i + 1), `${pin}#`, 300)));
   return then(c);
 }
+
+/** Alice from an external number: * in her greeting, her PIN, 1 for her messages. */
+export const aliceAsksForMessages = (b: Voicebox) =>
+  b
+    .dial('501')
+    .from('+4989777888')
+    .hears('standard_greeting')
+    .press('*')
+    .hears('enter_pin')
+    .types(`${PIN}#`)
+    .hears('main_menu')
+    .press('1');

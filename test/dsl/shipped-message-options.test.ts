@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maildirTransport } from '../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
-import { quickMessage, startVoicebox, type Voicebox } from '../actions/support.js';
-import { aliceWithPin, PIN } from '../support/owners.js';
+import { aliceAsksForMessages, quickMessage, startVoicebox, type Voicebox } from '../actions/support.js';
+import { aliceWithPin } from '../support/owners.js';
 
 let box: Voicebox | undefined;
 afterEach(async () => {
@@ -67,15 +67,7 @@ function optionsOf(heard: string[]): string[][] {
 describe("a message's options in the shipped menus", () => {
   it('with call back allowed: announced for the voice message with a number, not for the e-mail', async () => {
     const box = await aliceWithTwoMessages(true);
-    const call = await box
-      .dial('501')
-      .from('+4989777888')
-      .hears('standard_greeting')
-      .press('*')
-      .hears('enter_pin')
-      .types(`${PIN}#`)
-      .hears('main_menu')
-      .press('1')
+    const call = await aliceAsksForMessages(box)
       .hears('key_emails(die 2)')
       .press('2')
       .hears('key_repeat_message(die 1)')
@@ -110,15 +102,7 @@ describe("a message's options in the shipped menus", () => {
 
   it('with call back switched off: never announced, and 3 is not a key the options take', async () => {
     const box = await aliceWithTwoMessages(false);
-    const call = await box
-      .dial('501')
-      .from('+4989777888')
-      .hears('standard_greeting')
-      .press('*')
-      .hears('enter_pin')
-      .types(`${PIN}#`)
-      .hears('main_menu')
-      .press('1')
+    const call = await aliceAsksForMessages(box)
       .hears('key_emails(die 2)')
       .press('2')
       .hears('key_repeat_message(die 1)')

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { audioDigest, buildRawMessage, maildirTransport } from '../../src/mail/index.js';
 import { MaildirMailboxStore } from '../../src/mailbox/index.js';
-import { startVoicebox, type Voicebox } from '../actions/support.js';
+import { aliceAsksForMessages, startVoicebox, type Voicebox } from '../actions/support.js';
 import { deliverToAlice as deliver, emailFromCarol as email, voiceMessageForAlice } from '../support/mail.js';
-import { aliceWithPin, PIN } from '../support/owners.js';
+import { aliceWithPin } from '../support/owners.js';
 
 /** the site's key: the voice message is signed with it, the mailbox believes it by it */
 const KEY = Buffer.alloc(32, 7);
@@ -54,15 +54,7 @@ async function aliceWithMessages(emails: number): Promise<Voicebox> {
 describe('the summary after login', () => {
   it('Alice with one new voice message and two e-mails hears just that, counted in words', async () => {
     const box = await aliceWithMessages(2);
-    const call = await box
-      .dial('501')
-      .from('+4989777888')
-      .hears('standard_greeting')
-      .press('*')
-      .hears('enter_pin')
-      .types(`${PIN}#`)
-      .hears('main_menu')
-      .press('1')
+    const call = await aliceAsksForMessages(box)
       // the text voice writes each counted prompt as `de:<id>(<count in words>)`
       .hears('you_have(de:count_new_voice(eins) und de:count_new_email(zwei))')
       .hangsUp();
@@ -85,18 +77,7 @@ describe('the summary after login', () => {
         deleteMode: 'trash',
       }),
     });
-    const call = await box
-      .dial('501')
-      .from('+4989777888')
-      .hears('standard_greeting')
-      .press('*')
-      .hears('enter_pin')
-      .types(`${PIN}#`)
-      .hears('main_menu')
-      .press('1')
-      .hears('no_messages')
-      .hears('main_menu')
-      .hangsUp();
+    const call = await aliceAsksForMessages(box).hears('no_messages').hears('main_menu').hangsUp();
     expect(call.said.filter((s) => /you_have|no_messages/.test(s))).toEqual(['no_messages']);
   });
 });
