@@ -34,6 +34,42 @@ export interface UserSettings {
   access?: 'none' | 'settings' | 'messages';
   /** encrypted elsewhere; stored as given */
   mailPassword?: string;
+
+  // --- her own values of site settings: absent = the site's (config or menus) ---
+
+  /**
+   * her own office hours (C4, §4.7.6) as text: `Europe/Berlin; mon-fri 08:00-17:00 break
+   * 12:00-13:00; closed 12-24, 12-31`, or `none` (never switch by time). Parsed and checked by
+   * src/schedule (`parseUserOfficeHours`) where it is used: a bad value is logged with the key and
+   * the company's hours apply.
+   */
+  officeHours?: string;
+  /** her profile outside office hours (C4); '' = none (her choice stays) */
+  offHoursProfile?: string;
+  /** her profile during breaks (C4); '' = none */
+  breakProfile?: string;
+  /** how a caller's language is chosen for her mailbox (C6); absent: config.menu.language_choice */
+  languageChoice?: 'default' | 'by_caller' | 'ask';
+  /** the language of the owner's own menus after login (§5.3.2 "Menu language"); absent: `language` */
+  menuLanguage?: string;
+  /** PIN-less login from her office number (R2); absent: config.login.trustOffice */
+  trustOffice?: boolean;
+  /** PIN-less login from her mobile number (R2); absent: config.login.trustMobile */
+  trustMobile?: boolean;
+  /** further numbers that may log in with a PIN when her login is restricted to `listed` (R2) */
+  pinNumbers?: string[];
+  /** she must choose a new PIN at her next login (R3) */
+  pinChangeRequired?: boolean;
+  /** ISO time the PIN-expiry reminder mail went out for the current PIN (R3) */
+  pinReminderSentAt?: string;
+  /** the welcome mail goes out again with the next call (C10): with her PIN, or with a new one */
+  welcomeResend?: 'pin' | 'newPin';
+  /** her IMAP folder (R8, §5.3.3), `/` as the separator, e.g. `INBOX/Voice`; absent: mailbox.folder */
+  imapFolder?: string;
+  /** another IMAP user whose mailbox is read (R8, §5.x.3); absent: her mailbox alias or login */
+  imapUser?: string;
+  /** another IMAP server (R8, §5.x.3); absent: from the host attribute rule, else mailbox.imap.host */
+  imapHost?: string;
 }
 
 export interface DirectoryUser {
@@ -45,6 +81,10 @@ export interface DirectoryUser {
   mailbox: string;
   numbers: { office?: string; mobile?: string; fax?: string };
   login?: string;
+  /** the mailbox alias (§4.2.4), from `attributes.mailboxAlias` when configured: the IMAP user */
+  mailboxAlias?: string;
+  /** the raw value of `attributes.imapHost` when configured, turned into a host by the site's rule (R8) */
+  imapHostAttribute?: string;
   settings: UserSettings;
   /** the raw user-data values as read, for atomic updates */
   rawUserData: string[];
