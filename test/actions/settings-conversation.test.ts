@@ -260,12 +260,14 @@ describe('keys the admin switched off are not announced', () => {
       .join(' ');
     expect(words).toBe(
       'Um Ihre Ansage aufzunehmen, drücken Sie die 1. Um sie anzuhören, drücken Sie die 2. ' +
-        'Um Ihren Namen aufzunehmen, drücken Sie die 4. Um zurückzugehen, drücken Sie die Stern-Taste.',
+        'Um Ihren Namen aufzunehmen, drücken Sie die 4. ' +
+        'Für die Ansage eines anderen Profils oder in einer anderen Sprache drücken Sie die 6. ' +
+        'Um zurückzugehen, drücken Sie die Stern-Taste.',
     );
     expect(r.events.filter((e) => e.kind === 'listen').at(-1)).toEqual({
       kind: 'listen',
       menu: 'greetings',
-      keys: ['1', '2', '4', '*'],
+      keys: ['1', '2', '4', '6', '*'],
     });
   });
 });

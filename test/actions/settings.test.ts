@@ -223,11 +223,20 @@ describe('settings actions against the YAML directory', () => {
   it('set transfer: a number that does not normalise is invalid; a good one is stored canonical', async () => {
     const u = await unit();
     expect(await u.run('set transfer', u.rec, 'home', '12x')).toEqual({ outcome: 'invalid' });
-    expect(await u.run('set transfer', u.rec, 'home', '')).toEqual({ outcome: 'invalid' });
     expect(await u.run('set transfer', u.rec, 'home', '+4989555123')).toEqual({});
     expect((await u.settings()).profiles['home']).toEqual({ transferTo: '+49 89555123' });
     // another profile's target is untouched
     expect((await u.settings()).profiles['mobile']).toEqual({ transferTo: '+49 170 1000001' });
+  });
+
+  it('set transfer without a number removes the target of that profile alone, and keeps its switch', async () => {
+    const u = await unit();
+    await u.run('set messages allowed', u.rec, 'mobile', false);
+    expect(await u.run('set transfer', u.rec, 'mobile', '')).toEqual({});
+    const s = await u.settings();
+    expect(s.profiles['mobile']).toEqual({ messagesAllowed: false });
+    expect(await u.run('set transfer', u.rec, 'home', '')).toEqual({});
+    expect((await u.settings()).profiles['home'] ?? {}).toEqual({});
   });
 
   it('set messages allowed and greeting type keep the other settings', async () => {

@@ -377,6 +377,69 @@ export const scenarios: readonly Scenario[] = [
     })),
   },
   {
+    name: 'owner-settings-greeting-other',
+    about: 'the owner records a greeting for the home profile in her other language and hears it',
+    calls: both((lang, owner) => ({
+      owner,
+      from: CALLER[lang]!,
+      at: EVENING,
+      script: (c) =>
+        logsIn(owner)(c)
+          .at('main', '2')
+          .at('main', '2')
+          .at('greetings', '6')
+          .at('choose_greeting_profile', '3') // home
+          .at('choose_greeting_language', lang === 'de' ? '2' : '1') // the language she does not speak to callers
+          .at('greetings', '1')
+          .talks()
+          .at('keep_greeting', '1')
+          .at('greetings', '2')
+          .at('greetings', '*')
+          .at('main', '*')
+          .at('main', '#'),
+    })),
+  },
+  {
+    name: 'owner-settings-greeting-internal',
+    about: 'the owner records the greeting her colleagues inside the company hear',
+    calls: both((lang, owner) => ({
+      owner,
+      from: CALLER[lang]!,
+      at: EVENING,
+      script: (c) =>
+        logsIn(owner)(c)
+          .at('main', '2')
+          .at('main', '2')
+          .at('greetings', '6')
+          .at('choose_greeting_profile', '7') // internal callers
+          .at('choose_greeting_language', lang === 'de' ? '1' : '2') // her own language
+          .at('greetings', '1')
+          .talks()
+          .at('keep_greeting', '1')
+          .at('greetings', '*')
+          .at('main', '*')
+          .at('main', '#'),
+    })),
+  },
+  {
+    name: 'owner-settings-transfer-clear',
+    about: 'the owner hears her transfer number and removes it',
+    calls: both((lang, owner) => ({
+      owner,
+      from: CALLER[lang]!,
+      at: EVENING,
+      settings: (o) => (o === owner ? ['profile.work.transferTo=+49 30 1234199'] : []),
+      script: (c) =>
+        logsIn(owner)(c)
+          .at('main', '2')
+          .at('main', '5')
+          .at('transfer_options', '2')
+          .at('confirm_clear_transfer', '1')
+          .at('main', '*')
+          .at('main', '#'),
+    })),
+  },
+  {
     name: 'owner-settings-pin',
     about: 'the owner changes her PIN',
     calls: both((lang, owner) => ({
