@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { toE164 } from '../phone/index.js';
 import { hashPin, isTrivialPin, pinHashOutdated, verifyLegacyPin, verifyPin } from '../pin/index.js';
-import type { RuntimeLogger, Value } from '../runtime/index.js';
+import type { ActionContext, RuntimeLogger, Value } from '../runtime/index.js';
+import { loginAccess } from './access.js';
 import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit, LoginPolicy } from './ports.js';
 import { writeSetting } from './settings.js';
@@ -26,6 +27,66 @@ export function pinExpiresSoon(s: UserSettings, policy: LoginPolicy, now: Date):
   const changed = s.pinChangedAt ? Date.parse(s.pinChangedAt) : NaN;
   if (policy.pinExpiryDays <= 0 || Number.isNaN(changed)) return false;
   return changed + (policy.pinExpiryDays - policy.remindDays) * DAY_MS <= now.getTime();
+}
+
+/** when the PIN expires (undefined when PINs do not expire or it was never set by us) */
+export function pinExpiresAt(s: UserSettings, policy: LoginPolicy): Date | undefined {
+  const changed = s.pinChangedAt ? Date.parse(s.pinChangedAt) : NaN;
+  if (policy.pinExpiryDays <= 0 || Number.isNaN(changed)) return undefined;
+  return new Date(changed + policy.pinExpiryDays * DAY_MS);
+}
+
+/**
+ * The reminder mail before her PIN expires (R3): once per PIN — `pinReminderSentAt` is claimed
+ * in the same atomic update that decides who sends, so two calls on two nodes send one mail; a
+ * reminder older than her PIN's `pinChangedAt` was for the PIN before. It goes out on a call
+ * to or from her mailbox (the welcome step of the caller side, the login): nobody calls, no
+ * mail. A mail that cannot be spooled gives the claim back and is tried on the next call; the
+ * call goes on.
+ */
+export async function remindPinExpiry(kit: ActionKit, rec: Value, ctx: ActionContext): Promise<void> {
+  const policy = kit.policy.login;
+  const user = kit.users.entry(rec);
+  const s = user.settings;
+  const expiresAt = pinExpiresAt(s, policy);
+  const now = kit.now();
+  if (!expiresAt || expiresAt.getTime() <= now.getTime() || !pinExpiresSoon(s, policy, now)) return;
+  if (user.lastKnown !== undefined || !user.email || loginAccess(user, policy) === 'none') return;
+  if (!s.pinHash && !s.legacyPin) return;
+  const remindedFor = (x: UserSettings) =>
+    x.pinReminderSentAt !== undefined &&
+    x.pinChangedAt !== undefined &&
+    Date.parse(x.pinReminderSentAt) >= Date.parse(x.pinChangedAt);
+  if (remindedFor(s)) return;
+  const at = now.toISOString();
+  let won = false;
+  const updated = await kit.directory.updateSettings(user, (x) => {
+    won = x.pinChangedAt === s.pinChangedAt && !remindedFor(x);
+    return won ? { ...x, pinReminderSentAt: at } : x;
+  });
+  kit.users.replace(rec, updated);
+  if (!won) return;
+  try {
+    await kit.mailer.pinReminder({
+      userId: user.id,
+      to: { email: user.email, name: user.name, language: user.settings.language },
+      mailbox: user.mailbox,
+      pinChangedAt: new Date(Date.parse(s.pinChangedAt ?? at)),
+      expiresAt,
+      afterExpiry: policy.afterExpiry,
+      portalUrl: kit.policy.welcome.portalUrl,
+    });
+    ctx.log.info({ user: user.id, expiresAt: expiresAt.toISOString() }, 'PIN reminder mail spooled');
+  } catch (e) {
+    ctx.log.error({ user: user.id, err: (e as Error).message }, 'PIN reminder mail not spooled: next call');
+    const back = await kit.directory.updateSettings(updated, (x) => {
+      if (x.pinReminderSentAt !== at) return x;
+      const next = { ...x };
+      delete next.pinReminderSentAt;
+      return next;
+    });
+    kit.users.replace(rec, back);
+  }
 }
 
 /** the user as the directory has her now (a no-op update re-reads; nothing is written) */
@@ -126,6 +187,9 @@ export const pinActions = [
     const rehash = how === 'hash' && pinHashOutdated(user.settings.pinHash ?? '');
     const newHash = how === 'legacy' || rehash ? await hashPin(pin) : undefined;
     const verified = user.settings;
+    // a PIN she did not choose with voicebox: from ixi-UMS, set by an admin, the site's default
+    const inherited = how === 'legacy' || how === 'default' || !verified.pinChangedAt;
+    const mustChange = policy.changeInheritedPins === true && inherited;
     let lockedMeanwhile = false;
     const updated = await kit.directory.updateSettings(user, (s) => {
       lockedMeanwhile = Boolean(s.lockedAt);
@@ -139,6 +203,8 @@ export const pinActions = [
       if (newHash && rehash && s.pinHash === verified.pinHash) next = { ...next, pinHash: newHash };
       // PIN expiry counts from now for a PIN voicebox never saw set
       if (policy.pinExpiryDays > 0 && !s.pinChangedAt) next = { ...next, pinChangedAt: at.toISOString() };
+      // stored, so that hanging up at the new PIN does not get her round it next time
+      if (mustChange && !s.pinChangeRequired) next = { ...next, pinChangeRequired: true };
       return next;
     });
     kit.users.replace(rec, updated);
@@ -148,6 +214,11 @@ export const pinActions = [
     if (pinExpired(updated.settings, policy, at)) {
       ctx.log.info({ user: user.id, afterExpiry: policy.afterExpiry }, 'PIN expired');
       return policy.afterExpiry === 'refuse' ? outcome('refused') : outcome('expired');
+    }
+    if (updated.settings.pinChangeRequired) {
+      // the admin's "change it at the next login": the expired PIN's path, a new PIN first
+      ctx.log.info({ user: user.id, inherited: mustChange }, 'PIN accepted; a new PIN is required');
+      return outcome('expired');
     }
     ctx.log.info({ user: user.id }, 'PIN accepted');
     return done;
@@ -165,6 +236,9 @@ export const pinActions = [
     await writeSetting(kit, rec, ctx, 'pin', (s) => {
       const next: UserSettings = { ...s, pinHash, pinChangedAt: at, wrongPinCount: 0 };
       delete next.legacyPin;
+      // her own PIN now: no change is due, and the next reminder is for this PIN
+      delete next.pinChangeRequired;
+      delete next.pinReminderSentAt;
       return next;
     });
     return done;

@@ -33,6 +33,11 @@ export interface LoginPolicy {
   readonly pinExpiryDays: number;
   readonly remindDays: number;
   readonly afterExpiry: 'change' | 'refuse';
+  /**
+   * a PIN voicebox did not see its owner choose (ixi-UMS's `legacyPin`, a hash without
+   * `pinChangedAt`, the site's default PIN) must be changed at the next login; default false
+   */
+  readonly changeInheritedPins?: boolean;
 }
 
 /** config.welcome (src/config/schema.ts) */

@@ -294,6 +294,11 @@ export interface WelcomeMailInput {
   pin?: string;
   /** false when the user may not log in by phone (the ixi-UMS Voice-Mail Server manual §4.1.1: then no PIN is sent) */
   phoneLogin?: boolean;
+  /**
+   * sent again at the admin's request (`welcomeResend`): without `pin`, voicebox cannot know
+   * her PIN (only its hash), so the mail says it is unchanged and how to have it reset
+   */
+  resent?: boolean;
   language: string;
   /** the site's free text per language (`de`, `en`), put at the bottom (the ixi-UMS Voice-Mail Server manual §4.1.1, "E-Mail Free Text") */
   text?: Readonly<Record<string, string>>;
@@ -319,6 +324,8 @@ const WELCOME_TEXT = {
       'Rufen Sie Ihre Voicebox-Nummer an, drücken Sie während der Ansage die Taste * und geben Sie Ihre PIN ein. So hören Sie Ihre Nachrichten ab und richten Ihre Voicebox ein.',
     newPin: (pin: string) => `Ihre PIN ist: ${pin}`,
     keepPin: 'Ihre PIN bleibt die, die Sie bereits haben.',
+    pinUnchanged:
+      'Ihre PIN ist unverändert. Falls Sie sie vergessen haben, bitten Sie Ihren Administrator, Ihnen eine neue PIN zu schicken.',
     portalTitle: 'Einrichtung im Browser',
     portal: (url: string) => `Sie können Ihre Voicebox auch im Browser einrichten: ${url}`,
   },
@@ -333,6 +340,8 @@ const WELCOME_TEXT = {
       'Call your mailbox number, press * while the greeting plays and enter your PIN to listen to your messages and set up your mailbox.',
     newPin: (pin: string) => `Your PIN is: ${pin}`,
     keepPin: 'Your PIN is the one you already have.',
+    pinUnchanged:
+      'Your PIN has not changed. If you have forgotten it, ask your administrator to send you a new one.',
     portalTitle: 'Setting up in the browser',
     portal: (url: string) => `You can also set up your mailbox in your web browser: ${url}`,
   },
@@ -354,7 +363,8 @@ export function composeWelcomeMail(input: WelcomeMailInput): WelcomeMailMessage 
   const name = oneLine(input.to.name);
   const paragraphs: string[] = [t.hello(name), t.number(oneLine(input.mailbox)), t.delivery];
   if (input.phoneLogin !== false) {
-    const pin = input.pin === undefined ? t.keepPin : t.newPin(oneLine(input.pin));
+    const pin =
+      input.pin !== undefined ? t.newPin(oneLine(input.pin)) : input.resent ? t.pinUnchanged : t.keepPin;
     paragraphs.push(`${t.phoneTitle}\n${t.phone}\n${pin}`);
   }
   if (input.portalUrl !== undefined && input.portalUrl.trim() !== '') {
@@ -391,9 +401,18 @@ const safeUserId = (userId: string): string => userId.replace(/[^A-Za-z0-9]/g, '
  * crash makes the same id again, and the spool, which already holds it, does not send twice.
  */
 export const mailIds = {
-  welcome: (userId: string, domain: string) => ({
-    spoolId: `welcome-${safeUserId(userId)}`,
-    messageId: `voicebox.welcome.${safeUserId(userId)}@${domain}`,
+  /** the first welcome mail: one per user, ever; sent again (`resentAt`, as stored): one per request */
+  welcome: (userId: string, domain: string, resentAt?: Date) => {
+    const again = resentAt ? `.${resentAt.getTime()}` : '';
+    return {
+      spoolId: `welcome-${safeUserId(userId)}${again.replace('.', '-')}`,
+      messageId: `voicebox.welcome.${safeUserId(userId)}${again}@${domain}`,
+    };
+  },
+  /** one reminder per PIN: the PIN is known by the time it was set */
+  pinReminder: (userId: string, pinChangedAt: Date, domain: string) => ({
+    spoolId: `pin-reminder-${safeUserId(userId)}-${pinChangedAt.getTime()}`,
+    messageId: `voicebox.pin-reminder.${safeUserId(userId)}.${pinChangedAt.getTime()}@${domain}`,
   }),
   lock: (userId: string, lockedAt: Date, domain: string) => ({
     spoolId: `lock-${safeUserId(userId)}-${lockedAt.getTime()}`,
@@ -473,6 +492,81 @@ export function composeLockMail(input: LockMailInput): MailMessage {
     disableUrlAccess: true,
     disableFileAccess: true,
   };
+}
+
+export interface PinReminderInput {
+  to: { email: string; name: string };
+  mailbox: string;
+  language: string;
+  expiresAt: Date;
+  /** IANA zone the day is written in (the site's), e.g. `Europe/Berlin` */
+  timeZone: string;
+  /** what happens at the first login after that day (config login.afterExpiry) */
+  afterExpiry: 'change' | 'refuse';
+  portalUrl?: string;
+  from: { address: string; name?: string };
+  messageId: string;
+  date?: Date;
+}
+
+/** "Dienstag, 8. Dezember 2026" / "Tuesday, 8 December 2026", in the site's zone */
+function expiryDay(i: PinReminderInput, lang: MailLanguage): string {
+  const when = recordedAtIn(i.expiresAt, i.timeZone);
+  return lang === 'de'
+    ? when.setLocale('de-DE').toFormat('cccc, d. LLLL yyyy')
+    : when.setLocale('en-GB').toFormat('cccc, d LLLL yyyy');
+}
+
+const PIN_REMINDER_TEXT = {
+  de: {
+    subject: (day: string) => `Ihre PIN läuft am ${day} ab`,
+    hello: (name: string) => (name ? `Hallo ${name},` : 'Hallo,'),
+    expires: (mailbox: string, day: string) => `die PIN Ihrer Voicebox ${mailbox} läuft am ${day} ab.`,
+    howTo:
+      'So ändern Sie sie per Telefon: Rufen Sie Ihre Voicebox an, drücken Sie während der Ansage die Stern-Taste und geben Sie Ihre PIN ein. Drücken Sie im Hauptmenü die 2 für die Einstellungen und dann die 4, um die PIN zu ändern.',
+    portal: (url: string) => `Sie können die PIN auch im Browser ändern: ${url}`,
+    change: 'Danach werden Sie bei der nächsten Anmeldung gebeten, eine neue PIN zu wählen.',
+    refuse:
+      'Danach ist die Anmeldung per Telefon nicht mehr möglich, bis Ihr Administrator Ihnen eine neue PIN gibt.',
+  },
+  en: {
+    subject: (day: string) => `Your PIN expires on ${day}`,
+    hello: (name: string) => (name ? `Hello ${name},` : 'Hello,'),
+    expires: (mailbox: string, day: string) => `the PIN of your voice mailbox ${mailbox} expires on ${day}.`,
+    howTo:
+      'To change it by phone: call your voice mailbox, press the star key while the greeting plays and enter your PIN. In the main menu, press 2 for the settings, then 4 to change your PIN.',
+    portal: (url: string) => `You can also change your PIN in your web browser: ${url}`,
+    change: 'After that day, you will be asked to choose a new PIN when you next log in.',
+    refuse: 'After that day, you cannot log in by phone until your administrator gives you a new PIN.',
+  },
+} as const;
+
+/**
+ * The reminder before her PIN expires (R3, the ixi-UMS Voice-Mail Server manual §4.7.2): the
+ * day, how to change it by phone (and in the browser when the site has a portal). No PIN in it.
+ */
+export function composePinReminder(input: PinReminderInput): MailMessage {
+  const lang = mailLanguage(input.language);
+  const t = PIN_REMINDER_TEXT[lang];
+  const day = expiryDay(input, lang);
+  const name = oneLine(input.to.name);
+  const mailbox = oneLine(input.mailbox);
+  const paragraphs: string[] = [t.hello(name), t.expires(mailbox, day), t.howTo];
+  if (input.portalUrl !== undefined && input.portalUrl.trim() !== '')
+    paragraphs.push(t.portal(oneLine(input.portalUrl)));
+  paragraphs.push(input.afterExpiry === 'refuse' ? t.refuse : t.change);
+  const message: MailMessage = {
+    from: { name: oneLine(input.from.name ?? 'voicebox'), address: input.from.address.trim() },
+    to: [{ name, address: input.to.email.trim() }],
+    subject: t.subject(day),
+    text: `${paragraphs.join('\n\n')}\n`,
+    messageId: normalizeMessageId(input.messageId),
+    headers: { [VOICEBOX_HEADERS.type]: 'pin-reminder', [VOICEBOX_HEADERS.mailbox]: mailbox },
+    disableUrlAccess: true,
+    disableFileAccess: true,
+  };
+  if (input.date !== undefined) message.date = input.date;
+  return message;
 }
 
 /** A message from the owner's mailbox, as remote inquiry passes it on. */

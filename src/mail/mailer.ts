@@ -5,6 +5,7 @@ import {
   composeFax,
   composeForward,
   composeLockMail,
+  composePinReminder,
   composeReply,
   composeVoiceMessage,
   composeWelcomeMail,
@@ -43,8 +44,23 @@ export interface WelcomeMail {
   readonly userId: string;
   readonly to: Recipient;
   readonly mailbox: string;
-  /** a newly made PIN, or undefined when she keeps hers */
+  /** a newly made PIN (or the one voicebox still knows), or undefined when she keeps hers */
   readonly pin?: string | undefined;
+  readonly portalUrl?: string | undefined;
+  /** false: her phone login is off, the mail says nothing of a PIN or of logging in by phone */
+  readonly phoneLogin?: boolean | undefined;
+  /** sent again at the admin's request (`welcomeResend`): the time it was claimed, as stored */
+  readonly resentAt?: Date | undefined;
+}
+
+export interface PinReminder {
+  readonly userId: string;
+  readonly to: Recipient;
+  readonly mailbox: string;
+  /** when the PIN was set: one reminder per PIN */
+  readonly pinChangedAt: Date;
+  readonly expiresAt: Date;
+  readonly afterExpiry: 'change' | 'refuse';
   readonly portalUrl?: string | undefined;
 }
 
@@ -116,6 +132,8 @@ export interface Mailer {
   voiceMessage(mail: VoiceMessageMail): Promise<void>;
   welcome(mail: WelcomeMail): Promise<void>;
   lockNotice(mail: LockNotice): Promise<void>;
+  /** her PIN expires soon (R3) */
+  pinReminder(mail: PinReminder): Promise<void>;
   forward(mail: ForwardMail): Promise<void>;
   reply(mail: ReplyMail): Promise<void>;
   fax(mail: FaxMail): Promise<void>;
@@ -169,11 +187,13 @@ export function spoolMailer(o: SpoolMailerOptions): Mailer {
     },
 
     async welcome(m) {
-      const ids = mailIds.welcome(m.userId, o.domain);
+      const ids = mailIds.welcome(m.userId, o.domain, m.resentAt);
       const mail = composeWelcomeMail({
         to: { email: m.to.email, name: m.to.name },
         mailbox: m.mailbox,
         ...(m.pin ? { pin: m.pin } : {}),
+        ...(m.phoneLogin === false ? { phoneLogin: false } : {}),
+        ...(m.resentAt ? { resent: true } : {}),
         language: languageOf(m.to),
         ...(m.portalUrl ? { portalUrl: m.portalUrl } : {}),
         from: voicebox,
@@ -192,6 +212,22 @@ export function spoolMailer(o: SpoolMailerOptions): Mailer {
         timeZone: o.timeZone,
         wrongPins: m.wrongPins,
         caller: m.caller,
+        from: voicebox,
+        messageId: ids.messageId,
+      });
+      await o.spool.enqueue(mail, ids.spoolId);
+    },
+
+    async pinReminder(m) {
+      const ids = mailIds.pinReminder(m.userId, m.pinChangedAt, o.domain);
+      const mail = composePinReminder({
+        to: { email: m.to.email, name: m.to.name },
+        mailbox: m.mailbox,
+        language: languageOf(m.to),
+        expiresAt: m.expiresAt,
+        timeZone: o.timeZone,
+        afterExpiry: m.afterExpiry,
+        ...(m.portalUrl ? { portalUrl: m.portalUrl } : {}),
         from: voicebox,
         messageId: ids.messageId,
       });
