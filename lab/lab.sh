@@ -263,7 +263,7 @@ YAML
 print_summary() {
   echo "voicebox lab up in ${S_startMs} ms (state $STATE, data $S_dir)"
   server_states
-  echo "  LDAP bind $LDAP_BIND_DN / $LDAP_BIND_PW, base dc=example,dc=com; users alice bob wang carol dave erin, password <uid>pw"
+  echo "  LDAP bind $LDAP_BIND_DN / $LDAP_BIND_PW, base dc=example,dc=com; users alice bob wang carol dave erin emma felix, password <uid>pw"
   echo "  IMAP master user: <uid>*master / $MASTER_PW; example config: $S_config"
 }
 

@@ -16,6 +16,7 @@ export {
   type ValueRecord,
 } from './define.js';
 export { loginDecision } from './login.js';
+export { mailboxOwnerOf, type ImapHostRule, type SiteMailboxStore } from './mailboxes.js';
 export { pinExpired, pinExpiresSoon } from './pin.js';
 export {
   MessageWaitingEvents,

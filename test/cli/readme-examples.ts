@@ -30,6 +30,8 @@ export const runInLab: Readonly<Record<string, string>> = {
   'npm run lab:up':
     'test/env/globalSetup.ts brings the lab up with lab/lab.sh up, the script npm run lab:up runs',
   'npx voicebox call 502 --config lab/voicebox.yaml --dtmf 0': 'test/integration/cli/readme.test.ts',
+  'npx voicebox migrate --config lab/voicebox.yaml': 'test/integration/cli/migrate.test.ts',
+  'npx voicebox migrate --config lab/voicebox.yaml --write': 'test/integration/cli/migrate.test.ts',
 };
 
 export interface Readme {

@@ -61,13 +61,15 @@ function countWrongPin(c: Client, dn: string, seen: number): Promise<void> {
 }
 
 describe('the seeded directory', () => {
-  it('holds six users in two OUs', async () => {
+  it('holds eight users in two OUs', async () => {
     expect(await uidsFor('(objectClass=inetOrgPerson)')).toEqual([
       'alice',
       'bob',
       'carol',
       'dave',
+      'emma',
       'erin',
+      'felix',
       'wang',
     ]);
     const perOu = await asLdapAdmin(lab, url, async (c) =>
@@ -77,7 +79,7 @@ describe('the seeded directory', () => {
         ),
       ),
     );
-    expect(perOu).toEqual([3, 3]);
+    expect(perOu).toEqual([4, 4]);
   });
 
   it('rejects a wrong password with invalidCredentials (49)', async () => {
