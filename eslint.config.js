@@ -27,7 +27,7 @@ const mayImport = {
   'src/esl': [],
   'src/speech': [],
   'src/config': ['src/graph'], // the menu switches (`config.*` in a menu) are the graph's table
-  'src/directory': [],
+  'src/directory': ['src/schedule'], // a user's own office hours are read by the schedule's parser
   'src/mail': [],
   'src/mailbox': ['src/mail'], // reads back the signature mail wrote into a voice message
   'src/greetings': ['src/speech'], // the media root's two names

@@ -9,8 +9,10 @@ export {
   SettingsReadOnly,
   UserGone,
 } from './types.js';
-export { decode, defaultSettings, encode } from './codec.js';
-export type { DecodedUserData } from './codec.js';
+export { decode, defaultSettings, encode, readUserData } from './codec.js';
+export type { CodecOptions, DecodedUserData, ValueReading } from './codec.js';
+export { planMigration, redactValue } from './migration.js';
+export type { MigrationPlan } from './migration.js';
 export { compileFilterTemplate, escapeFilterValue, MAX_FORMAT_LENGTH, MAX_FORMATS } from './filter.js';
 export type { FilterTemplate } from './filter.js';
 export { DEFAULT_LDAP_ATTRIBUTES, DEFAULT_LDAP_FILTER, LdapDirectory, REVISION } from './ldap.js';

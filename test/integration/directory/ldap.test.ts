@@ -112,13 +112,15 @@ describe('finding the mailbox owner (C1)', () => {
     expect(await directory().findByNumber(['501', '030 1234501'])).toBeUndefined();
   });
 
-  it("decodes bob's ixi-UMS user data", async () => {
+  it("decodes bob's ixi-UMS user data: English greeting and menus (IXI-UMSMobileAnnouncementFlags=ENEN)", async () => {
     const bob = await must(directory(), ['+49301234502']);
     expect(bob.settings).toEqual({
       enabled: true,
       legacyPin: 'MTIzNA==',
       wrongPinCount: 0,
       access: 'messages',
+      language: 'en',
+      menuLanguage: 'en',
       profiles: {},
       trustedNumbers: [],
     });
