@@ -4,14 +4,24 @@
 import type { DirectoryUser } from '../directory/index.js';
 import type { MessageInfo } from '../mailbox/index.js';
 import { formats, toE164, type Location } from '../phone/index.js';
-import type { Value } from '../runtime/index.js';
+import type { OfficeHours, ProfileRules } from '../graph/index.js';
+import type { RuntimeLogger, Value } from '../runtime/index.js';
+import { userScheduleRules, type ActiveProfileInput } from '../schedule/index.js';
 import type { ValueRecord } from './define.js';
 
 const isRecord = (v: Value): v is ValueRecord =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
+/** her own schedule, as `activeProfile` takes it */
+export type OwnSchedule = Pick<
+  ActiveProfileInput['user'],
+  'officeHours' | 'offHoursProfile' | 'breakProfile'
+>;
+
 export class UserRecords {
   private readonly entries = new WeakMap<object, DirectoryUser>();
+  /** the records whose unusable settings are in the log already: once per call, not per question */
+  private readonly reported = new WeakSet<object>();
 
   constructor(
     private readonly location: Location,
@@ -30,6 +40,10 @@ export class UserRecords {
       email: user.email,
       enabled: s.enabled,
       language: s.language ?? this.defaults.language,
+      // her own way of choosing her callers' language; without one the flow uses the site's
+      has_language_choice: s.languageChoice !== undefined,
+      language_choice: s.languageChoice ?? 'default',
+      menu_language: s.menuLanguage ?? s.language ?? this.defaults.language,
       greeting_type: s.greetingType ?? 'individual',
       transfer_announcement: s.transferAnnouncement ?? 'user',
       profile: s.activeProfile ?? this.defaults.profile,
@@ -42,6 +56,29 @@ export class UserRecords {
     const user = isRecord(v) ? this.entries.get(v) : undefined;
     if (!user) throw new Error('this is not a user found by lookup user');
     return user;
+  }
+
+  /**
+   * Her own office hours, off-hours and break profiles (§4.7.6) for `activeProfile`. A value
+   * that cannot be used is logged once per record with the user, the key and the value, and
+   * left out: the company's applies to her, and nothing changes for anybody else.
+   */
+  schedule(
+    v: Value,
+    company: { readonly officeHours: OfficeHours | null; readonly profiles: ProfileRules },
+    log: RuntimeLogger,
+  ): OwnSchedule {
+    const user = this.entry(v);
+    const { user: own, problems } = userScheduleRules(user.settings, company);
+    if (problems.length > 0 && isRecord(v) && !this.reported.has(v)) {
+      this.reported.add(v);
+      for (const p of problems)
+        log.warn(
+          { user: user.id, key: p.key, value: p.value, error: p.error },
+          `her own ${p.key} cannot be used: the company's applies`,
+        );
+    }
+    return own;
   }
 
   /** after an update: the record now stands for the new entry */

@@ -45,6 +45,10 @@ interface Entry {
     | 'vacation'
     | 'profiles'
     | 'welcomeSentAt'
+    | 'officeHours'
+    | 'offHoursProfile'
+    | 'breakProfile'
+    | 'languageChoice'
   >;
 }
 
@@ -53,6 +57,7 @@ const VERSION = 1;
 const MAX_KEYS = 16;
 const MAX_TEXT = 256;
 const MAX_PROFILES = 16;
+const MAX_HOURS = 1024;
 
 const clip = (s: string | undefined): string | undefined =>
   s === undefined ? undefined : s.slice(0, MAX_TEXT);
@@ -74,6 +79,11 @@ function entryOf(user: DirectoryUser, keys: string[], at: string): Entry {
     activeProfile: clip(s.activeProfile),
     vacation: s.vacation,
     welcomeSentAt: clip(s.welcomeSentAt),
+    // which profile answers and in which language: her own hours and profiles, her language rule
+    officeHours: s.officeHours === undefined ? undefined : s.officeHours.slice(0, MAX_HOURS),
+    offHoursProfile: clip(s.offHoursProfile),
+    breakProfile: clip(s.breakProfile),
+    languageChoice: s.languageChoice,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(settings, { [k]: v });
   return {
@@ -174,6 +184,11 @@ export class LastKnownDirectory implements Directory {
     }
     if (user) this.remember(user, formats);
     return user;
+  }
+
+  /** No last-known copy here: a forwarded call without the directory finds nobody by her office number. */
+  async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
+    return this.inner.findByOfficeNumber?.(formats);
   }
 
   /** Entries served from memory are read-only: a login or a change needs the live directory. */

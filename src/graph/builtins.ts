@@ -83,6 +83,19 @@ export const recordTypes: Record<string, Record<string, Field>> = {
     email: { type: 'string', description: 'where voice messages go' },
     enabled: { type: 'bool', description: 'voice mail enabled (C2)' },
     language: { type: 'language', description: 'the owner language' },
+    has_language_choice: {
+      type: 'bool',
+      description:
+        "she chose how her callers' language is found (C6); else the site's config.language_choice",
+    },
+    language_choice: {
+      type: 'language_choice',
+      description: 'her own choice when has_language_choice: default (her language), by_caller, ask',
+    },
+    menu_language: {
+      type: 'language',
+      description: 'the language of her own menus after login (§5.3.2); default: her language',
+    },
     greeting_type: { type: 'greeting_type', description: 'individual or personalized' },
     transfer_announcement: {
       type: 'transfer_announcement',

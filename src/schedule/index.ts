@@ -13,3 +13,12 @@ export {
   type OfficeState,
   type ScheduleErrorCode,
 } from './officeHours.js';
+export {
+  FALLBACK_TIME_ZONE,
+  formatUserOfficeHours,
+  parseUserOfficeHours,
+  userScheduleRules,
+  type SettingProblem,
+  type UserOfficeHoursResult,
+  type UserScheduleSettings,
+} from './userHours.js';

@@ -118,6 +118,34 @@ describe('LastKnownDirectory', () => {
     await expect(directory.findByNumber(BOB)).rejects.toBeInstanceOf(DirectoryUnavailable);
   });
 
+  it('keeps her own office hours, off-hours and break profiles and language rule; no PIN numbers', async () => {
+    const { directory, servers } = await setup();
+    const alice = (await servers.findByNumber(ALICE))!;
+    await servers.updateSettings(alice, (s) => ({
+      ...s,
+      officeHours: 'Europe/Berlin; mon-fri 10:00-12:00',
+      offHoursProfile: 'mobile',
+      breakProfile: '',
+      languageChoice: 'ask',
+      pinNumbers: ['+49 89 777888'],
+      trustOffice: true,
+      pinChangeRequired: true,
+    }));
+    await directory.findByNumber(ALICE);
+    servers.down = true;
+    const kept = (await directory.findByNumber(ALICE))!;
+    // which profile answers her callers, and in which language, as when the directory answered
+    expect(kept.settings).toMatchObject({
+      officeHours: 'Europe/Berlin; mon-fri 10:00-12:00',
+      offHoursProfile: 'mobile',
+      breakProfile: '',
+      languageChoice: 'ask',
+    });
+    expect(kept.settings.pinNumbers).toBeUndefined();
+    expect(kept.settings.trustOffice).toBeUndefined();
+    expect(kept.settings.pinChangeRequired).toBeUndefined();
+  });
+
   it('is written when an entry is new or changed, not on every lookup; survives a restart', async () => {
     const { file, directory, servers } = await setup();
     await directory.findByNumber(ALICE);
