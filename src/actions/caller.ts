@@ -1,16 +1,17 @@
 // The caller side (C1–C10): who is called, which profile is in force, the caller's language,
 // the message into the spool, the welcome mail.
-import type { UserSettings } from '../directory/index.js';
 import { checkDial, formats, languageForCaller, toE164 } from '../phone/index.js';
-import { generatePin, hashPin } from '../pin/index.js';
 import { activeProfile } from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
+import { ownerOfForwardedCall } from './forwarded.js';
+import { remindPinExpiry } from './pin.js';
+import { welcomeNewUser } from './welcome.js';
 
 export const callerSideActions = [
-  defineAction('lookup user', async (kit, [number]) => {
+  defineAction('lookup user', async (kit, [number], ctx) => {
     const f = formats(number, kit.location);
     if (!f) return outcome('unknown');
-    const user = await kit.directory.findByNumber(f.all);
+    const user = (await ownerOfForwardedCall(kit, ctx, number)) ?? (await kit.directory.findByNumber(f.all));
     if (!user) return outcome('unknown');
     return value(kit.users.record(user));
   }),
@@ -18,9 +19,11 @@ export const callerSideActions = [
   defineAction('active profile', async (kit, [rec], ctx) => {
     const user = kit.users.entry(rec);
     const chosen = user.settings.activeProfile ?? kit.defaults.profile;
+    const rules = { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles };
+    const own = kit.users.schedule(rec, rules, ctx.log);
     const result = activeProfile({
-      rules: { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles },
-      user: { chosen, ...(user.settings.vacation ? { vacation: true } : {}) },
+      rules,
+      user: { chosen, ...(user.settings.vacation ? { vacation: true } : {}), ...own },
       at: ctx.call.time,
       internalCaller: ctx.call.callerClass === 'internal',
     });
@@ -70,32 +73,11 @@ export const callerSideActions = [
     return done;
   }),
 
+  // the welcome mail (first call, or the admin's resend) and the PIN-expiry reminder: both
+  // wait for a call to her mailbox, so a mailbox nobody calls gets neither
   defineAction('welcome new user', async (kit, [rec], ctx) => {
-    const user = kit.users.entry(rec);
-    const welcome = kit.policy.welcome;
-    // an entry from the last known copy cannot store her new PIN: the mail waits for the directory
-    if (!welcome.enabled || user.settings.welcomeSentAt || user.lastKnown !== undefined) return done;
-    const hasPin = Boolean(user.settings.pinHash || user.settings.legacyPin);
-    const pin = hasPin ? undefined : generatePin(welcome.minPinLength);
-    const pinHash = pin ? await hashPin(pin) : undefined;
-    const at = kit.now().toISOString();
-    // first call to this mailbox: only one call (on any voicebox node) wins the right to send
-    let won = false;
-    const updated = await kit.directory.updateSettings(user, (s: UserSettings) => {
-      won = !s.welcomeSentAt;
-      if (!won) return s;
-      return { ...s, welcomeSentAt: at, ...(pinHash ? { pinHash, pinChangedAt: at } : {}) };
-    });
-    kit.users.replace(rec, updated);
-    if (!won) return done;
-    await kit.mailer.welcome({
-      userId: user.id,
-      to: { email: user.email, name: user.name, language: user.settings.language },
-      mailbox: user.mailbox,
-      pin,
-      portalUrl: welcome.portalUrl,
-    });
-    ctx.log.info({ user: user.id, newPin: pin !== undefined }, 'welcome mail spooled');
+    await welcomeNewUser(kit, rec, ctx);
+    await remindPinExpiry(kit, rec, ctx);
     return done;
   }),
 ];

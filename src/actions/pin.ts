@@ -216,9 +216,9 @@ export const pinActions = [
       return policy.afterExpiry === 'refuse' ? outcome('refused') : outcome('expired');
     }
     if (updated.settings.pinChangeRequired) {
-      // the admin's "change it at the next login": the expired PIN's path, a new PIN first
+      // the admin's "change it at the next login": a new PIN first, as for an expired one
       ctx.log.info({ user: user.id, inherited: mustChange }, 'PIN accepted; a new PIN is required');
-      return outcome('expired');
+      return outcome('change_required');
     }
     ctx.log.info({ user: user.id }, 'PIN accepted');
     return done;

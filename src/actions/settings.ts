@@ -1,9 +1,9 @@
-// Settings by phone (S1, S4, S5): the active profile, the greeting type, a profile's transfer
-// target and message switch (greetings: greetings.ts; the PIN: pin.ts), and what the owner is
-// told before she changes them: the profile in force and why, the greetings a delete removes.
-// Every setting is written through `directory.updateSettings` (atomic read-modify-write). When
-// the directory may not be written (SettingsReadOnly) the error goes up: the caller hears the
-// apology.
+// Settings by phone (S1, S3, S4, S5): the active profile, the greeting type, a profile's transfer
+// target (an empty number removes it) and message switch (greetings: greetings.ts; the PIN:
+// pin.ts), and what the owner is told before she changes them: the profile in force and why,
+// the greetings a delete removes. Every setting is written through `directory.updateSettings`
+// (atomic read-modify-write). When the directory may not be written (SettingsReadOnly) the error
+// goes up: the caller hears the apology.
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { canonical, checkDial, toE164 } from '../phone/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
@@ -32,17 +32,25 @@ const withProfile = (s: UserSettings, profile: string, p: UserSettings['profiles
   profiles: { ...s.profiles, [profile]: { ...(s.profiles[profile] ?? {}), ...p } },
 });
 
+const withoutTransfer = (s: UserSettings, profile: string): UserSettings => {
+  const { transferTo: _removed, ...rest } = s.profiles[profile] ?? {};
+  return { ...s, profiles: { ...s.profiles, [profile]: rest } };
+};
+
 /**
  * The profile a caller from outside gets now. The owner asks from her own phone, often an
  * internal one: the internal callers' profile would tell her nothing about what her callers hear.
  */
 function inForce(kit: ActionKit, rec: Value, ctx: ActionContext): ActiveProfile {
   const user = kit.users.entry(rec);
+  const rules = { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles };
   return activeProfile({
-    rules: { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles },
+    rules,
     user: {
       chosen: user.settings.activeProfile ?? kit.defaults.profile,
       ...(user.settings.vacation ? { vacation: true } : {}),
+      // her own office hours and profiles, as for her callers
+      ...kit.users.schedule(rec, rules, ctx.log),
     },
     at: ctx.call.time,
     internalCaller: false,
@@ -100,6 +108,11 @@ export const settingsActions = [
   }),
 
   defineAction('set transfer', async (kit, [rec, profile, number], ctx) => {
+    // no number: callers of this profile are no longer offered a transfer
+    if (number.trim() === '') {
+      await writeSetting(kit, rec, ctx, `profile.${profile}.transferTo`, (s) => withoutTransfer(s, profile));
+      return done;
+    }
     const e164 = toE164(number, kit.location);
     if (!e164) return outcome('invalid');
     const dial = checkDial(e164, kit.policy.dial, kit.location);

@@ -13,6 +13,7 @@ import { buildServices, type Services } from './services.js';
 interface CallOptions {
   from: string;
   name: string;
+  redirectedFrom?: string;
   dtmf?: string;
   hangupAfter?: string;
   talk: string;
@@ -57,6 +58,10 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .argument('<called>', 'the number the caller dials')
     .option('--from <number>', 'the calling number', '+4930123456')
     .option('--name <name>', "the caller's name as the phone network sends it (default: none)", '')
+    .option(
+      '--redirected-from <number>',
+      'the call was forwarded from this number (a SIP Diversion header, as FreeSWITCH passes it on)',
+    )
     .option(
       '--dtmf <keys>',
       'keys the caller presses; groups split by commas go to one menu each, e.g. "*,1234#,1"',
@@ -114,6 +119,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
         dialed: called,
         ...(token ? { variables: { [TOKEN_VARIABLE]: token } } : {}),
       });
+      if (opts.redirectedFrom !== undefined) caller.redirectedFrom(opts.redirectedFrom);
       caller.pressDuring('record', '#', Math.max(0, Number(opts.talk) * 1000));
       if (opts.hangupAfter !== undefined) caller.hangupAt(Math.round(Number(opts.hangupAfter) * 1000));
       const media = opts.media

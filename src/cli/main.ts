@@ -5,6 +5,8 @@ import { promptsCommand } from './prompts.js';
 import { callCommand } from './call.js';
 import { serveCommand } from './serve.js';
 import { configCommand } from './config.js';
+import { userCommand } from './user-mail-password.js';
+import { migrateCommand } from './migrate.js';
 
 export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   const out: Io = {
@@ -33,6 +35,8 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
     serveCommand(out, setExit),
     configCommand(out, setExit),
     callCommand(out, setExit),
+    userCommand(out, setExit),
+    migrateCommand(out, setExit),
     promptsCommand(),
   ]) {
     program.addCommand(tame(command));

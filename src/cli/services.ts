@@ -72,7 +72,7 @@ function directoryOf(config: VoiceboxConfig): Directory {
       bindDn: bindDn ?? '',
       bindPassword: bindPassword ?? '',
       filter: filter ?? DEFAULT_LDAP_FILTER,
-      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...attributes },
+      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...attributes, ...imapHostAttribute(config) },
       tls: { rejectUnauthorized },
     });
   }
@@ -82,6 +82,12 @@ function directoryOf(config: VoiceboxConfig): Directory {
   if (file === resolve(config.base, 'users.yaml') && !existsSync(file))
     copyFileSync(join(packageRoot, 'examples', 'users.yaml'), file);
   return new YamlDirectory({ file });
+}
+
+/** the attribute `mailbox.imap.hostRule` reads the IMAP host from, when the mailboxes are on IMAP */
+function imapHostAttribute(config: VoiceboxConfig): { imapHost?: string } {
+  const rule = config.mailbox.type === 'imap' ? config.mailbox.imap?.hostRule : undefined;
+  return rule ? { imapHost: rule.attribute } : {};
 }
 
 /** `mailbox.trustedSenderDomains`: host names only (`gw.example.com`), each checked with its key. */
@@ -97,8 +103,16 @@ export function trustedSenderDomainsFrom(domains: readonly string[]): string[] {
   });
 }
 
-/** Where the owners' messages are read: her IMAP mailbox, or the local Maildir voicebox delivers to. */
-export function mailboxStoreFrom(config: VoiceboxConfig, signingKey?: Uint8Array): MailboxStore {
+type ImapHostRuleConfig = NonNullable<NonNullable<VoiceboxConfig['mailbox']['imap']>['hostRule']>;
+
+/**
+ * Where the owners' messages are read: her IMAP mailbox, or the local Maildir voicebox delivers to;
+ * with `mailbox.imap.hostRule`, which server each owner's mailbox is on (applied per call).
+ */
+export function mailboxStoreFrom(
+  config: VoiceboxConfig,
+  signingKey?: Uint8Array,
+): MailboxStore & { readonly hostRule?: ImapHostRuleConfig } {
   const m = config.mailbox;
   const folders = {
     folder: m.folder,
@@ -111,7 +125,10 @@ export function mailboxStoreFrom(config: VoiceboxConfig, signingKey?: Uint8Array
   };
   if (m.type === 'imap') {
     if (!m.imap) throw new Error('mailbox.imap: the IMAP server settings are missing');
-    return new ImapMailboxStore({ ...m.imap, ...folders });
+    const { hostRule, ...imap } = m.imap;
+    const store = new ImapMailboxStore({ ...imap, ...folders });
+    // which server each owner's mailbox is on: applied per call, where the user is known
+    return hostRule ? Object.assign(store, { hostRule }) : store;
   }
   return new MaildirMailboxStore({ root: resolve(config.mail.maildir), ...folders });
 }

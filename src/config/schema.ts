@@ -221,6 +221,12 @@ export const schema = {
       pattern: digits,
       hint: 'what is dialled first for an outside line',
     }),
+    commonNumbers: {
+      kind: 'list',
+      of: 'string',
+      default: [],
+      hint: 'the voice-box numbers shared by everyone: a call to one that was forwarded finds the owner by the forwarding number (empty: off)',
+    },
   }),
   directory: section({
     type: e(
@@ -252,7 +258,12 @@ export const schema = {
       baseDn: s({ optional: true, hint: 'where the users are searched' }),
       ous: { kind: 'list', of: 'string', default: [] },
       filter: s({ optional: true, hint: 'a filter template with ${NUMBER}, see src/directory/README.md' }),
-      attributes: { kind: 'map', of: 'string', optional: true },
+      attributes: {
+        kind: 'map',
+        of: 'string',
+        optional: true,
+        hint: 'which LDAP attribute holds what, over the defaults: mail, name, mailbox, telephone, mobile, fax, login, userData, and mailboxAlias (e.g. mailNickname: the IMAP mailbox name, $(MAILBOX))',
+      },
       timeoutMs: n({ default: 3000, min: 100, integer: true, hint: 'milliseconds for one LDAP request' }),
       cacheTtlMs: n({
         default: 10_000,
@@ -373,6 +384,10 @@ export const schema = {
     }),
     remindDays: n({ default: 7, min: 0, max: 365, integer: true }),
     afterExpiry: e(['change', 'refuse'], 'change'),
+    changeInheritedPins: b(
+      false,
+      'a PIN the owner did not choose with voicebox (from ixi-UMS, set by an admin) must be changed at her next login',
+    ),
   }),
   mailbox: section({
     type: e(
@@ -416,6 +431,25 @@ export const schema = {
         hint: '32 bytes as 64 hex digits or base64: encrypts stored mailbox passwords',
       }),
       timeoutMs: n({ default: 5000, min: 100, integer: true }),
+      // mailboxes on several servers, the server named in the directory (the ixi-UMS Voice-Mail
+      // Server manual §4.3.1 "Try to read IMAP host from LDAP"); a user's own imapHost wins
+      hostRule: optionalSection(
+        {
+          attribute: s({ hint: 'the LDAP attribute that names her mail server, e.g. msExchHomeServerName' }),
+          pattern: s({ hint: 'a regular expression, case-insensitive, e.g. ^cn=([^,]+),o=domain$' }),
+          replacement: s({ hint: 'the host, \\1 or $1 for a group, e.g. \\1.domain.net' }),
+        },
+        (v) => {
+          const pattern = v['pattern'];
+          if (typeof pattern !== 'string') return [];
+          try {
+            new RegExp(pattern, 'i');
+            return [];
+          } catch (error) {
+            return [{ key: 'pattern', message: `not a regular expression: ${(error as Error).message}` }];
+          }
+        },
+      ),
     }),
   }),
   welcome: section({

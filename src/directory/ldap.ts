@@ -41,6 +41,10 @@ export interface LdapAttributes {
   login?: string;
   /** multi-valued KEY=VALUE user data: 'voiceboxUserData', AD's 'extensionAttribute1', ixi's 'info' */
   userData: string;
+  /** the mailbox name / alias (§4.2.4, `$(MAILBOX)`), e.g. AD's 'mailNickname'; default: the login */
+  mailboxAlias?: string;
+  /** the attribute naming her IMAP server, turned into a host by the site's rule (R8, §4.3.1) */
+  imapHost?: string;
 }
 
 export interface LdapDirectoryConfig {
@@ -65,6 +69,8 @@ export interface LdapDirectoryConfig {
   retryFailedAfterMs?: number;
   /** updateSettings gives up with SettingsConflict after this many attempts; default 10 */
   maxUpdateAttempts?: number;
+  /** which entries `users()` lists; default every entry with the mailbox attribute, `(voiceboxMailboxNumber=*)` */
+  usersFilter?: string;
   tls?: {
     rejectUnauthorized?: boolean;
     /** PEM text, or the path of a PEM file */
@@ -88,6 +94,12 @@ export const DEFAULT_LDAP_ATTRIBUTES: LdapAttributes = {
   login: 'uid',
   userData: 'voiceboxUserData',
 };
+
+/** The filter source for an office-number search (see LdapDirectory.findByOfficeNumber). */
+export function officeFilterSource(filter: string, a: Pick<LdapAttributes, 'mailbox' | 'telephone'>): string {
+  const item = new RegExp(`\\(${a.mailbox}=`, 'gi');
+  return item.test(filter) ? filter.replace(item, `(${a.telephone}=`) : `(${a.telephone}=\${NUMBER})`;
+}
 
 interface ServerLink {
   url: string;
@@ -140,6 +152,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class LdapDirectory implements Directory {
   private readonly links: ServerLink[];
   private readonly template: FilterTemplate;
+  private officeTemplate: FilterTemplate | undefined;
   private readonly bases: string[];
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<DirectoryUser | undefined>>();
@@ -202,6 +215,26 @@ export class LdapDirectory implements Directory {
       this.cache.set(filter, { expires: Date.now() + this.cacheTtlMs, user });
     }
     return structuredClone(user);
+  }
+
+  /**
+   * By the office-number attribute (`attributes.telephone`): the configured filter with the
+   * mailbox attribute's items turned into the telephone attribute's, so its other conditions
+   * (object class, group) still hold; `(telephone=${NUMBER})` when the filter does not name the
+   * mailbox attribute. Values escaped as for findByNumber; not cached (a forwarded call is rare).
+   * `mailbox` is '' when she has no mailbox number of her own.
+   */
+  async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
+    this.assertOpen();
+    this.officeTemplate ??= compileFilterTemplate(
+      officeFilterSource(this.config.filter, this.config.attributes),
+      'ldap.filter (office number)',
+    );
+    const filter = this.officeTemplate.build(formats);
+    if (filter === undefined) return undefined;
+    const entries = await this.searchAll(filter);
+    const first = entries[0];
+    return first === undefined ? undefined : this.toUser(first, '');
   }
 
   async updateSettings(
@@ -328,6 +361,19 @@ export class LdapDirectory implements Directory {
     return this.toUser(byMailbox ?? (entries[0] as Entry), formats[0] ?? '');
   }
 
+  /** Every entry the filter finds, in OU order. */
+  private async searchAll(filter: string): Promise<Entry[]> {
+    return this.withServer(async (c) => {
+      const perBase = await Promise.all(
+        this.bases.map(
+          async (base) =>
+            (await c.search(base, { scope: 'sub', filter, attributes: this.attributeList() })).searchEntries,
+        ),
+      );
+      return perBase.flat();
+    });
+  }
+
   private async readById(c: Client, id: string, mailbox: string): Promise<DirectoryUser> {
     try {
       const { searchEntries } = await c.search(id, { scope: 'base', attributes: this.attributeList() });
@@ -352,6 +398,8 @@ export class LdapDirectory implements Directory {
     if (mobile !== undefined) numbers.mobile = mobile;
     if (fax !== undefined) numbers.fax = fax;
     const login = first(a.login);
+    const mailboxAlias = first(a.mailboxAlias)?.trim();
+    const imapHostAttribute = first(a.imapHost);
     return {
       id: entry.dn,
       name: first(a.name) ?? login ?? entry.dn,
@@ -359,6 +407,8 @@ export class LdapDirectory implements Directory {
       mailbox: first(a.mailbox) ?? fallbackMailbox,
       numbers,
       ...(login !== undefined ? { login } : {}),
+      ...(mailboxAlias ? { mailboxAlias } : {}),
+      ...(imapHostAttribute !== undefined ? { imapHostAttribute } : {}),
       settings: decode(rawUserData).settings,
       rawUserData,
     };
@@ -453,5 +503,34 @@ export class LdapDirectory implements Directory {
       return options;
     })();
     return this.tlsOptions;
+  }
+
+  /**
+   * Every user under baseDn (or each of `ous`), read in pages of 500 so a server's size limit
+   * does not cut the list short; for `voicebox migrate`, never for a call. Each base is read on
+   * the first server that answers, as a lookup is.
+   */
+  async *users(): AsyncIterable<DirectoryUser> {
+    this.assertOpen();
+    const filter = this.config.usersFilter ?? `(${this.config.attributes.mailbox}=*)`;
+    for (const base of this.bases) {
+      const entries = await this.withServer(async (c) => {
+        try {
+          const { searchEntries } = await c.search(base, {
+            scope: 'sub',
+            filter,
+            attributes: this.attributeList(),
+            paged: { pageSize: 500 },
+          });
+          return searchEntries;
+        } catch (e) {
+          if (e instanceof NoSuchObjectError) {
+            throw new DirectoryConfigError(`ldap.ous/baseDn: ${base} does not exist on the server`);
+          }
+          throw e;
+        }
+      });
+      for (const entry of entries) yield this.toUser(entry, '');
+    }
   }
 }

@@ -36,6 +36,11 @@ export class LocalSettingsFallback implements Directory {
     return user && this.apply(user);
   }
 
+  async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
+    const user = await this.inner.findByOfficeNumber?.(formats);
+    return user && this.apply(user);
+  }
+
   async updateSettings(
     user: DirectoryUser,
     change: (s: UserSettings) => UserSettings,

@@ -102,11 +102,19 @@ export interface Directory {
    */
   findByNumber(formats: string[]): Promise<DirectoryUser | undefined>;
   /**
+   * The user whose office number (LDAP `attributes.telephone`, YAML `numbers.office`) is one of
+   * these formats: who a call forwarded from that extension to a common voice-box number is for.
+   * Her `mailbox` is '' when she has no mailbox number of her own. Values escaped as above.
+   */
+  findByOfficeNumber?(formats: string[]): Promise<DirectoryUser | undefined>;
+  /**
    * Read-modify-write of the user data, atomic across processes: `change` gets the settings as
    * they are now (re-read, not the cached ones) and may be called again when another writer got
    * there first. Decide inside `change`; keep it free of side effects.
    */
   updateSettings(user: DirectoryUser, change: (s: UserSettings) => UserSettings): Promise<DirectoryUser>;
+  /** Every user of the directory, for `voicebox migrate` (adapters that can list them). */
+  users?(): AsyncIterable<DirectoryUser>;
   close(): Promise<void>;
 }
 

@@ -26,7 +26,7 @@ interface Loaded {
   size: number;
 }
 
-const USER_KEYS = new Set(['name', 'email', 'mailbox', 'numbers', 'login', 'settings']);
+const USER_KEYS = new Set(['name', 'email', 'mailbox', 'numbers', 'login', 'mailboxAlias', 'settings']);
 const NUMBER_KEYS = new Set(['office', 'mobile', 'fax']);
 
 /** One chain of writes per file, shared by every YamlDirectory of this process. */
@@ -106,6 +106,7 @@ function parseUser(id: string, raw: unknown, file: string): DirectoryUser {
   }
   const rawUserData = settingsValues(raw['settings'], `${at}.settings`);
   const login = text('login', false);
+  const mailboxAlias = text('mailboxAlias', false);
   return {
     id,
     name: text('name', true) ?? id,
@@ -113,6 +114,7 @@ function parseUser(id: string, raw: unknown, file: string): DirectoryUser {
     mailbox: text('mailbox', true) ?? '',
     numbers,
     login: login ?? id,
+    ...(mailboxAlias !== undefined ? { mailboxAlias: mailboxAlias.trim() } : {}),
     settings: decode(rawUserData).settings,
     rawUserData,
   };
@@ -143,6 +145,19 @@ export class YamlDirectory implements Directory {
         return n !== undefined && wanted.has(digits(n));
       }),
     );
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  /** `numbers.office` compared by its digits, whatever `searchIn` says (a common number's lookup). */
+  async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
+    const wanted = new Set(
+      usableFormats(formats)
+        .map(digits)
+        .filter((d) => d !== ''),
+    );
+    if (wanted.size === 0) return undefined;
+    const { users } = await this.load(true);
+    const found = users.find((u) => u.numbers.office !== undefined && wanted.has(digits(u.numbers.office)));
     return found === undefined ? undefined : structuredClone(found);
   }
 
@@ -238,5 +253,11 @@ export class YamlDirectory implements Directory {
         .catch(() => undefined)
         .finally(() => d.close());
     this.loaded = undefined;
+  }
+
+  /** Every user of the file, in file order (for `voicebox migrate`). */
+  async *users(): AsyncIterable<DirectoryUser> {
+    const { users } = await this.load(true);
+    for (const user of users) yield structuredClone(user);
   }
 }

@@ -5,6 +5,7 @@ import type { EslMessage } from './codec/message.js';
 import type { EslConnection } from './connection.js';
 import { EslCommandError, EslConnectionError, EslTimeoutError, HangupError } from './errors.js';
 import type { Logger } from './logger.js';
+import { redirectOf, type IgnoredRedirect } from './redirect.js';
 
 /** What the outbound `connect` reply told us about the call. */
 export interface ChannelData {
@@ -15,6 +16,13 @@ export interface ChannelData {
   readonly callerName: string;
   /** `Caller-Destination-Number`: the number that was dialled; bounded like the number. */
   readonly calledNumber: string;
+  /**
+   * The number the call was forwarded from (redirect.ts: `Caller-RDNIS`, then the Diversion
+   * header, then History-Info): digits with an optional `+`; absent when none holds a number.
+   */
+  readonly redirectedFrom?: string;
+  /** Redirect sources that were present but held no number: logged once, then ignored. */
+  readonly ignoredRedirects?: readonly IgnoredRedirect[];
   readonly channelName: string;
   readonly answered: boolean;
   /** All channel variables at connect time (`variable_*` without the prefix). */
@@ -204,6 +212,8 @@ export class Channel {
   ) {
     this.data = channelDataOf(connectReply);
     this.uuid = this.data.uuid;
+    for (const bad of this.data.ignoredRedirects ?? [])
+      logger.warn({ uuid: this.uuid, ...bad }, 'redirecting number ignored: not a number');
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const initialTerminators = this.data.variables.get('playback_terminators');
     if (initialTerminators !== undefined) this.terminators = initialTerminators;
@@ -217,6 +227,9 @@ export class Channel {
   }
   get calledNumber(): string {
     return this.data.calledNumber;
+  }
+  get redirectedFrom(): string | undefined {
+    return this.data.redirectedFrom;
   }
   /** False once the call hung up, was transferred away, or the socket closed. */
   get isUp(): boolean {
@@ -769,8 +782,11 @@ function channelDataOf(reply: EslMessage): ChannelData {
   // The uuid names the call's files (recordings, downloads): a peer must not steer a path.
   if (!CALL_UUID.test(uuid))
     throw new EslCommandError('connect', 'CHANNEL_DATA', `the call's Unique-ID is not a uuid`);
+  const redirect = redirectOf(get);
   return {
     uuid,
+    ...(redirect.number !== undefined ? { redirectedFrom: redirect.number } : {}),
+    ...(redirect.ignored.length > 0 ? { ignoredRedirects: redirect.ignored } : {}),
     callerNumber: number(get('Caller-Caller-ID-Number') || get('Channel-Caller-ID-Number')),
     callerName: boundedCallerText(
       get('Caller-Caller-ID-Name') || get('Channel-Caller-ID-Name'),

@@ -291,10 +291,11 @@ export const actions = {
       { name: 'pin', type: 'digits' },
     ],
     result: 'void',
-    outcomes: ['wrong', 'locked', 'expired', 'refused'],
+    outcomes: ['wrong', 'locked', 'expired', 'change_required', 'refused'],
     description:
       'compare the PIN with the stored hash; count wrong PINs atomically and lock after N; ' +
-      'expired: the PIN must be changed now; refused: it expired and the site refuses login then',
+      'expired: the PIN must be changed now; change_required: the admin (or the site, for an ' +
+      'inherited PIN) asks for a new PIN first; refused: it expired and the site refuses login then',
   },
   'pin expires soon': {
     params: [{ name: 'user', type: 'user' }],

@@ -28,6 +28,8 @@ export interface CallMedia {
   readonly callerNumber: string;
   readonly callerName: string;
   readonly calledNumber: string;
+  /** the number the call was forwarded from (Diversion, RDNIS), when FreeSWITCH presented one */
+  readonly redirectedFrom?: string | undefined;
   readonly data: { readonly variables: ReadonlyMap<string, string> };
   /** FreeSWITCH's Hangup-Cause (CHANNEL_HANGUP) once the call is down */
   readonly hangupCause?: string | undefined;
@@ -88,6 +90,11 @@ export interface CallInfo {
   readonly caller: string;
   readonly callerName: string;
   readonly called: string;
+  /**
+   * the number the call was forwarded from, as the network presented it: anyone can forge it, so
+   * it may choose whose greeting plays (`lookup user` on a common number), never who logs in
+   */
+  readonly redirectedFrom?: string;
   readonly callerClass: 'internal' | 'external';
   readonly time: Date;
 }

@@ -203,6 +203,7 @@ export class CallSession {
       caller: o.media.callerNumber,
       callerName: o.media.callerName,
       called: o.media.calledNumber,
+      ...(o.media.redirectedFrom ? { redirectedFrom: o.media.redirectedFrom } : {}),
       callerClass: o.classifyCaller
         ? o.classifyCaller(o.media.callerNumber)
         : !o.media.callerNumber.startsWith('+') && digitsOnly.length > 0 && digitsOnly.length <= 6

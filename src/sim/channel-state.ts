@@ -105,6 +105,9 @@ export class ChannelHeaders {
       [`${prefix}Unique-ID`, this.uuid],
       [`${prefix}Source`, 'mod_sofia'],
       [`${prefix}Context`, 'default'],
+    );
+    if (c.rdnis !== undefined) h.push([`${prefix}RDNIS`, c.rdnis]);
+    h.push(
       [`${prefix}Channel-Name`, this.channelName],
       [`${prefix}Profile-Index`, '1'],
       [`${prefix}Profile-Created-Time`, us(0)],

@@ -58,6 +58,8 @@ export interface CallerProfile {
   readonly variables: Readonly<Record<string, string>>;
   /** Whether the call is already answered when it reaches the socket. Default false. */
   readonly answered: boolean;
+  /** `Caller-RDNIS`: the number dialled before a `transfer` (FreeSWITCH's rdnis); absent = none. */
+  readonly rdnis?: string;
 }
 
 export interface CallerScript extends CallerProfile {
@@ -93,6 +95,26 @@ export class ScriptedCaller {
       answered: profile.answered ?? false,
       ...(profile.uuid ? { uuid: profile.uuid } : {}),
     };
+  }
+
+  /**
+   * The call was forwarded from `number` the way FreeSWITCH presents it: `diversion` (default) as
+   * the variable `sip_h_Diversion` mod_sofia copies from a SIP Diversion header
+   * (`<sip:101@pbx>;reason=no-answer`), `rdnis` as `Caller-RDNIS` after a dialplan `transfer`.
+   * `header` sets the Diversion header's value as given (malformed ones too).
+   */
+  redirectedFrom(number: string, how: 'diversion' | 'rdnis' = 'diversion', header?: string): this {
+    this.profile =
+      how === 'rdnis'
+        ? { ...this.profile, rdnis: number }
+        : {
+            ...this.profile,
+            variables: {
+              ...this.profile.variables,
+              sip_h_Diversion: header ?? `<sip:${number}@pbx.example.com>;reason=no-answer;counter=1`,
+            },
+          };
+    return this;
   }
 
   /** Adds any rule. */

@@ -394,6 +394,9 @@ describe('R3: a new PIN required at her next login', () => {
       .hears('main_menu')
       .press('#');
     expect(r.said).toContain('pin_changed');
+    // told why, and not that it expired: it did not
+    expect(r.said).toContain('pin_change_required');
+    expect(r.said).not.toContain('pin_expired');
     expect((await settings()).pinChangeRequired).toBeUndefined();
     const next = await ownerLogsIn(box, STRANGER, '5831').hears('main_menu').press('#');
     expect(next.said).not.toContain('enter_new_pin');
@@ -440,6 +443,9 @@ describe('R3: a new PIN required at her next login', () => {
       .hears('main_menu')
       .press('#');
     expect(r.said).toContain('pin_changed');
+    // told why, and not that it expired: it did not
+    expect(r.said).toContain('pin_change_required');
+    expect(r.said).not.toContain('pin_expired');
     expect((await settings()).pinChangeRequired).toBeUndefined();
   });
 
