@@ -84,6 +84,9 @@ describe('voicebox config example', () => {
     expect(problems.sort()).toEqual([
       'directory.ldap.servers: is required: a list',
       'mail.smtp.host: is required',
+      'mailbox.imap.hostRule.attribute: is required',
+      'mailbox.imap.hostRule.pattern: is required',
+      'mailbox.imap.hostRule.replacement: is required',
     ]);
   });
 
