@@ -6,10 +6,9 @@ import { formats, toE164, type Location } from '../phone/index.js';
 import type { ActionContext } from '../runtime/index.js';
 import type { ActionKit } from './ports.js';
 
-/** `location.commonNumbers` (config), read at this boundary as the phone's Location does not name it. */
+/** `location.commonNumbers` (config): none unless the admin lists them */
 export function commonNumbersOf(location: Location): readonly string[] {
-  const list = (location as { commonNumbers?: unknown }).commonNumbers;
-  return Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : [];
+  return location.commonNumbers ?? [];
 }
 
 /**

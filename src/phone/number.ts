@@ -19,6 +19,8 @@ export interface Location {
   nationalPrefix?: string;
   /** Dialled before a country code, e.g. "00" (default "00") */
   internationalPrefix?: string;
+  /** Voice-box numbers shared by everyone: a call forwarded to one is for whoever forwarded it */
+  commonNumbers?: readonly string[];
 }
 
 /**
