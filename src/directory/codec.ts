@@ -565,7 +565,11 @@ function isDefault(field: Field, v: unknown): boolean {
  * value that would not read back (a bad profile name, host, time …) is a
  * `RangeError`; an empty text is not written.
  */
-export function encode(settings: UserSettings, previous: string[], options: CodecOptions = DEFAULT_OPTIONS): string[] {
+export function encode(
+  settings: UserSettings,
+  previous: string[],
+  options: CodecOptions = DEFAULT_OPTIONS,
+): string[] {
   const prev = analyse(previous, options);
   const out: string[] = [];
   const emitted = new Set<string>();
