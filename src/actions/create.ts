@@ -1,4 +1,5 @@
 // The registry the runtime calls: every action, built once from the server's ports.
+import type { LanguageRules } from '../graph/index.js';
 import { DEFAULT_DIAL_POLICY } from '../phone/index.js';
 import type { ActionImpl, ActionRegistry } from '../runtime/index.js';
 import { callerSideActions } from './caller.js';
@@ -24,6 +25,11 @@ export const actionModules: readonly ActionModule[] = [
   ...settingsActions,
 ];
 
+/** the languages the menus speak: every one they declare has every prompt (the checker sees to it) */
+function spokenLanguages(rules: LanguageRules): string[] {
+  return [rules.default, rules.otherwise, ...rules.offered, ...rules.byCallerPrefix.map((r) => r.language)];
+}
+
 /**
  * Builds the actions of one server. The records behind `user` and `message` values live
  * here, once: a `user` found by `lookup user` is the same to every action that is handed it.
@@ -35,7 +41,7 @@ export function createActions(ports: ActionPorts): ActionRegistry {
     policy: { ...ports.policy, dial: ports.policy.dial ?? DEFAULT_DIAL_POLICY },
     now: ports.clock ?? (() => new Date()),
     defaults,
-    users: new UserRecords(ports.location, defaults),
+    users: new UserRecords(ports.location, defaults, spokenLanguages(ports.bundle.languages), ports.log),
     messages: new MessageRecords(),
     callMailboxes: new CallMailboxes(ports.mailboxes, ports.media, ports.location),
   };

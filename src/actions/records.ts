@@ -23,14 +23,40 @@ export class UserRecords {
   /** the records whose unusable settings are in the log already: once per call, not per question */
   private readonly reported = new WeakSet<object>();
 
+  private readonly spoken: ReadonlySet<string>;
+
+  /**
+   * `languages`: those the menus speak (every one they declare has every prompt); her own
+   * `language` or `menuLanguage` outside them is logged and not used. `log`: the server's, for a
+   * record made without a call's.
+   */
   constructor(
     private readonly location: Location,
     private readonly defaults: { readonly language: string; readonly profile: string },
-  ) {}
+    languages: readonly string[],
+    private readonly log: RuntimeLogger,
+  ) {
+    this.spoken = new Set(languages);
+  }
 
-  /** the `user` record of a directory entry */
-  record(user: DirectoryUser): ValueRecord {
+  /**
+   * The `user` record of a directory entry. Her language without prompts would end the call at
+   * the first prompt: it is logged with the user, key and value (once: a call makes her record
+   * once), and the site's default applies to her.
+   */
+  record(user: DirectoryUser, log: RuntimeLogger = this.log): ValueRecord {
     const s = user.settings;
+    const spoken = (key: 'language' | 'menuLanguage'): string | undefined => {
+      const language = s[key];
+      if (language === undefined || this.spoken.has(language)) return language;
+      log.warn(
+        { user: user.id, key, value: language },
+        `her own ${key} has no prompts: the site's language applies`,
+      );
+      return undefined;
+    };
+    const language = spoken('language');
+    const menuLanguage = spoken('menuLanguage');
     const e164 = toE164(user.mailbox, this.location, { outsideLine: 'without' }) ?? user.mailbox;
     const f = formats(e164, this.location);
     const rec: ValueRecord = {
@@ -39,11 +65,11 @@ export class UserRecords {
       extension: f?.extension ?? user.mailbox.replace(/[^0-9]/g, ''),
       email: user.email,
       enabled: s.enabled,
-      language: s.language ?? this.defaults.language,
+      language: language ?? this.defaults.language,
       // her own way of choosing her callers' language; without one the flow uses the site's
       has_language_choice: s.languageChoice !== undefined,
       language_choice: s.languageChoice ?? 'default',
-      menu_language: s.menuLanguage ?? s.language ?? this.defaults.language,
+      menu_language: menuLanguage ?? language ?? this.defaults.language,
       greeting_type: s.greetingType ?? 'individual',
       transfer_announcement: s.transferAnnouncement ?? 'user',
       profile: s.activeProfile ?? this.defaults.profile,

@@ -18,8 +18,10 @@ import {
   type DirectoryUser,
   type MigrationPlan,
 } from '../directory/index.js';
+import { loadMenus } from '../../dsl/index.js';
 import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
+import { menusPath } from './runtime.js';
 
 interface MigrateOptions {
   config?: string;
@@ -36,6 +38,8 @@ interface Tally {
   inferred: number;
   kept: number;
   problems: number;
+  /** users with a mapping that loosens their login (PIN-less, any number, remote inquiry) */
+  opening: number;
   wouldChange: number;
   written: number;
   unchanged: number;
@@ -61,6 +65,28 @@ function directoryOf(config: VoiceboxConfig): Directory {
     });
   }
   return new YamlDirectory({ file: resolve(config.directory.file) });
+}
+
+/**
+ * The languages the site's menus speak (`menus` in the config, else the shipped menus): every
+ * language they declare has every prompt. Menus that do not compile are the concern of
+ * `voicebox validate`: then no language is checked.
+ */
+function menuLanguages(config: VoiceboxConfig): string[] | undefined {
+  try {
+    const { bundle } = loadMenus([menusPath(config.menus)]);
+    const rules = bundle.languages;
+    return [
+      ...new Set([
+        rules.default,
+        rules.otherwise,
+        ...rules.offered,
+        ...rules.byCallerPrefix.map((r) => r.language),
+      ]),
+    ];
+  } catch {
+    return undefined;
+  }
 }
 
 const digits = (s: string): string => s.replace(/\D/g, '');
@@ -124,6 +150,8 @@ function block(u: DirectoryUser, plan: MigrationPlan, kept: MigrationPlan['kept'
     lines.push("  problems (the site's setting applies instead):");
     lines.push(table(plan.problems.map((p) => [`${p.key}=${p.value}`, p.problem])));
   }
+  for (const o of plan.opens)
+    lines.push(printable(`  opens: ${o.opens} (${o.becomes}${o.inferred ? ', inferred' : ''})`));
   return lines.join('\n');
 }
 
@@ -145,8 +173,9 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
         '  $ voicebox migrate --config /etc/voicebox/voicebox.yaml\n' +
         '  $ voicebox migrate --config /etc/voicebox/voicebox.yaml --user 507\n' +
         '  $ voicebox migrate --config /etc/voicebox/voicebox.yaml --write\n' +
-        '\nExit status: 0 when every user was read (and written), 1 when a write failed or the\n' +
-        'directory could not be reached, 2 for a bad configuration. Problems in the data are\n' +
+        "\nExit status: 0 when every user was read (and written), 1 when a user's data could not be\n" +
+        'read or written (the others go on) or the directory could not be reached, 2 for a bad\n' +
+        'configuration. Problems in the data are\n' +
         "reported, not fatal: the user keeps the site's setting for that value.",
     )
     .action(async (opts: MigrateOptions) => {
@@ -173,6 +202,7 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
         inferred: 0,
         kept: 0,
         problems: 0,
+        opening: 0,
         wouldChange: 0,
         written: 0,
         unchanged: 0,
@@ -188,10 +218,19 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
             ? "Writing each user's ixi-UMS data in voicebox's keys.\n\n"
             : "Dry run: what voicebox makes of each user's ixi-UMS data. Nothing is written (--write does).\n\n",
         );
+        const site = { languages: menuLanguages(config) };
         for await (const user of directory.users()) {
           if (!wanted(user)) continue;
           t.users++;
-          const plan = planMigration(user.rawUserData);
+          let plan: MigrationPlan;
+          try {
+            plan = planMigration(user.rawUserData, undefined, site);
+          } catch (e) {
+            // one user's data that cannot be planned stops nobody else's
+            t.failed++;
+            io.out(`${who(user)}\n  failed: ${printable((e as Error).message)}\n\n`);
+            continue;
+          }
           // the revision token is voicebox's own bookkeeping (src/directory/README.md), not the user's data
           const kept = plan.kept.filter((k) => !k.value.startsWith(REVISION));
           const hasIxi =
@@ -205,6 +244,7 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
           t.inferred += plan.mapped.filter((m) => m.inferred).length;
           t.kept += kept.length;
           t.problems += plan.problems.length;
+          if (plan.opens.length > 0) t.opening++;
           if (plan.changed) t.wouldChange++;
           io.out(block(user, plan, kept) + '\n');
           if (!write) {
@@ -225,7 +265,7 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
             io.out('  written\n\n');
           } catch (e) {
             t.failed++;
-            io.out(`  failed: ${(e as Error).message}\n\n`);
+            io.out(`  failed: ${printable((e as Error).message)}\n\n`);
           }
         }
       } catch (e) {
@@ -248,9 +288,11 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
       io.out(
         `Users: ${t.users}, with ixi-UMS data: ${t.withIxi}\n` +
           `Values: ${t.mapped} mapped (${t.inferred} inferred), ${t.kept} kept, ${n(t.problems, 'problem')}\n` +
+          `Users whose login it opens: ${t.opening} (the "opens:" lines: check them before --write)\n` +
           (write
             ? `Written: ${t.written}, unchanged: ${t.unchanged}, failed: ${t.failed}\n`
-            : `Users that would change: ${t.wouldChange} (run again with --write to write them)\n`),
+            : `Users that would change: ${t.wouldChange} (run again with --write to write them)\n` +
+              (t.failed > 0 ? `Failed: ${t.failed}\n` : '')),
       );
       setExit(t.failed > 0 ? 1 : 0);
     });

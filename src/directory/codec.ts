@@ -112,6 +112,14 @@ type Field =
   | 'imapUser'
   | 'imapHost';
 
+/**
+ * A line break, NUL or other control character: no valid value of ours has one (`encode` could not
+ * write it back as one line), so such a value is invalid whatever its key — kept as it is.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_PROBLEM = 'a line break or control character in the value';
+
 /** keys whose values are secrets: never in an error message */
 const SECRET_FIELDS = new Set<Field>(['pinHash', 'legacyPin', 'mailPassword']);
 
@@ -423,6 +431,12 @@ function analyse(values: string[], options: CodecOptions): Analysis {
 
   /** a value of one of our keys: where it goes, or why it is invalid; undefined: not our key */
   const ours = (key: string, val: string): Applied => {
+    const applied = oursAsText(key, val);
+    return applied !== undefined && !('problem' in applied) && CONTROL.test(val)
+      ? { problem: CONTROL_PROBLEM }
+      : applied;
+  };
+  const oursAsText = (key: string, val: string): Applied => {
     const def = OWN_BY_KEY.get(key);
     if (def !== undefined) {
       const parsed = def.parse(val);
@@ -465,7 +479,12 @@ function analyse(values: string[], options: CodecOptions): Analysis {
     }
     const mapper = IXI[kv.key.toLowerCase()];
     if (mapper !== undefined) {
-      const r = kv.val === '' ? { becomes: [] } : mapper(kv.val);
+      const r: IxiReading =
+        kv.val === ''
+          ? { becomes: [] }
+          : CONTROL.test(kv.val)
+            ? { problem: CONTROL_PROBLEM }
+            : mapper(kv.val);
       Object.assign(reading, r);
       if (r.becomes !== undefined) ixi.push({ reading, becomes: r.becomes });
       if (r.kept !== undefined || r.problem !== undefined) unknown.push(value);
@@ -538,7 +557,8 @@ export function readUserData(
 }
 
 function checkValue(key: string, v: string): string {
-  if (/[\n\r\0]/.test(v)) throw new RangeError(`user data ${key}: value must be one line`);
+  if (CONTROL.test(v))
+    throw new RangeError(`user data ${key}: value must be one line, without control characters`);
   return `${key}=${v}`;
 }
 

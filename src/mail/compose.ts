@@ -525,9 +525,10 @@ const PIN_REMINDER_TEXT = {
     howTo:
       'So ändern Sie sie per Telefon: Rufen Sie Ihre Voicebox an, drücken Sie während der Ansage die Stern-Taste und geben Sie Ihre PIN ein. Drücken Sie im Hauptmenü die 2 für die Einstellungen und dann die 4, um die PIN zu ändern.',
     portal: (url: string) => `Sie können die PIN auch im Browser ändern: ${url}`,
-    change: 'Danach werden Sie bei der nächsten Anmeldung gebeten, eine neue PIN zu wählen.',
+    // "after that day", not "after you changed it" (the English says the same)
+    change: 'Nach diesem Tag werden Sie bei der nächsten Anmeldung gebeten, eine neue PIN zu wählen.',
     refuse:
-      'Danach ist die Anmeldung per Telefon nicht mehr möglich, bis Ihr Administrator Ihnen eine neue PIN gibt.',
+      'Nach diesem Tag ist die Anmeldung per Telefon nicht mehr möglich, bis Ihr Administrator Ihnen eine neue PIN gibt.',
   },
   en: {
     subject: (day: string) => `Your PIN expires on ${day}`,

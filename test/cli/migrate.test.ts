@@ -105,6 +105,66 @@ describe('voicebox migrate on a users file', () => {
   });
 });
 
+describe("one user's bad value costs only that value", () => {
+  it('a line break in her office hours: reported with her, the others migrated, written without it', async () => {
+    writeFileSync(
+      join(dir, 'users.yaml'),
+      users.replace(
+        'settings: [IXI-UMSMobileAnnouncementFlags=XX.., IXI-UMSPINFailureCount=3]',
+        'settings: { officeHours: "mon-fri 08:00-17:00\\r", IXI-UMSPINFailureCount: "3" }',
+      ),
+    );
+    const dry = await voicebox('migrate', '--config', config);
+    expect(dry.code, dry.err).toBe(0);
+    expect(dry.out).toMatch(
+      /^Henry Hahn — mailbox .*\n(?:.*\n)*? {4}officeHours=mon-fri 08:00-17:00\? +a line break or control character/m,
+    );
+    expect(dry.out).toContain('Grace Green');
+    expect(dry.out).toContain('Users: 3, with ixi-UMS data: 2\n');
+    const r = await voicebox('migrate', '--config', config, '--write');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Written: 2, unchanged: 0, failed: 0\n');
+    const file = readFileSync(join(dir, 'users.yaml'), 'utf8');
+    expect(file).toContain('wrongPinCount=3');
+    expect(file).toContain('language=en'); // Grace
+  });
+
+  it("a language the menus have no prompts for is a problem: her calls use the site's", async () => {
+    writeFileSync(
+      join(dir, 'users.yaml'),
+      users.replace('IXI-UMSMobileAnnouncementFlags=XX..', 'IXI-UMSMobileAnnouncementFlags=FRFR'),
+    );
+    const r = await voicebox('migrate', '--config', config, '--user', 'henry');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/IXI-UMSMobileAnnouncementFlags=FRFR +→ language=fr, menuLanguage=fr \*/);
+    expect(r.out).toMatch(
+      /problems .*\n {4}IXI-UMSMobileAnnouncementFlags=FRFR +no prompts in fr: the site's language applies/,
+    );
+    expect(r.out).toContain('Values: 2 mapped (1 inferred), 0 kept, 1 problem\n');
+  });
+
+  it('shows each mapping that loosens her login, and counts those users', async () => {
+    writeFileSync(
+      join(dir, 'users.yaml'),
+      users.replace(
+        '      - IXIFaxMaxPages=5\n',
+        '      - IXIFaxMaxPages=5\n      - ixi-umsMobileRestrictionFlags=YYN..\n      - IXI-UMSMobileLevel=M\n',
+      ),
+    );
+    const r = await voicebox('migrate', '--config', config);
+    expect(r.code, r.err).toBe(0);
+    const grace = r.out.slice(r.out.indexOf('Grace Green'), r.out.indexOf('Henry Hahn'));
+    expect(grace).toContain('  opens: PIN-less login from her office number (trustOffice=Y, inferred)\n');
+    expect(grace).toContain('  opens: PIN-less login from her mobile number (trustMobile=Y, inferred)\n');
+    expect(grace).toContain(
+      '  opens: login with her PIN from any number (loginRestriction=everywhere, inferred)\n',
+    );
+    expect(grace).toContain('  opens: her messages by phone (remote inquiry) (access=messages, inferred)\n');
+    expect(r.out.slice(r.out.indexOf('Henry Hahn'))).not.toMatch(/^ {2}opens:/m);
+    expect(r.out).toContain('Users whose login it opens: 1 ');
+  });
+});
+
 describe('voicebox migrate when it cannot run', () => {
   it('a bad configuration: exit 2 with the key', async () => {
     writeFileSync(config, 'directory:\n  type: ldapp\n');

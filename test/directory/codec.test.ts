@@ -565,3 +565,37 @@ describe('encoding', () => {
     }
   });
 });
+
+describe('a line break or control character in one value', () => {
+  // each of these came from the directory; written back by `encode` it would have ended her calls
+  const broken = [
+    'officeHours=mon-fri 08:00-17:00\r',
+    'imapFolder=INBOX/Voice\nenabled=N',
+    'imapUser=alice\u0000',
+    'pinNumber=+49 170 1000001\r',
+    'trusted=+49 30 1234102\n',
+    'profile.work.transferTo=+49 30 1234\u0007',
+    'mailPassword=s3cr\net',
+    'ixi-umsMobileIMAPMailbox=Voice\r\nOld',
+  ];
+
+  it('is invalid for every text key: kept as it is, the setting left to the site', () => {
+    const { settings, unknown } = decode(['language=de', ...broken], withHours);
+    expect(settings).toEqual({ ...defaultSettings(), language: 'de' });
+    expect(unknown).toEqual([...broken].sort());
+  });
+
+  it('is written back unchanged, beside her other settings, and never throws', () => {
+    const values = ['language=de', ...broken];
+    const { settings } = decode(values, withHours);
+    const written = encode({ ...settings, welcomeSentAt: '2026-12-01T09:00:00.000Z' }, values, withHours);
+    expect(written).toEqual([...broken, 'language=de', 'welcomeSentAt=2026-12-01T09:00:00.000Z'].sort());
+  });
+
+  it('is replaced when a new value of that key is written', () => {
+    const values = ['officeHours=mon-fri 08:00-17:00\r'];
+    expect(encode({ ...defaultSettings(), officeHours: 'mon-fri 08:00-17:00' }, values, withHours)).toEqual([
+      'officeHours=mon-fri 08:00-17:00',
+    ]);
+  });
+});

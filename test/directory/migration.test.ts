@@ -303,3 +303,90 @@ describe('redactValue', () => {
     }
   });
 });
+
+describe('redactValue for keys the manual does not name', () => {
+  it('masks any key whose name sounds secret (ixi-UMS 6.60 keeps an encrypted IMAP password)', () => {
+    for (const key of [
+      'IXI-UMSMobileIMAPPassword',
+      'ixi-umsImapPwd',
+      'IXISecret',
+      'IXI-UMSMobilePINv2',
+      'apiKey',
+      'IXIToken',
+    ])
+      expect(redactValue(`${key}=enc:AAECAw==`)).toBe(`${key}=***`);
+  });
+
+  it('shows the PIN numbers (phone numbers), PIN times, counts and switches as they are', () => {
+    for (const v of [
+      'pinNumber=+49 170 1000001',
+      'pinChangeRequired=Y',
+      'pinReminderSentAt=2026-12-01T09:00:00.000Z',
+      'wrongPinCount=2',
+      'IXI-UMSPINFailureCount=1',
+    ])
+      expect(redactValue(v)).toBe(v);
+  });
+
+  it('masks them in the plan too, as values kept and as problems', () => {
+    const plan = planMigration(['IXI-UMSMobileIMAPPassword=enc:AAECAw==']);
+    expect(plan.kept).toEqual([
+      { value: 'IXI-UMSMobileIMAPPassword=***', reason: 'an ixi-UMS key voicebox does not know' },
+    ]);
+    expect(printed(plan).join('\n')).not.toContain('AAECAw');
+  });
+});
+
+describe('the site: languages without prompts, and mappings that open her login', () => {
+  const site = { languages: ['de', 'en'] };
+
+  it("reports a language the menus have no prompts for: her calls use the site's", () => {
+    const plan = planMigration(['IXI-UMSMobileAnnouncementFlags=FRDE', 'menuLanguage=it'], undefined, site);
+    expect(plan.problems).toEqual([
+      {
+        key: 'IXI-UMSMobileAnnouncementFlags',
+        value: 'FRDE',
+        problem: "no prompts in fr: the site's language applies",
+      },
+      { key: 'menuLanguage', value: 'it', problem: "no prompts in it: the site's language applies" },
+    ]);
+    // written all the same: once the menus speak French, she hears it
+    expect(plan.write).toEqual(['language=fr', 'menuLanguage=it']);
+    expect(planMigration(['IXI-UMSMobileAnnouncementFlags=ENDE'], undefined, site).problems).toEqual([]);
+    expect(planMigration(['IXI-UMSMobileAnnouncementFlags=FRFR']).problems).toEqual([]); // no site: not checked
+  });
+
+  it('lists each mapped value that loosens her login, but not one her own key overrides', () => {
+    const plan = planMigration(
+      ['ixi-umsMobileRestrictionFlags=YYN..', 'IXI-UMSMobileLevel=M', 'trustMobile=N'],
+      undefined,
+      site,
+    );
+    expect(plan.opens).toEqual([
+      {
+        value: 'IXI-UMSMobileLevel=M',
+        becomes: 'access=messages',
+        opens: 'her messages by phone (remote inquiry)',
+        inferred: true,
+      },
+      {
+        value: 'ixi-umsMobileRestrictionFlags=YYN..',
+        becomes: 'trustOffice=Y',
+        opens: 'PIN-less login from her office number',
+        inferred: true,
+      },
+      {
+        value: 'ixi-umsMobileRestrictionFlags=YYN..',
+        becomes: 'loginRestriction=everywhere',
+        opens: 'login with her PIN from any number',
+        inferred: true,
+      },
+    ]);
+    expect(planMigration(['ixi-umsMobileRestrictionFlags=YYN..']).opens.map((o) => o.becomes)).toEqual([
+      'trustOffice=Y',
+      'trustMobile=Y',
+      'loginRestriction=everywhere',
+    ]);
+    expect(planMigration(['ixi-umsMobileRestrictionFlags=NNY..']).opens).toEqual([]);
+  });
+});

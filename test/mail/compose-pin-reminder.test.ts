@@ -31,7 +31,7 @@ describe('the PIN-expiry reminder', () => {
         'So ändern Sie sie per Telefon: Rufen Sie Ihre Voicebox an, drücken Sie während der Ansage die ' +
           'Stern-Taste und geben Sie Ihre PIN ein. Drücken Sie im Hauptmenü die 2 für die Einstellungen ' +
           'und dann die 4, um die PIN zu ändern.',
-        'Danach werden Sie bei der nächsten Anmeldung gebeten, eine neue PIN zu wählen.',
+        'Nach diesem Tag werden Sie bei der nächsten Anmeldung gebeten, eine neue PIN zu wählen.',
       ].join('\n\n') + '\n',
     );
     expect(m.headers).toMatchObject({ 'X-Voicebox-Type': 'pin-reminder' });
@@ -46,6 +46,14 @@ describe('the PIN-expiry reminder', () => {
       'You can also change your PIN in your web browser: https://voicebox.example.com/',
     );
     expect(m.text).toContain('you cannot log in by phone until your administrator gives you a new PIN');
+  });
+
+  it('in German, a site that refuses an expired PIN: after that day, not after changing it', () => {
+    const m = composePinReminder(reminder({ afterExpiry: 'refuse' }));
+    expect(m.text).toContain(
+      'Nach diesem Tag ist die Anmeldung per Telefon nicht mehr möglich, bis Ihr Administrator Ihnen eine neue PIN gibt.',
+    );
+    expect(m.text).not.toContain('Danach');
   });
 
   it('one id per PIN: the time it was set', () => {
