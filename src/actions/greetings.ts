@@ -1,5 +1,6 @@
-// Greetings and the recorded name (C4–C6, S2–S3): the ones callers hear, and the owner's
-// recordings of them by phone, through the Greetings port.
+// Greetings and the recorded name (C4–C6, S2–S3): the ones callers hear (in another language
+// when none in theirs), and the owner's recordings of them by phone, in exactly the language she
+// chose, through the Greetings port.
 import type { StoredAudio } from '../greetings/index.js';
 import type { Audio } from '../runtime/index.js';
 import { defineAction, done, outcome, value } from './define.js';
@@ -44,15 +45,15 @@ export const greetingActions = [
     audio(await kit.greetings.company(ctx.language)),
   ),
 
-  defineAction('save greeting', async (kit, [rec, profile, recording], ctx) => {
+  // the owner by phone: the language she chose, whatever language her menus speak
+  defineAction('greeting in', async (kit, [rec, profile, language]) =>
+    audio(await kit.greetings.greeting(kit.users.entry(rec).mailbox, profile, language)),
+  ),
+
+  defineAction('save greeting', async (kit, [rec, profile, recording, language], ctx) => {
     const user = kit.users.entry(rec);
-    await kit.greetings.saveGreeting(
-      user.mailbox,
-      profile,
-      ctx.language,
-      recorded(recording, 'save greeting'),
-    );
-    ctx.log.info({ user: user.id, profile, language: ctx.language }, 'greeting saved');
+    await kit.greetings.saveGreeting(user.mailbox, profile, language, recorded(recording, 'save greeting'));
+    ctx.log.info({ user: user.id, profile, language }, 'greeting saved');
     return done;
   }),
 

@@ -1,9 +1,10 @@
 // Settings by phone (S1, S3, S4, S5): the active profile, the greeting type, a profile's transfer
-// target (an empty number removes it) and message switch (greetings: greetings.ts; the PIN:
-// pin.ts), and what the owner is told before she changes them: the profile in force and why,
-// the greetings a delete removes. Every setting is written through `directory.updateSettings`
-// (atomic read-modify-write). When the directory may not be written (SettingsReadOnly) the error
-// goes up: the caller hears the apology.
+// target (set, or cleared) and message switch (greetings: greetings.ts; the PIN: pin.ts), what
+// the owner is told before she changes them: the profile in force and why, the greetings a
+// delete removes; and what the company declares that her choices follow: the languages it
+// offers, the profile its internal callers get. Every setting is written through
+// `directory.updateSettings` (atomic read-modify-write). When the directory may not be written
+// (SettingsReadOnly) the error goes up: the caller hears the apology.
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { canonical, checkDial, toE164 } from '../phone/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
@@ -89,6 +90,17 @@ export const settingsActions = [
     return value(recorded);
   }),
 
+  defineAction('offered languages', async (kit) => value([...kit.bundle.languages.offered])),
+
+  defineAction('language offered', async (kit, [language]) =>
+    value(kit.bundle.languages.offered.includes(language)),
+  ),
+
+  defineAction('internal profile', async (kit) => {
+    const internal = kit.bundle.profiles.internal;
+    return internal ? value(internal) : outcome('none');
+  }),
+
   defineAction('set profile', async (kit, [rec, profile], ctx) => {
     await writeSetting(kit, rec, ctx, 'profile', (s) => {
       const next: UserSettings = { ...s, activeProfile: profile };
@@ -108,11 +120,8 @@ export const settingsActions = [
   }),
 
   defineAction('set transfer', async (kit, [rec, profile, number], ctx) => {
-    // no number: callers of this profile are no longer offered a transfer
-    if (number.trim() === '') {
-      await writeSetting(kit, rec, ctx, `profile.${profile}.transferTo`, (s) => withoutTransfer(s, profile));
-      return done;
-    }
+    // removing the target is `clear transfer`, asked for on purpose: no number is no number
+    if (number.trim() === '') return outcome('invalid');
     const e164 = toE164(number, kit.location);
     if (!e164) return outcome('invalid');
     const dial = checkDial(e164, kit.policy.dial, kit.location);
@@ -127,6 +136,12 @@ export const settingsActions = [
     await writeSetting(kit, rec, ctx, `profile.${profile}.transferTo`, (s) =>
       withProfile(s, profile, { transferTo: target }),
     );
+    return done;
+  }),
+
+  defineAction('clear transfer', async (kit, [rec, profile], ctx) => {
+    // callers of this profile are no longer offered a transfer
+    await writeSetting(kit, rec, ctx, `profile.${profile}.transferTo`, (s) => withoutTransfer(s, profile));
     return done;
   }),
 

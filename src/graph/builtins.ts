@@ -404,10 +404,22 @@ export const actions = {
       { name: 'user', type: 'user' },
       { name: 'profile', type: 'profile' },
       { name: 'recording', type: 'audio' },
+      { name: 'language', type: 'language' },
     ],
     result: 'void',
     outcomes: [],
-    description: 'store the greeting of a profile in the call language',
+    description: 'store the greeting of a profile in that language (replacing the one recorded in it)',
+  },
+  'greeting in': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+      { name: 'language', type: 'language' },
+    ],
+    result: 'audio',
+    outcomes: ['none'],
+    description:
+      'the greeting she recorded for a profile in exactly that language, never one in another (what she hears back is what callers of that language get); none: not recorded in it',
   },
   'delete greeting': {
     params: [
@@ -428,6 +440,25 @@ export const actions = {
     outcomes: [],
     description:
       'the languages in which she recorded the greeting of a profile (what `delete greeting` deletes)',
+  },
+  'offered languages': {
+    params: [],
+    result: 'list<language>',
+    outcomes: [],
+    description: 'the languages the company offers to choose from (`offer` in `languages`), in its order',
+  },
+  'language offered': {
+    params: [{ name: 'language', type: 'language' }],
+    result: 'bool',
+    outcomes: [],
+    description: 'the company offers this language to choose (`offer` in `languages`)',
+  },
+  'internal profile': {
+    params: [],
+    result: 'profile',
+    outcomes: ['none'],
+    description:
+      'the profile internal callers get (`internal callers get …` in `profiles`); none: the company has none, they get what callers from outside get',
   },
   'save name': {
     params: [
@@ -463,7 +494,17 @@ export const actions = {
     result: 'void',
     outcomes: ['invalid', 'refused'],
     description:
-      "set the call-transfer target of a profile; refused when the admin's dial policy forbids the number",
+      "set the call-transfer target of a profile; invalid: no number or none that can be dialled; refused when the admin's dial policy forbids the number",
+  },
+  'clear transfer': {
+    params: [
+      { name: 'user', type: 'user' },
+      { name: 'profile', type: 'profile' },
+    ],
+    result: 'void',
+    outcomes: [],
+    description: 'remove the call-transfer target of a profile: its callers are offered no transfer',
+    destructive: true,
   },
   'set messages allowed': {
     params: [

@@ -1,14 +1,28 @@
 // Greetings by phone for any profile and any offered language, the greeting internal callers
 // hear, and removing the transfer number — over the shipped menus with the simulator, each
 // followed by the call of someone who hears the difference.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadMenus } from '../../dsl/index.js';
+import { readConfig } from '../../src/config/index.js';
 import type { UserSettings } from '../../src/directory/index.js';
-import { maildirTransport } from '../../src/mail/index.js';
+import type { Bundle } from '../../src/graph/index.js';
+import { MailSpool, maildirTransport } from '../../src/mail/index.js';
+import { isInternal } from '../../src/phone/index.js';
+import { answering, type Answering } from '../support/calls.js';
+import { nth, prompt } from '../support/dialogue.js';
 import { aliceSettingsIn, aliceWithPin } from '../support/owners.js';
-import { startVoicebox, type Voicebox } from './support.js';
+import { startVoicebox, testActions, type Voicebox } from './support.js';
 
 const OFFICE = '+49 30 1234101'; // her desk phone: internal, and trusted below (no PIN)
 const BOB_OFFICE = '+49 30 1234102'; // a colleague: an internal caller
@@ -19,9 +33,12 @@ const TUESDAY_10 = new Date('2026-12-01T10:00:00+01:00'); // office hours: her c
 const TUESDAY_21 = new Date('2026-12-01T21:32:00+01:00'); // after hours: home
 
 let box: Voicebox | undefined;
+let line: Answering | undefined;
 afterEach(async () => {
   await box?.close();
   box = undefined;
+  await line?.close();
+  line = undefined;
 });
 
 /** Alice (de, chose work); the clock is `clock.now`, so a test moves it between calls */
@@ -233,5 +250,114 @@ describe('removing the transfer number', () => {
     const r = await intoTransfer(box).hears('enter_transfer_number').hangsUp();
     expect(r.said.filter((s) => s.startsWith('key_clear_transfer'))).toEqual([]);
     expect(r.said.filter((s) => s.startsWith('transfer_number_is'))).toEqual([]);
+  });
+});
+
+/** the shipped menus, compiled with the company's declarations (company.ivr) changed */
+function companyWhere(change: (company: string) => string): Bundle {
+  const menus = join(mkdtempSync(join(tmpdir(), 'voicebox-company-')), 'menus');
+  cpSync('menus', menus, { recursive: true, filter: (from) => !from.includes('transcripts') });
+  const company = join(menus, 'company.ivr');
+  writeFileSync(company, change(readFileSync(company, 'utf8')));
+  const loaded = loadMenus([menus]);
+  expect(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+  return loaded.bundle;
+}
+
+/** Alice's voicebox over those menus, as `setup` over the shipped ones */
+async function answeringWith(bundle: Bundle) {
+  const dir = mkdtempSync(join(tmpdir(), 'voicebox-company-box-'));
+  const { directory } = await aliceWithPin(dir);
+  const config = readConfig();
+  const spool = new MailSpool({ dir: join(dir, 'spool'), send: async () => {} });
+  const media = join(dir, 'media');
+  const actions = testActions({
+    directory,
+    spool,
+    media,
+    bundle,
+    login: { trustOffice: true },
+    now: () => TUESDAY_10,
+  });
+  line = await answering({
+    bundle,
+    actions,
+    config: config.menu,
+    mediaRoot: { local: media, freeswitch: media },
+    now: () => TUESDAY_10,
+    classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
+  });
+  const files = () => {
+    const folder = join(media, 'greetings', '49301234501');
+    return existsSync(folder) ? readdirSync(folder).sort() : [];
+  };
+  return { line, files, close: () => directory.close() };
+}
+
+describe("the choices follow the company's declarations", () => {
+  it('a company offering one language: no language question, the greeting goes in her own', async () => {
+    const bundle = companyWhere((c) => c.replace('offer de, en', 'offer de'));
+    const { line, files, close } = await answeringWith(bundle);
+    try {
+      const r = await line
+        .dial('501')
+        .from(OFFICE)
+        .hears('standard_greeting')
+        .press('*')
+        .hears('main_menu')
+        .press('2')
+        .hears('key_greetings')
+        .press('2')
+        .hears('key_record_greeting')
+        .press('6')
+        .hears('which_profile_greeting')
+        .press('3')
+        .hears('greeting_chosen_is(de:profile_home,de:language_de)')
+        .press('1')
+        .hearsTone()
+        .speaks(3000)
+        .press('#')
+        .hears('your_greeting_for(de:profile_home,de:language_de)')
+        .hearsAudio()
+        .hears('keep_or_record_again')
+        .press('1')
+        .hears('greeting_saved')
+        .hangsUp();
+      expect(r.heard.filter((h) => h.startsWith('which_language_greeting'))).toEqual([]);
+      expect(files()).toEqual(['home.de.wav']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a company without a profile for internal callers: key 7 is neither offered nor taken', async () => {
+    const bundle = companyWhere((c) => c.replace(/^\s*internal callers get internal\n/m, ''));
+    const { line, close } = await answeringWith(bundle);
+    try {
+      const r = await line
+        .dial('501')
+        .from(OFFICE)
+        .hears('standard_greeting')
+        .press('*')
+        .hears('main_menu')
+        .press('2')
+        .hears('key_greetings')
+        .press('2')
+        .hears('key_record_greeting')
+        .press('6')
+        .hears('which_profile_greeting')
+        .hears('key_profile_custom2(die 6)')
+        // 7 once the choices are said (the second "back" of the call: the greetings menu has one)
+        .scripted((c) => c.pressAfterPlayed(nth(prompt('key_back'), 2), '7'))
+        .hears('invalid_choice')
+        .hangsUp();
+      expect(r.heard.filter((h) => h.startsWith('key_profile_internal'))).toEqual([]);
+      const listens = r.events.flatMap((e) =>
+        e.kind === 'listen' && e.menu === 'choose_greeting_profile' ? [e.keys] : [],
+      );
+      expect(listens[0]).toEqual(['1', '2', '3', '4', '5', '6', '*']);
+    } finally {
+      await close();
+    }
   });
 });

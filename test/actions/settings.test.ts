@@ -10,6 +10,8 @@ import {
   type Directory,
   type UserSettings,
 } from '../../src/directory/index.js';
+import { loadMenus } from '../../dsl/index.js';
+import type { Bundle } from '../../src/graph/index.js';
 import { GreetingStore } from '../../src/greetings/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
 import { verifyPin } from '../../src/pin/index.js';
@@ -196,7 +198,7 @@ describe('settings by phone', () => {
 
 // ---- unit level
 
-async function unit(directory?: (file: string) => Directory) {
+async function unit(directory?: (file: string) => Directory, bundle?: Bundle) {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-settings-unit-'));
   const usersFile = exampleUsers(dir);
   const yaml = new YamlDirectory({ file: usersFile });
@@ -209,6 +211,7 @@ async function unit(directory?: (file: string) => Directory) {
     media: dir,
     welcome: { enabled: false, minPinLength: 4 },
     now,
+    ...(bundle ? { bundle } : {}),
   });
   const { run, lookup } = actionCaller(actions, OFFICE, { language: 'en', now });
   const rec = await lookup(ALICE);
@@ -223,19 +226,24 @@ describe('settings actions against the YAML directory', () => {
   it('set transfer: a number that does not normalise is invalid; a good one is stored canonical', async () => {
     const u = await unit();
     expect(await u.run('set transfer', u.rec, 'home', '12x')).toEqual({ outcome: 'invalid' });
+    // no number is no target: removing one is `clear transfer`, asked for on purpose
+    expect(await u.run('set transfer', u.rec, 'mobile', '')).toEqual({ outcome: 'invalid' });
+    expect((await u.settings()).profiles['mobile']).toEqual({ transferTo: '+49 170 1000001' });
     expect(await u.run('set transfer', u.rec, 'home', '+4989555123')).toEqual({});
     expect((await u.settings()).profiles['home']).toEqual({ transferTo: '+49 89555123' });
     // another profile's target is untouched
     expect((await u.settings()).profiles['mobile']).toEqual({ transferTo: '+49 170 1000001' });
   });
 
-  it('set transfer without a number removes the target of that profile alone, and keeps its switch', async () => {
+  it('clear transfer removes the target of that profile alone, and keeps its switch', async () => {
     const u = await unit();
     await u.run('set messages allowed', u.rec, 'mobile', false);
-    expect(await u.run('set transfer', u.rec, 'mobile', '')).toEqual({});
+    expect(await u.run('clear transfer', u.rec, 'mobile')).toEqual({});
     const s = await u.settings();
     expect(s.profiles['mobile']).toEqual({ messagesAllowed: false });
-    expect(await u.run('set transfer', u.rec, 'home', '')).toEqual({});
+    expect(s.trustedNumbers).toEqual(['+49 170 1000001']);
+    // a profile without a target stays without one
+    expect(await u.run('clear transfer', u.rec, 'home')).toEqual({});
     expect((await u.settings()).profiles['home'] ?? {}).toEqual({});
   });
 
@@ -259,10 +267,10 @@ describe('settings actions against the YAML directory', () => {
     expect(s.vacation).toBeUndefined();
   });
 
-  it('greetings in the call language, the name, deleting one profile and all', async () => {
+  it('greetings in the language given, the name, deleting one profile and all', async () => {
     const u = await unit();
-    await u.run('save greeting', u.rec, 'work', u.audio);
-    await u.run('save greeting', u.rec, 'home', u.audio);
+    await u.run('save greeting', u.rec, 'work', u.audio, 'en');
+    await u.run('save greeting', u.rec, 'home', u.audio, 'en');
     await u.run('save name', u.rec, u.audio);
     expect(await u.greetings.greeting(ALICE, 'work', 'en')).toBeDefined();
     expect(await u.greetings.greeting(ALICE, 'work', 'de')).toBeUndefined();
@@ -273,7 +281,36 @@ describe('settings actions against the YAML directory', () => {
     await u.run('delete all greetings', u.rec);
     expect(await u.greetings.greeting(ALICE, 'home', 'en')).toBeUndefined();
     expect(await u.greetings.name(ALICE)).toBeUndefined();
-    await expect(u.run('save greeting', u.rec, 'work', 'not audio')).rejects.toThrow(/recording/);
+    await expect(u.run('save greeting', u.rec, 'work', 'not audio', 'en')).rejects.toThrow(/recording/);
+  });
+
+  it('save greeting keeps it in the language given, not the call language; greeting in hears exactly that one', async () => {
+    const u = await unit(); // the call speaks English
+    await u.run('save greeting', u.rec, 'home', u.audio, 'de');
+    expect(await u.greetings.greeting(ALICE, 'home', 'de')).toBeDefined();
+    expect(await u.greetings.greeting(ALICE, 'home', 'en')).toBeUndefined();
+    expect(await u.run('greeting in', u.rec, 'home', 'de')).toMatchObject({ value: { kind: 'audio' } });
+    // none in English: the owner is told so, though a caller from abroad gets the German one
+    expect(await u.run('greeting in', u.rec, 'home', 'en')).toEqual({ outcome: 'none' });
+    expect(await u.run('greeting', u.rec, 'home')).toMatchObject({ value: { kind: 'audio' } });
+  });
+
+  it("the company's declarations: the languages it offers, in its order, and its internal callers' profile", async () => {
+    const shipped = await unit();
+    expect(await shipped.run('offered languages')).toEqual({ value: ['de', 'en'] });
+    expect(await shipped.run('language offered', 'en')).toEqual({ value: true });
+    expect(await shipped.run('internal profile')).toEqual({ value: 'internal' });
+
+    const bundle = loadMenus(['menus']).bundle;
+    const { internal: _none, ...profiles } = bundle.profiles;
+    const germanOnly = await unit(undefined, {
+      ...bundle,
+      languages: { ...bundle.languages, offered: ['de'] },
+      profiles,
+    });
+    expect(await germanOnly.run('offered languages')).toEqual({ value: ['de'] });
+    expect(await germanOnly.run('language offered', 'en')).toEqual({ value: false });
+    expect(await germanOnly.run('internal profile')).toEqual({ outcome: 'none' });
   });
 
   it('change pin: too short, trivial, then a hash that replaces a legacy PIN and resets the count', async () => {
