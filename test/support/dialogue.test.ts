@@ -30,6 +30,7 @@ flow f {
       }
       on locked -> hang up
       on expired -> hang up
+      on change_required -> hang up
       on refused -> hang up
     say main_menu
   }
