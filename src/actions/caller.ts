@@ -13,7 +13,7 @@ export const callerSideActions = [
     if (!f) return outcome('unknown');
     const user = (await ownerOfForwardedCall(kit, ctx, number)) ?? (await kit.directory.findByNumber(f.all));
     if (!user) return outcome('unknown');
-    return value(kit.users.record(user));
+    return value(kit.users.record(user, ctx.log));
   }),
 
   defineAction('active profile', async (kit, [rec], ctx) => {
@@ -74,7 +74,8 @@ export const callerSideActions = [
   }),
 
   // the welcome mail (first call, or the admin's resend) and the PIN-expiry reminder: both
-  // wait for a call to her mailbox, so a mailbox nobody calls gets neither
+  // wait for a call to her mailbox, so a mailbox nobody calls gets neither; neither ends the
+  // call when the directory or the spool fails them (logged, tried on the next call)
   defineAction('welcome new user', async (kit, [rec], ctx) => {
     await welcomeNewUser(kit, rec, ctx);
     await remindPinExpiry(kit, rec, ctx);

@@ -2,7 +2,7 @@
 // directory, the lock after N with its mail and the wrong-PIN log, expiry, a new PIN by phone.
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DirectoryUser, UserSettings } from '../directory/index.js';
+import { DirectoryError, type DirectoryUser, type UserSettings } from '../directory/index.js';
 import { toE164 } from '../phone/index.js';
 import { hashPin, isTrivialPin, pinHashOutdated, verifyLegacyPin, verifyPin } from '../pin/index.js';
 import type { ActionContext, RuntimeLogger, Value } from '../runtime/index.js';
@@ -41,8 +41,8 @@ export function pinExpiresAt(s: UserSettings, policy: LoginPolicy): Date | undef
  * in the same atomic update that decides who sends, so two calls on two nodes send one mail; a
  * reminder older than her PIN's `pinChangedAt` was for the PIN before. It goes out on a call
  * to or from her mailbox (the welcome step of the caller side, the login): nobody calls, no
- * mail. A mail that cannot be spooled gives the claim back and is tried on the next call; the
- * call goes on.
+ * mail. A claim the directory does not take (other writers, no server), or a mail that cannot be
+ * spooled (the claim given back), is logged and tried on the next call; the call goes on.
  */
 export async function remindPinExpiry(kit: ActionKit, rec: Value, ctx: ActionContext): Promise<void> {
   const policy = kit.policy.login;
@@ -60,10 +60,18 @@ export async function remindPinExpiry(kit: ActionKit, rec: Value, ctx: ActionCon
   if (remindedFor(s)) return;
   const at = now.toISOString();
   let won = false;
-  const updated = await kit.directory.updateSettings(user, (x) => {
-    won = x.pinChangedAt === s.pinChangedAt && !remindedFor(x);
-    return won ? { ...x, pinReminderSentAt: at } : x;
-  });
+  let updated: DirectoryUser;
+  try {
+    updated = await kit.directory.updateSettings(user, (x) => {
+      won = x.pinChangedAt === s.pinChangedAt && !remindedFor(x);
+      return won ? { ...x, pinReminderSentAt: at } : x;
+    });
+  } catch (e) {
+    // a reminder is never worth a lost message or login: the call goes on, the next one tries again
+    if (!(e instanceof DirectoryError)) throw e;
+    ctx.log.warn({ user: user.id, err: e.message }, 'PIN reminder not sent: next call');
+    return;
+  }
   kit.users.replace(rec, updated);
   if (!won) return;
   try {
@@ -79,13 +87,18 @@ export async function remindPinExpiry(kit: ActionKit, rec: Value, ctx: ActionCon
     ctx.log.info({ user: user.id, expiresAt: expiresAt.toISOString() }, 'PIN reminder mail spooled');
   } catch (e) {
     ctx.log.error({ user: user.id, err: (e as Error).message }, 'PIN reminder mail not spooled: next call');
-    const back = await kit.directory.updateSettings(updated, (x) => {
-      if (x.pinReminderSentAt !== at) return x;
-      const next = { ...x };
-      delete next.pinReminderSentAt;
-      return next;
-    });
-    kit.users.replace(rec, back);
+    try {
+      const back = await kit.directory.updateSettings(updated, (x) => {
+        if (x.pinReminderSentAt !== at) return x;
+        const next = { ...x };
+        delete next.pinReminderSentAt;
+        return next;
+      });
+      kit.users.replace(rec, back);
+    } catch (e2) {
+      if (!(e2 instanceof DirectoryError)) throw e2;
+      ctx.log.warn({ user: user.id, err: e2.message }, 'PIN reminder claim not given back');
+    }
   }
 }
 

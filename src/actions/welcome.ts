@@ -1,7 +1,7 @@
 // The welcome mail (C10, the ixi-UMS Voice-Mail Server manual §4.1.1): on the first call to a
 // mailbox, and again when the admin asks for it (`welcomeResend`). Only one call, on any node,
 // sends it: the right to send is claimed in the same atomic directory update that records it.
-import type { UserSettings } from '../directory/index.js';
+import { DirectoryError, type DirectoryUser, type UserSettings } from '../directory/index.js';
 import { generatePin, hashPin } from '../pin/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
 import { loginAccess } from './access.js';
@@ -25,6 +25,9 @@ function legacyPinDigits(legacyPin: string | undefined): string | undefined {
  * Her phone login off (`access: none`, her own or the site's): no PIN is made or told, and the
  * mail says nothing of logging in by phone. The resend is the admin's request for her alone,
  * so it goes out even when `welcome.enabled` is off for first calls.
+ * A claim the directory does not take (other writers, no server) or a mail that cannot be
+ * spooled is logged and tried again on the next call (the claim given back); the call goes on,
+ * for a welcome is never worth a lost message.
  */
 export async function welcomeNewUser(kit: ActionKit, rec: Value, ctx: ActionContext): Promise<void> {
   const user = kit.users.entry(rec);
@@ -46,9 +49,11 @@ export async function welcomeNewUser(kit: ActionKit, rec: Value, ctx: ActionCont
   // tells is what is stored
   let won = false;
   let told: string | undefined;
-  const updated = await kit.directory.updateSettings(user, (x: UserSettings) => {
+  let before: UserSettings | undefined;
+  const claim = (x: UserSettings): UserSettings => {
     won = resend === undefined ? !x.welcomeSentAt : x.welcomeResend === resend;
     if (!won) return x;
+    before = x;
     const next: UserSettings = { ...x, welcomeSentAt: iso };
     delete next.welcomeResend;
     told = undefined;
@@ -62,18 +67,33 @@ export async function welcomeNewUser(kit: ActionKit, rec: Value, ctx: ActionCont
       told = legacyPinDigits(x.legacyPin);
     }
     return next;
-  });
+  };
+  let updated: DirectoryUser;
+  try {
+    updated = await kit.directory.updateSettings(user, claim);
+  } catch (e) {
+    // a welcome is never worth a lost message: the caller goes on, the next call tries again
+    if (!(e instanceof DirectoryError)) throw e;
+    ctx.log.warn({ user: user.id, err: e.message }, 'welcome mail not sent: next call');
+    return;
+  }
   kit.users.replace(rec, updated);
   if (!won) return;
-  await kit.mailer.welcome({
-    userId: user.id,
-    to: { email: user.email, name: user.name, language: s.language },
-    mailbox: user.mailbox,
-    pin: told,
-    portalUrl: welcome.portalUrl,
-    phoneLogin,
-    ...(resend !== undefined ? { resentAt: at } : {}),
-  });
+  try {
+    await kit.mailer.welcome({
+      userId: user.id,
+      to: { email: user.email, name: user.name, language: s.language },
+      mailbox: user.mailbox,
+      pin: told,
+      portalUrl: welcome.portalUrl,
+      phoneLogin,
+      ...(resend !== undefined ? { resentAt: at } : {}),
+    });
+  } catch (e) {
+    ctx.log.error({ user: user.id, err: (e as Error).message }, 'welcome mail not spooled: next call');
+    await giveBackClaim(kit, rec, ctx, updated, iso, before);
+    return;
+  }
   ctx.log.info(
     {
       user: user.id,
@@ -83,4 +103,47 @@ export async function welcomeNewUser(kit: ActionKit, rec: Value, ctx: ActionCont
     },
     'welcome mail spooled',
   );
+}
+
+/** what the welcome's claim may have changed */
+const CLAIMED = [
+  'welcomeSentAt',
+  'welcomeResend',
+  'pinHash',
+  'pinChangedAt',
+  'legacyPin',
+  'pinReminderSentAt',
+] as const;
+
+function restore<K extends (typeof CLAIMED)[number]>(to: UserSettings, from: UserSettings, key: K): void {
+  if (from[key] === undefined) delete to[key];
+  else to[key] = from[key];
+}
+
+/**
+ * The mail could not be spooled: the claim is undone (her PIN as before — a new one nobody was
+ * told would lock her out — and the resend still asked for), unless another write came since.
+ */
+async function giveBackClaim(
+  kit: ActionKit,
+  rec: Value,
+  ctx: ActionContext,
+  claimed: DirectoryUser,
+  claimedAt: string,
+  before: UserSettings | undefined,
+): Promise<void> {
+  if (before === undefined) return;
+  const old = before;
+  try {
+    const back = await kit.directory.updateSettings(claimed, (x) => {
+      if (x.welcomeSentAt !== claimedAt || x.pinHash !== claimed.settings.pinHash) return x;
+      const next: UserSettings = { ...x };
+      for (const key of CLAIMED) restore(next, old, key);
+      return next;
+    });
+    kit.users.replace(rec, back);
+  } catch (e) {
+    if (!(e instanceof DirectoryError)) throw e;
+    ctx.log.warn({ user: claimed.id, err: e.message }, 'welcome claim not given back');
+  }
 }

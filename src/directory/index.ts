@@ -2,6 +2,7 @@
 // the LDAP filter template and the YAML file format.
 export type { Directory, DirectoryUser, ProfileSettings, UserSettings } from './types.js';
 export {
+  AmbiguousOfficeNumber,
   DirectoryConfigError,
   DirectoryError,
   DirectoryUnavailable,

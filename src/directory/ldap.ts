@@ -21,6 +21,7 @@ import { compileFilterTemplate } from './filter.js';
 import type { FilterTemplate } from './filter.js';
 import type { Directory, DirectoryUser, UserSettings } from './types.js';
 import {
+  AmbiguousOfficeNumber,
   DirectoryConfigError,
   DirectoryError,
   DirectoryUnavailable,
@@ -222,7 +223,8 @@ export class LdapDirectory implements Directory {
    * mailbox attribute's items turned into the telephone attribute's, so its other conditions
    * (object class, group) still hold; `(telephone=${NUMBER})` when the filter does not name the
    * mailbox attribute. Values escaped as for findByNumber; not cached (a forwarded call is rare).
-   * `mailbox` is '' when she has no mailbox number of her own.
+   * `mailbox` is '' when she has no mailbox number of her own. Several entries with the number
+   * (a team line): AmbiguousOfficeNumber, so that nobody's mailbox takes the message by chance.
    */
   async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
     this.assertOpen();
@@ -233,6 +235,7 @@ export class LdapDirectory implements Directory {
     const filter = this.officeTemplate.build(formats);
     if (filter === undefined) return undefined;
     const entries = await this.searchAll(filter);
+    if (entries.length > 1) throw new AmbiguousOfficeNumber(entries.length);
     const first = entries[0];
     return first === undefined ? undefined : this.toUser(first, '');
   }

@@ -105,6 +105,7 @@ export interface Directory {
    * The user whose office number (LDAP `attributes.telephone`, YAML `numbers.office`) is one of
    * these formats: who a call forwarded from that extension to a common voice-box number is for.
    * Her `mailbox` is '' when she has no mailbox number of her own. Values escaped as above.
+   * Several users with that number: AmbiguousOfficeNumber.
    */
   findByOfficeNumber?(formats: string[]): Promise<DirectoryUser | undefined>;
   /**
@@ -158,6 +159,17 @@ export class SettingsConflict extends DirectoryError {
     readonly attempts: number,
   ) {
     super(`settings of ${userId} changed under us ${attempts} times in a row; not written`);
+  }
+}
+
+/**
+ * Several users have the office number searched (a team line): whose message it is cannot be
+ * told, so nobody is found by it. Carries the count only, never the entries.
+ */
+export class AmbiguousOfficeNumber extends DirectoryError {
+  override name = 'AmbiguousOfficeNumber';
+  constructor(readonly count: number) {
+    super(`${count} users have this office number`);
   }
 }
 

@@ -6,7 +6,7 @@ import { dump, load, YAMLException } from 'js-yaml';
 import { decode, encode } from './codec.js';
 import { usableFormats } from './filter.js';
 import type { Directory, DirectoryUser, UserSettings } from './types.js';
-import { DirectoryConfigError, UserGone } from './types.js';
+import { AmbiguousOfficeNumber, DirectoryConfigError, UserGone } from './types.js';
 
 export type YamlNumberField = 'mailbox' | 'office' | 'mobile' | 'fax';
 
@@ -148,7 +148,10 @@ export class YamlDirectory implements Directory {
     return found === undefined ? undefined : structuredClone(found);
   }
 
-  /** `numbers.office` compared by its digits, whatever `searchIn` says (a common number's lookup). */
+  /**
+   * `numbers.office` compared by its digits, whatever `searchIn` says (a common number's lookup);
+   * several users with it: AmbiguousOfficeNumber.
+   */
   async findByOfficeNumber(formats: string[]): Promise<DirectoryUser | undefined> {
     const wanted = new Set(
       usableFormats(formats)
@@ -157,8 +160,9 @@ export class YamlDirectory implements Directory {
     );
     if (wanted.size === 0) return undefined;
     const { users } = await this.load(true);
-    const found = users.find((u) => u.numbers.office !== undefined && wanted.has(digits(u.numbers.office)));
-    return found === undefined ? undefined : structuredClone(found);
+    const found = users.filter((u) => u.numbers.office !== undefined && wanted.has(digits(u.numbers.office)));
+    if (found.length > 1) throw new AmbiguousOfficeNumber(found.length);
+    return found[0] === undefined ? undefined : structuredClone(found[0]);
   }
 
   updateSettings(user: DirectoryUser, change: (s: UserSettings) => UserSettings): Promise<DirectoryUser> {

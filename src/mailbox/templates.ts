@@ -28,13 +28,20 @@ const HOST =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
 /**
+ * The longest attribute value the admin's rule is run on. A distinguished name such as homeMDB is
+ * a few hundred characters; a longer value is no host's name, and the admin's regular expression
+ * (which may backtrack) should not run over whatever length a directory writer chose.
+ */
+export const MAX_HOST_ATTRIBUTE_LENGTH = 1024;
+
+/**
  * The IMAP host from a directory attribute (homeMDB, msExchHomeServerName, mailHost, ...) by a
  * search-and-replace rule (the ixi-UMS Voice-Mail Server manual §4.3.1 "Try to read IMAP host from
- * LDAP"). Undefined when the rule does not match or gives no host name, so the caller falls back to
- * the configured host.
+ * LDAP"). Undefined when the value is longer than MAX_HOST_ATTRIBUTE_LENGTH, the rule does not
+ * match or gives no host name, so the caller falls back to the configured host.
  */
 export function imapHostFromAttribute(value: string | undefined, rule: HostRewriteRule): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.length > MAX_HOST_ATTRIBUTE_LENGTH) return undefined;
   const pattern = new RegExp(rule.pattern, 'i');
   if (!pattern.test(value)) return undefined;
   const host = value.replace(pattern, rule.replacement.replace(/\\(\d)/g, '$$$1')).trim();

@@ -52,10 +52,14 @@ export async function commonNumberBox(o: {
   const sim = new Simulator({ missingFiles: 'default-length' });
   return {
     spool,
-    /** the prompts voicebox said, language included */
+    /** the media root: greetings/<mailbox digits>/<profile>.<language>.wav */
+    media,
+    /** the prompts voicebox said, language included; a recording played as `audio:<file>` */
     async call(caller: ScriptedCaller): Promise<string[]> {
       const report = await sim.runCall(caller, { target: `${host}:${port}` });
-      return (events.get(report.uuid) ?? []).flatMap((e) => (e.kind === 'prompt' ? [e.text] : []));
+      return (events.get(report.uuid) ?? []).flatMap((e) =>
+        e.kind === 'prompt' ? [e.text] : e.kind === 'audio' ? [`audio:${e.file}`] : [],
+      );
     },
     async close() {
       await server.close();

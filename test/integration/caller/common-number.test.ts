@@ -1,10 +1,12 @@
 // The common voice-box number against the lab's OpenLDAP: a call forwarded from Alice's office
 // extension finds her by `telephoneNumber`; the message goes through Postfix into her INBOX. A
-// user without a mailbox number of her own is reached by the common number ("UMS number").
+// user without a mailbox number of her own is reached by the common number ("UMS number"), her
+// mailbox her office number.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { AmbiguousOfficeNumber } from '../../../src/directory/index.js';
 import { formats } from '../../../src/phone/index.js';
 import { readConfig } from '../../../src/config/index.js';
 import { maildirTransport, smtpTransport } from '../../../src/mail/index.js';
@@ -93,7 +95,38 @@ describe('a call forwarded to the common number (real LDAP, Postfix, Dovecot)', 
         .redirectedFrom('199')
         .hangupWhilePlaying(prompt('standard_greeting'), 300),
     );
-    // her greeting names the number she is reached by: the common one
-    expect(said[0]).toBe('de:standard_greeting(5 0 0)');
+    // her mailbox is her office number: her greeting names it, not the common one
+    expect(said[0]).toBe('de:standard_greeting(1 9 9)');
+  });
+
+  it('an office number two entries share (a team line) finds nobody; the count says why', async () => {
+    const dns = ['teama', 'teamb'].map((uid) => `uid=${uid},ou=sales,${lab.ldap.baseDn}`);
+    for (const s of lab.ldap.servers)
+      await asLdapAdmin(lab, s.url, async (c) => {
+        for (const dn of dns) {
+          await c.del(dn).catch(() => undefined);
+          const uid = /uid=(\w+)/.exec(dn)![1]!;
+          await c.add(dn, {
+            objectClass: ['inetOrgPerson', 'voiceboxUser'],
+            uid,
+            cn: `Team ${uid}`,
+            sn: 'Team',
+            mail: `${uid}@example.com`,
+            telephoneNumber: '+49 30 1234198',
+            voiceboxUserData: ['enabled=Y'],
+          });
+        }
+      });
+    closers.push(async () => {
+      for (const s of lab.ldap.servers)
+        await asLdapAdmin(lab, s.url, async (c) => {
+          for (const dn of dns) await c.del(dn).catch(() => undefined);
+        });
+    });
+    const directory = labDirectory(lab);
+    closers.unshift(() => directory.close());
+    const error = await directory.findByOfficeNumber(numberFormats('198')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmbiguousOfficeNumber);
+    expect((error as AmbiguousOfficeNumber).count).toBe(2);
   });
 });
