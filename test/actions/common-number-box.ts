@@ -24,6 +24,8 @@ export async function commonNumberBox(o: {
   directory: Directory;
   transport: MailTransport;
   commonNumbers?: string[];
+  /** config.welcome over the defaults (`enabled: false`: the call writes nothing into her entry) */
+  welcome?: { enabled: boolean };
 }) {
   const config = readConfig();
   const media = mkdtempSync(join(tmpdir(), 'voicebox-common-'));
@@ -35,7 +37,7 @@ export async function commonNumberBox(o: {
   });
   await spool.start();
   const location = { ...config.location, commonNumbers: o.commonNumbers ?? [COMMON] };
-  const actions = testActions({ directory: o.directory, spool, media, bundle, location });
+  const actions = testActions({ directory: o.directory, spool, media, bundle, location, welcome: o.welcome });
   const { events, onCall } = callEvents();
   const server = new VoiceboxServer({
     bundle,
