@@ -30,9 +30,15 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[
 const hasControl = (s: string): boolean =>
   [...s].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127);
 
+/** a directory value in a log line: at most 200 characters (an attribute can be megabytes) */
+const logged = (value: string): string => (value.length > 200 ? `${value.slice(0, 200)}…` : value);
+
 /** a per-user value voicebox cannot use: logged with the user, key and value, the site's value applies */
 function unusable(log: RuntimeLogger, user: DirectoryUser, key: string, value: string, why: string): void {
-  log.warn({ user: user.id, key, value, why }, `her own ${key} is not used: the site's value applies`);
+  log.warn(
+    { user: user.id, key, value: logged(value), why },
+    `her own ${key} is not used: the site's value applies`,
+  );
 }
 
 /**
@@ -73,7 +79,7 @@ export function mailboxOwnerOf(
     imapHost = imapHostFromAttribute(user.imapHostAttribute, o.hostRule);
     if (imapHost === undefined) {
       o.log.warn(
-        { user: user.id, key: o.hostRule.attribute, value: user.imapHostAttribute },
+        { user: user.id, key: o.hostRule.attribute, value: logged(user.imapHostAttribute) },
         'mailbox.imap.hostRule does not match her host attribute: mailbox.imap.host applies',
       );
     }

@@ -111,6 +111,14 @@ describe('whose mailbox, which folder, which server', () => {
     ]);
   });
 
+  it('a megabyte attribute is logged cut to 200 characters, not whole', () => {
+    const log = recordingLog();
+    const huge = 'x'.repeat(1_000_000);
+    mailboxOwnerOf(carol({}, { imapHostAttribute: huge }), { location, hostRule: rule, log });
+    expect(log.lines).toHaveLength(1);
+    expect(JSON.stringify(log.lines[0]).length).toBeLessThan(1000);
+  });
+
   it('an imapHost that is no host name: logged, and the rule or the site server applies', () => {
     const log = recordingLog();
     const owner = mailboxOwnerOf(
