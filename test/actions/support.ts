@@ -124,9 +124,11 @@ export async function startVoicebox(o: {
   signingKey?: Uint8Array;
   /** the server's log (default: silent) */
   log?: RuntimeLogger;
+  /** the compiled menus (default: the shipped ones) */
+  bundle?: Bundle;
 }): Promise<Voicebox> {
   const config = readConfig();
-  const bundle = loadMenus(['menus']).bundle;
+  const bundle = o.bundle ?? loadMenus(['menus']).bundle;
   const media = mkdtempSync(join(tmpdir(), 'voicebox-media-'));
   const spool = new MailSpool({
     dir: join(media, 'spool'),

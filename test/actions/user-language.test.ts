@@ -1,9 +1,10 @@
 // Her own way of choosing her callers' language (C6, §5.x.1) and the language of her own menus
 // (§5.3.2), heard on a call. Without them, the site's `language_choice` and her greeting language.
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadMenus } from '../../dsl/index.js';
 import type { UserSettings } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
 import { aliceWithPin, PIN } from '../support/owners.js';
@@ -73,6 +74,25 @@ describe("her own way of choosing her callers' language", () => {
     await box?.close();
     const r = await (await start('ask')).dial('501').from(LONDON).hears('choose_language_prompt').hangsUp();
     expect(spoken(r)[0]).toBe('en:choose_language_prompt'); // before the lookup: the caller's language
+  });
+});
+
+describe('a company that offers one language', () => {
+  it('asks no caller to choose, whoever asks for it: her greeting language', async () => {
+    const menus = join(mkdtempSync(join(tmpdir(), 'voicebox-one-language-')), 'menus');
+    cpSync('menus', menus, { recursive: true, filter: (from) => !from.includes('transcripts') });
+    const company = join(menus, 'company.ivr');
+    writeFileSync(company, readFileSync(company, 'utf8').replace('offer de, en', 'offer de'));
+    const bundle = loadMenus([menus]).bundle;
+    const dir = mkdtempSync(join(tmpdir(), 'voicebox-own-language-'));
+    const { directory } = await aliceWithPin(dir, (s) => ({ ...s, languageChoice: 'ask' }));
+    box = await startVoicebox({
+      directory,
+      transport: maildirTransport({ root: join(dir, 'maildir') }),
+      menu: { language_choice: 'default' },
+      bundle,
+    });
+    expect(await firstHeard(box, LONDON)).toEqual(['de:standard_greeting']);
   });
 });
 
