@@ -2,17 +2,12 @@
 // understands, keeps and cannot use — then, with --write, written in voicebox's keys, one atomic
 // update per user. The plan comes from src/directory/migration.ts and is redacted there: no PIN
 // or password reaches the output, and the values to write are never printed.
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
 import {
-  DEFAULT_LDAP_ATTRIBUTES,
-  DEFAULT_LDAP_FILTER,
   DirectoryConfigError,
   DirectoryUnavailable,
-  LdapDirectory,
   REVISION,
-  YamlDirectory,
   planMigration,
   type Directory,
   type DirectoryUser,
@@ -22,6 +17,7 @@ import { loadMenus } from '../../dsl/index.js';
 import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
 import { menusPath } from './runtime.js';
+import { configuredDirectory } from './services.js';
 
 interface MigrateOptions {
   config?: string;
@@ -44,27 +40,6 @@ interface Tally {
   written: number;
   unchanged: number;
   failed: number;
-}
-
-/** The directory as configured, without the fall-backs a running voicebox adds: migrate writes to it or fails. */
-function directoryOf(config: VoiceboxConfig): Directory {
-  if (config.directory.type === 'ldap') {
-    const l = config.directory.ldap;
-    if (!l || l.servers.length === 0)
-      throw new DirectoryConfigError('directory.ldap.servers: list at least one ldap:// or ldaps:// server');
-    const { bindDn, bindPassword, filter, attributes, rejectUnauthorized, ...ldap } = l;
-    return new LdapDirectory({
-      ...ldap,
-      bindDn: bindDn ?? '',
-      bindPassword: bindPassword ?? '',
-      filter: filter ?? DEFAULT_LDAP_FILTER,
-      attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...attributes },
-      // one listing, then one write per user: nothing to gain from a cache
-      cacheTtlMs: 0,
-      tls: { rejectUnauthorized },
-    });
-  }
-  return new YamlDirectory({ file: resolve(config.directory.file) });
 }
 
 /**
@@ -187,7 +162,8 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
       let directory: Directory;
       try {
         config = readConfig(opts.config);
-        directory = directoryOf(config);
+        // without the fall-backs of a running voicebox: migrate writes to the directory or fails
+        directory = configuredDirectory(config, { admin: true });
       } catch (e) {
         const detail = e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message;
         io.err(`voicebox migrate: ${detail}\n`);

@@ -9,6 +9,7 @@ import type { VoiceboxConfig } from '../config/index.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
   DEFAULT_LDAP_FILTER,
+  DirectoryConfigError,
   LastKnownDirectory,
   LdapDirectory,
   LocalSettingsFallback,
@@ -46,7 +47,7 @@ export interface Services {
 export function directoryFrom(config: VoiceboxConfig, log?: RuntimeLogger): Directory {
   // settings changed by phone fall back to a local file when LDAP may not be written (S6)
   const directory = new LocalSettingsFallback(
-    directoryOf(config),
+    configuredDirectory(config),
     resolve(config.directory.localSettings),
     log,
   );
@@ -60,11 +61,16 @@ export function directoryFrom(config: VoiceboxConfig, log?: RuntimeLogger): Dire
   });
 }
 
-function directoryOf(config: VoiceboxConfig): Directory {
+/**
+ * The directory as configured, without the fall-backs of a running voicebox. `admin` (a command
+ * that lists and writes users, such as `voicebox migrate`): no cache — one listing, then one write
+ * per user — and a missing default users file is an error, not a fresh copy of the examples.
+ */
+export function configuredDirectory(config: VoiceboxConfig, o: { admin?: boolean } = {}): Directory {
   if (config.directory.type === 'ldap') {
     const l = config.directory.ldap;
     if (!l || l.servers.length === 0)
-      throw new Error('directory.ldap.servers: list at least one ldap:// or ldaps:// server');
+      throw new DirectoryConfigError('directory.ldap.servers: list at least one ldap:// or ldaps:// server');
     // servers, baseDn, ous and the two timeouts are the adapter's own names and shapes
     const { bindDn, bindPassword, filter, attributes, rejectUnauthorized, ...ldap } = l;
     return new LdapDirectory({
@@ -73,13 +79,14 @@ function directoryOf(config: VoiceboxConfig): Directory {
       bindPassword: bindPassword ?? '',
       filter: filter ?? DEFAULT_LDAP_FILTER,
       attributes: { ...DEFAULT_LDAP_ATTRIBUTES, ...attributes, ...imapHostAttribute(config) },
+      ...(o.admin ? { cacheTtlMs: 0 } : {}),
       tls: { rejectUnauthorized },
     });
   }
   // the default users.yaml (beside the config file, or in the working folder) starts as a
   // copy of the examples (voicebox writes settings back: the shipped example stays as it is)
   const file = resolve(config.directory.file);
-  if (file === resolve(config.base, 'users.yaml') && !existsSync(file))
+  if (!o.admin && file === resolve(config.base, 'users.yaml') && !existsSync(file))
     copyFileSync(join(packageRoot, 'examples', 'users.yaml'), file);
   return new YamlDirectory({ file });
 }
