@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, defaultSettings, encode } from '../../src/directory/index.js';
 import type { UserSettings } from '../../src/directory/index.js';
 import { parseUserOfficeHours } from '../../src/schedule/index.js';
+import { MANUAL_DEFAULT_DATA } from './ixi-ums-data.js';
 
 /** what the CLI passes: the directory reads office hours with src/schedule's parser */
 const withHours = { parseOfficeHours: parseUserOfficeHours };
@@ -21,29 +22,7 @@ const ixi = [
   'ixi-umsMobileIMAPMailbox=inbox',
 ];
 
-/** the ixi-UMS Voice-Mail Server manual §5.3.5: "Set IXI-UMS data as default" */
-const manualDefault = [
-  'IXIISDNOriginatingAddress=',
-  'IXIFaxSenderNumber=',
-  'IXICostCenter=',
-  'IXIMessageHeader=',
-  'IXIFaxMaxPages=0',
-  'IXIPermSendPriority=',
-  'IXIFAXPermTsvc=4',
-  'IXISMSPermTsvc=4',
-  'IXIVOCPermTsvc=4',
-  'IXI-UMSMobileEnabled=Y',
-  'IXI-UMSPINFailureCount=0',
-  'IXI-UMSMobilePIN=MTIzNDU=',
-  'IXI-UMSMobileLevel=M',
-  'IXI-UMSMobileAnnouncementFlags=ENEN...',
-  'IXI-UMSMobileNoMessageProfiles=',
-  'IXI-UMSMobileOH=',
-  'ixi-umsMobileRestrictionFlags=.....',
-  'ixi-umsMobileIMAPMailbox=inbox',
-  'MNThrhlds=',
-  'MNDestDev=',
-];
+const manualDefault = [...MANUAL_DEFAULT_DATA];
 /** what the manual's data set keeps: ixi-UMS's fax/SMS kernel and notification values */
 const manualKept = manualDefault.filter((v) => /^(IXI[A-Z]|MN)/.test(v));
 

@@ -3,33 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode, planMigration, redactValue } from '../../src/directory/index.js';
 import { parseUserOfficeHours } from '../../src/schedule/index.js';
+import { MANUAL_DEFAULT_DATA } from './ixi-ums-data.js';
 
 /** what the CLI passes: the directory reads office hours with src/schedule's parser */
 const withHours = { parseOfficeHours: parseUserOfficeHours };
 
-/** the ixi-UMS Voice-Mail Server manual §5.3.5: "Set IXI-UMS data as default" (PIN 12345) */
-const manualDefault = [
-  'IXIISDNOriginatingAddress=',
-  'IXIFaxSenderNumber=',
-  'IXICostCenter=',
-  'IXIMessageHeader=',
-  'IXIFaxMaxPages=0',
-  'IXIPermSendPriority=',
-  'IXIFAXPermTsvc=4',
-  'IXISMSPermTsvc=4',
-  'IXIVOCPermTsvc=4',
-  'IXI-UMSMobileEnabled=Y',
-  'IXI-UMSPINFailureCount=0',
-  'IXI-UMSMobilePIN=MTIzNDU=',
-  'IXI-UMSMobileLevel=M',
-  'IXI-UMSMobileAnnouncementFlags=ENEN...',
-  'IXI-UMSMobileNoMessageProfiles=',
-  'IXI-UMSMobileOH=',
-  'ixi-umsMobileRestrictionFlags=.....',
-  'ixi-umsMobileIMAPMailbox=inbox',
-  'MNThrhlds=',
-  'MNDestDev=',
-];
+const manualDefault = [...MANUAL_DEFAULT_DATA];
 
 const KERNEL = 'ixi-UMS kernel (fax/SMS sending), not a voice-mail setting';
 const NOTIFIER = 'notification thresholds/devices: not read from the user data yet';
