@@ -5,7 +5,7 @@ import { decode, encode, planMigration, redactValue } from '../../src/directory/
 import { parseUserOfficeHours } from '../../src/schedule/index.js';
 import { MANUAL_DEFAULT_DATA } from './ixi-ums-data.js';
 
-/** what the CLI passes: the directory reads office hours with src/schedule's parser */
+/** the directory's default reader of office hours, given explicitly */
 const withHours = { parseOfficeHours: parseUserOfficeHours };
 
 const manualDefault = [...MANUAL_DEFAULT_DATA];
