@@ -12,6 +12,7 @@ import { readConfig } from '../../src/config/index.js';
 import type { DirectoryUser, UserSettings } from '../../src/directory/index.js';
 import { MailSpool, maildirTransport } from '../../src/mail/index.js';
 import type { RuntimeLogger } from '../../src/runtime/index.js';
+import { recordingLogger } from '../support/log.js';
 import { ALICE, aliceSettingsIn, aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
 import { actionCaller, quickMessage, startVoicebox, testActions, type Voicebox } from './support.js';
 
@@ -26,26 +27,6 @@ afterEach(async () => {
   await box?.close();
   box = undefined;
 });
-
-/** the lines a log got, for what an admin reads */
-function recordingLog(): { log: RuntimeLogger; lines: Array<Record<string, unknown> & { msg?: string }> } {
-  const lines: Array<Record<string, unknown> & { msg?: string }> = [];
-  const at =
-    () =>
-    (obj: object, msg?: string): void => {
-      lines.push({ ...(obj as Record<string, unknown>), ...(msg !== undefined ? { msg } : {}) });
-    };
-  const log = {
-    info: at(),
-    warn: at(),
-    error: at(),
-    debug: at(),
-    trace: at(),
-    fatal: at(),
-    child: () => log,
-  } as unknown as RuntimeLogger;
-  return { log, lines };
-}
 
 async function setup(
   o: {
@@ -154,7 +135,7 @@ describe('R2: her own trust of her office and mobile number, over the site’s',
   });
 
   it('a pinNumber that is no phone number is logged with the user and key; her login goes on', async () => {
-    const { log, lines } = recordingLog();
+    const { log, lines } = recordingLogger();
     const { box } = await setup({
       log,
       alice: (s) => ({ ...s, loginRestriction: 'listed', pinNumbers: ['call me', '+49 89 555000'] }),

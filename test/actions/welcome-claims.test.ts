@@ -12,7 +12,7 @@ import {
   type UserSettings,
 } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
-import type { RuntimeLogger } from '../../src/runtime/index.js';
+import { recordingLogger } from '../support/log.js';
 import { ALICE, aliceSettingsIn, aliceWithPin, maildirInbox } from '../support/owners.js';
 import { actionCaller, quickMessage, startVoicebox, testActions, type Voicebox } from './support.js';
 
@@ -34,22 +34,6 @@ function writesFail(inner: Directory, error: () => Error): Directory {
   };
 }
 
-/** the lines a log got, for what an admin reads */
-function recordingLog(): { log: RuntimeLogger; lines: string[] } {
-  const lines: string[] = [];
-  const at = () => (obj: object, msg?: string) => void lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
-  const log = {
-    info: at(),
-    warn: at(),
-    error: at(),
-    debug: at(),
-    trace: at(),
-    fatal: at(),
-    child: () => log,
-  } as unknown as RuntimeLogger;
-  return { log, lines };
-}
-
 const firstCall = (s: UserSettings): UserSettings => {
   const next = { ...s };
   delete next.welcomeSentAt;
@@ -68,7 +52,7 @@ async function callerLeavesMessage(o: {
   const dir = mkdtempSync(join(tmpdir(), 'voicebox-claims-'));
   const maildir = join(dir, 'maildir');
   const { directory } = await aliceWithPin(dir, o.alice);
-  const { log, lines } = recordingLog();
+  const { log, lines } = recordingLogger();
   box = await startVoicebox({
     directory: writesFail(directory, o.error),
     transport: maildirTransport({ root: maildir }),
@@ -79,7 +63,8 @@ async function callerLeavesMessage(o: {
   const said = (await box.call(quickMessage(ALICE))).said;
   await box.spool.flush();
   const voiceMails = maildirInbox(maildir, 'alice').filter((m) => /X-Voicebox-Type: voice/i.test(m.text));
-  return { said, voiceMails, lines };
+  // each line as an admin reads it: the message, then its fields
+  return { said, voiceMails, lines: lines.map((l) => `${l.msg ?? ''} ${JSON.stringify(l)}`) };
 }
 
 describe('a failed claim does not end the call', () => {
