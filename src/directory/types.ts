@@ -70,6 +70,30 @@ export interface UserSettings {
   imapUser?: string;
   /** another IMAP server (R8, §5.x.3); absent: from the host attribute rule, else mailbox.imap.host */
   imapHost?: string;
+
+  // --- notifications (N1–N3, §4.5, §5.3.4): absent = the site's (config.notify) ---
+
+  /**
+   * her own thresholds: after how many new messages of a type she is told (lamp and SMS);
+   * 0 = never for that type. Keys `notifyVoice`, `notifyFax`, `notifySms`.
+   */
+  notifyThresholds?: { voice?: number; fax?: number; sms?: number };
+  /** the message-waiting lamp on her desk phone (N1); key `notifyLamp` Y/N */
+  notifyLamp?: boolean;
+  /** an SMS to her mobile number (N2); key `notifyBySms` Y/N */
+  notifyBySms?: boolean;
+  /**
+   * ISO time her notification counters were last reset (she entered the message menu by phone,
+   * the reset mail, `voicebox notify reset`): only messages that arrived after it count.
+   * Key `notifyResetAt`.
+   */
+  notifyResetAt?: string;
+  /**
+   * per type, how many of the messages counted since `notifyResetAt` an SMS has already told
+   * her about (claimed atomically before the SMS is queued, so two processes send it once).
+   * Key `smsNotified`, e.g. `voice:2,fax:1`; cleared by a reset.
+   */
+  smsNotified?: { voice?: number; fax?: number; sms?: number };
 }
 
 export interface DirectoryUser {
@@ -85,6 +109,13 @@ export interface DirectoryUser {
   mailboxAlias?: string;
   /** the raw value of `attributes.imapHost` when configured, turned into a host by the site's rule (R8) */
   imapHostAttribute?: string;
+  /**
+   * the raw values of the notification attributes when configured (N3): `lamp` the number whose
+   * desk phone shows the lamp (LDAP `attributes.mwiAccount`, default her office number), `sender`
+   * the number an SMS names as its sender (`attributes.notifySender`, ixi-UMS's ISDN originating
+   * address, e.g. facsimileTelephoneNumber)
+   */
+  notifyNumbers?: { lamp?: string; sender?: string };
   settings: UserSettings;
   /** the raw user-data values as read, for atomic updates */
   rawUserData: string[];

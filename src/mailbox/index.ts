@@ -17,6 +17,7 @@ export type {
   MessageInfo,
   MessageKind,
   MessageSummary,
+  NotifyCounts,
   MessageTrust,
 } from './types.js';
 export { ImapMailboxStore, imapAccessFor, imapPaths } from './imap.js';

@@ -58,6 +58,15 @@ export interface MessageInfo {
   language: string;
 }
 
+/** Mailbox.notifyCounts: what the notifier reads of a mailbox (mirrored by src/notify's NotifyCounts). */
+export interface NotifyCounts {
+  readonly summary: MessageSummary;
+  readonly since: Readonly<Record<'voice' | 'fax' | 'sms', number>>;
+  readonly last: Readonly<
+    Partial<Record<'voice' | 'fax' | 'sms', { readonly from: string; readonly at: Date }>>
+  >;
+}
+
 /** Which messages `list` gives; a field left out does not filter. */
 export interface MessageFilter {
   /** only messages of this kind */
@@ -87,6 +96,12 @@ export interface Mailbox {
    * `maxChars` caps the characters returned in all (default: all of the first 64 KiB fetched).
    */
   text(uid: string, maxChars?: number): Promise<string[]>;
+  /**
+   * For the notifier (N1, N2): the summary, and per kind (voice, fax, sms) the unseen messages
+   * that arrived after `since` (all unseen without it) and who the newest of them is from.
+   * Counts and a few headers only; at most the newest 1,000 unseen messages are looked at.
+   */
+  notifyCounts(since?: Date): Promise<NotifyCounts>;
   markSeen(uid: string): Promise<void>;
   /** moves to the trash folder (created when missing) or expunges, as configured */
   delete(uid: string): Promise<void>;
@@ -96,6 +111,12 @@ export interface Mailbox {
 
 export interface MailboxStore {
   open(owner: MailboxOwner): Promise<Mailbox>;
+  /**
+   * A cheap fingerprint of the owner's folder (IMAP STATUS MESSAGES UNSEEN UIDNEXT UIDVALIDITY;
+   * Maildir: names and flags), for the notifier's periodic check: it changes whenever a message
+   * arrives, is read, flagged back to unread, moved or deleted. MailboxUnavailable when unreachable.
+   */
+  fingerprint(owner: MailboxOwner): Promise<string>;
 }
 
 /** Where the owner's messages are kept and what delete does; shared by both adapters. */
