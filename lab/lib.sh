@@ -64,6 +64,15 @@ lab_check_traversable() {
   done
 }
 
+# lab_mail_only_users: "uid password mail" of the lab's mailboxes that are no directory users:
+# `notifier-off` receives the notifier's reset mails (notify.reset.mailbox), `smsgw` stands in for
+# an e-mail-to-SMS provider (every address @sms.example.com is delivered to it, as a provider
+# would take +4917612345678@sms.example.com).
+lab_mail_only_users() {
+  echo "notifier-off notifieroffpw notifier-off@example.com"
+  echo "smsgw smsgwpw smsgw@example.com"
+}
+
 # lab_seed_users LDIF: "uid password mail" for each entry of the LDIF that has all three, so
 # Dovecot's users and Postfix's mailbox list always match the LDAP seed.
 lab_seed_users() {

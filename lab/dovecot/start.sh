@@ -32,7 +32,7 @@ sed -e "s#@DIR@#$DIR#g" -e "s#@IMAP_PORT@#$IMAP_PORT#g" -e "s#@IMAPS_PORT@#$IMAP
   -e "s#@MAIL_USER@#$MAIL_USER#g" -e "s#@INTERNAL_USER@#$INTERNAL_USER#g" \
   -e "s#@LOGIN_USER@#$LOGIN_USER#g" -e "s#@INTERNAL_GROUP@#$INTERNAL_GROUP#g" \
   "$SRC/dovecot.conf.tmpl" >"$DIR/dovecot.conf"
-lab_seed_users "${SEED:-$SRC/../ldap/seed.ldif}" | while read -r uid pw _mail; do
+{ lab_seed_users "${SEED:-$SRC/../ldap/seed.ldif}"; lab_mail_only_users; } | while read -r uid pw _mail; do
   echo "$uid:$pw::::::"
 done >"$DIR/users"
 echo "master:${MASTER_PW:-masterpw}::::::" >"$DIR/master-users"

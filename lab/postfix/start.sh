@@ -32,9 +32,11 @@ sed -e "s#@DIR@#$DIR#g" -e "s#@SMTP_PORT@#$SMTP_PORT#g" -e "s#@LMTP_SOCKET@#$DOV
   -e "s#@DOVECOT_AUTH@#$DOVECOT_DIR/run/auth-client#g" -e "s#@TLS_CERT@#$TLS_CERT#g" -e "s#@TLS_KEY@#$TLS_KEY#g" \
   "$SRC/main.cf.tmpl" >"$DIR/etc/main.cf"
 sed -e "s#@SMTP_PORT@#$SMTP_PORT#g" -e "s#@SUBMISSION_PORT@#$SUBMISSION_PORT#g" "$SRC/master.cf.tmpl" >"$DIR/etc/master.cf"
-lab_seed_users "${SEED:-$SRC/../ldap/seed.ldif}" | while read -r _uid _pw mail; do
+{ lab_seed_users "${SEED:-$SRC/../ldap/seed.ldif}"; lab_mail_only_users; } | while read -r _uid _pw mail; do
   echo "$mail OK"
 done >"$DIR/etc/vmailbox"
+# the stand-in e-mail-to-SMS provider: any address @sms.example.com goes to smsgw's mailbox
+printf 'sms.example.com domain\n@sms.example.com smsgw@example.com\n' >"$DIR/etc/virtual"
 touch "$DIR/maillog"
 # Postfix re-reads a config file younger than 2 s (an edit-race guard) and so starts ~1.8 s
 # slower; backdating the fresh files avoids that
