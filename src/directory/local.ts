@@ -77,6 +77,12 @@ export class LocalSettingsFallback implements Directory {
     return this.apply(user);
   }
 
+  /** every user with her local settings laid over, for the notifier and admin commands */
+  async *users(): AsyncIterable<DirectoryUser> {
+    if (!this.inner.users) return;
+    for await (const user of this.inner.users()) yield this.apply(user);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -191,6 +191,14 @@ export class LastKnownDirectory implements Directory {
     return this.inner.findByOfficeNumber?.(formats);
   }
 
+  /**
+   * The live listing only: the last known entries are a bounded set taken by calls, no listing of
+   * the directory (while it is down, the listing fails with DirectoryUnavailable).
+   */
+  async *users(): AsyncIterable<DirectoryUser> {
+    if (this.inner.users) yield* this.inner.users();
+  }
+
   /** Entries served from memory are read-only: a login or a change needs the live directory. */
   async updateSettings(
     user: DirectoryUser,

@@ -53,4 +53,19 @@ describe('local settings', () => {
     await d.updateSettings(alice, (s) => ({ ...s, language: 'en' }));
     expect(await mode(file)).toBe('600');
   });
+
+  it('are laid over every user the directory lists (the notifier reads her reset time there)', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'voicebox-local-')), 'local-settings.json');
+    const listing: Directory = {
+      ...readOnly,
+      async *users() {
+        yield structuredClone(alice);
+      },
+    };
+    const d = new LocalSettingsFallback(listing, file);
+    await d.updateSettings(alice, (s) => ({ ...s, notifyResetAt: '2026-12-02T08:00:00.000Z' }));
+    const listed: DirectoryUser[] = [];
+    for await (const u of d.users()) listed.push(u);
+    expect(listed.map((u) => u.settings.notifyResetAt)).toEqual(['2026-12-02T08:00:00.000Z']);
+  });
 });
