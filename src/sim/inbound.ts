@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { replies } from '../esl/index.js';
+import { decodeBytes, replies } from '../esl/index.js';
 import type { Frame } from '../esl/index.js';
 import { SimConnection } from './connection.js';
 import type { SwitchServices } from './connection.js';
+import { KNOWN_EVENT_TYPES, standardHeaders } from './events.js';
 import type { SimEvent } from './events.js';
 
 export interface InboundListenOptions {
@@ -85,6 +87,8 @@ class SimInboundConnection extends SimConnection {
       return this.reply('-ERR command not found');
     }
     if (word === 'auth') return this.reply('-ERR command not found');
+    // strncasecmp(cmd, "sendevent", 9) on the line as sent: `sendeventX` is a sendevent too
+    if (/^sendevent/i.test(frame.command ?? '')) return this.sendEvent(frame);
     if (word === 'sendmsg') {
       const uuid = rest[0];
       const call = uuid ? this.sw.calls.get(uuid) : undefined;
@@ -104,6 +108,17 @@ class SimInboundConnection extends SimConnection {
     if (!this.handleCommon(command, frame, undefined)) this.reply('-ERR command not found');
   }
 
+  /**
+   * `sendevent` as mod_event_socket's parse_command runs it: `+OK <Event-UUID>`, then the event
+   * fired to every subscriber — unless its `Unique-ID` names a live channel, which takes it instead.
+   */
+  private sendEvent(frame: Frame): void {
+    const { event, eventUuid, channel } = eventFromSendevent(this.sw, frame);
+    this.reply(`+OK ${eventUuid}`);
+    this.sw.noteSentEvent(event.name, event.headers);
+    if (channel === undefined) this.sw.publish(event);
+  }
+
   override deliver(ev: SimEvent): void {
     if (this.authed) super.deliver(ev);
   }
@@ -117,6 +132,65 @@ class SimInboundConnection extends SimConnection {
     this.closed = true;
     this.socket.destroy();
   }
+}
+
+/** Where FreeSWITCH 1.10.12 fires every `sendevent` from, whatever its name (inbound-mwi capture). */
+const SENDEVENT_ORIGIN: Readonly<Record<string, string>> = {
+  'Event-Calling-File': 'mod_event_socket.c',
+  'Event-Calling-Function': 'parse_command',
+  'Event-Calling-Line-Number': '2275',
+};
+
+/** switch_name_event: case-insensitive, any 13-character prefix (`SWITCH_EVENT_`) skipped. */
+function eventType(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  if (KNOWN_EVENT_TYPES.has(upper)) return upper;
+  const rest = upper.slice(13);
+  return upper.length > 13 && KNOWN_EVENT_TYPES.has(rest) ? rest : undefined;
+}
+
+/**
+ * The event a `sendevent` frame makes (mod_event_socket read_packet + parse_command): header
+ * `Command` with the line as sent, the client's headers literally (its `Content-Length` too),
+ * `Event-UUID`, then the standard headers. An unknown name leaves the event a CLONE; CUSTOM
+ * moves `Event-Subclass` behind `Event-UUID` (switch_event_set_subclass_name). A body only
+ * when `Content-Length` > 0, cut at the first NUL (`"%s"`).
+ */
+export function eventFromSendevent(
+  sw: SwitchServices,
+  frame: Frame,
+): { event: SimEvent; eventUuid: string; channel: string | undefined } {
+  const line = frame.command ?? '';
+  const ename = line.slice(9).replace(/^[\t ]+/, '');
+  const name = eventType(ename) ?? 'CLONE';
+  const eventUuid = randomUUID();
+  let clientHeaders: Array<[string, string]> = frame.headers.entries.map(([k, v]) => [
+    k,
+    decodeBytes(Buffer.from(v, 'latin1')),
+  ]);
+  const subclass = frame.headers.text('Event-Subclass');
+  const moved: Array<[string, string]> = [];
+  if (name === 'CUSTOM' && subclass !== undefined) {
+    clientHeaders = clientHeaders.filter(([k]) => k.toLowerCase() !== 'event-subclass');
+    moved.push(['Event-Subclass', subclass]);
+  }
+  const atMs = Date.now() - sw.identity.baseEpochMs;
+  const headers: Array<[string, string]> = [
+    ['Command', decodeBytes(Buffer.from(line, 'latin1'))],
+    ...clientHeaders,
+    ['Event-UUID', eventUuid],
+    ...moved,
+    ...standardHeaders(sw.identity, name, atMs).map(([k, v]): [string, string] => [
+      k,
+      SENDEVENT_ORIGIN[k] ?? v,
+    ]),
+  ];
+  const unique = frame.headers.text('Unique-ID');
+  const channel = unique !== undefined && sw.calls.has(unique) ? unique : undefined;
+  const text = frame.body && frame.body.length > 0 ? decodeBytes(frame.body) : '';
+  const body = text.split('\0', 1)[0] ?? '';
+  const event: SimEvent = body === '' ? { name, headers } : { name, headers, body };
+  return { event, eventUuid, channel };
 }
 
 /** A listening inbound event socket of the simulator. */

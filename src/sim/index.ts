@@ -21,6 +21,7 @@ export type {
   SocketFaultKind,
 } from './script.js';
 export { SimInboundServer } from './inbound.js';
+export type { DroppedEvent, Lamp, LampWait, VoiceCounts } from './lamps.js';
 export type { InboundListenOptions } from './inbound.js';
 export { formatTranscript } from './transcript.js';
 export type { TranscriptEntry } from './transcript.js';

@@ -9,6 +9,8 @@ import type { SwitchServices } from './connection.js';
 import type { SimEvent, SwitchIdentity } from './events.js';
 import { SimInboundServer } from './inbound.js';
 import type { InboundListenOptions } from './inbound.js';
+import { LampBoard } from './lamps.js';
+import type { DroppedEvent, Lamp, LampWait } from './lamps.js';
 import { SimOutboundSession } from './outbound.js';
 import type { ScriptedCaller } from './script.js';
 import { formatTranscript } from './transcript.js';
@@ -80,10 +82,11 @@ export class Simulator {
   private sequence = 1000;
   private sessionCount = 0;
   private readonly startedAtMs = Date.now();
-  /** Every `sendevent MESSAGE_WAITING` received, in order. */
+  /** Every `sendevent MESSAGE_WAITING` received, in order (the lamps: {@link lamps}). */
   readonly messageWaiting: MwiNotice[] = [];
-  /** Every event `sendevent` fired, in order. */
+  /** Every event `sendevent` took, in order. */
   readonly sentEvents: SimEvent[] = [];
+  private readonly board = new LampBoard();
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -158,8 +161,32 @@ export class Simulator {
     await server.close();
   }
 
+  /** Every message-waiting NOTIFY the phones got, in order, as mod_sofia sends it. */
+  get lamps(): readonly Lamp[] {
+    return this.board.lamps;
+  }
+
+  /** Events `sendevent` took that reached no phone (mod_sofia dropped them, or a channel took them), and why. */
+  get droppedEvents(): readonly DroppedEvent[] {
+    return this.board.dropped;
+  }
+
+  /** The latest lamp of an account: `sip:501@example.com` or `501@example.com`. */
+  lampOf(account: string): Lamp | undefined {
+    return this.board.lampOf(account);
+  }
+
+  /**
+   * The first lamp that matches — already recorded (from `options.from`, an index in `lamps`) or
+   * still to come; rejects when the simulator closes first, saying which lamps it saw.
+   */
+  waitForLamp(predicate: (lamp: Lamp) => boolean, options?: LampWait): Promise<Lamp> {
+    return this.board.waitFor(predicate, options);
+  }
+
   /** Closes every listener and connection. */
   async close(): Promise<void> {
+    this.board.close();
     for (const s of this.sessions) s.close();
     for (const c of this.calls.values()) c.dispose();
     await Promise.all([...this.inbound].map((s) => s.close()));
@@ -211,6 +238,10 @@ export class Simulator {
     if (name !== 'MESSAGE_WAITING') return;
     const get = (k: string): string | undefined =>
       headers.find(([h]) => h.toLowerCase() === k.toLowerCase())?.[1];
+    const channel = get('Unique-ID');
+    if (channel !== undefined && this.calls.has(channel))
+      this.board.drop(name, headers, `queued to the channel ${channel}, not fired`);
+    else this.board.messageWaiting(headers);
     const account = get('MWI-Message-Account');
     const waiting = get('MWI-Messages-Waiting');
     const accepted = account !== undefined && (waiting === 'yes' || waiting === 'no');
