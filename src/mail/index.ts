@@ -67,5 +67,7 @@ export { smtpTransport, SMTP_COMMAND_TIMEOUT_MS, SMTP_DATA_TIMEOUT_MS } from './
 export type { SmtpTransportOptions } from './smtp.js';
 export { maildirTransport, localPartFolder } from './maildir.js';
 export type { MaildirTransportOptions } from './maildir.js';
+export { composeSmsMail, fillSmsAddress, SMS_ADDRESS_PLACEHOLDERS, smsMailIds } from './sms.js';
+export type { SmsMailInput } from './sms.js';
 export { MailComposeError, MailDeliveryError, MailSpoolError, silentMailLogger } from './types.js';
 export type { MailLogger, MailMessage, MailTransport, RawMessage, SendRaw } from './types.js';
