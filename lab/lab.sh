@@ -9,7 +9,7 @@
 #   LAB_STATE      state file (default: <repo>/.lab/state.json); one lab per state file
 #   LAB_DIR        data dir (default: a new mktemp -d /tmp/voicebox-lab.XXXXXX); removed by `down`
 #   LAB_CONFIG     where to write the example voicebox config (default: lab/voicebox.yaml)
-#   LAB_PORT_BASE  use the 7 ports BASE..BASE+6 instead of free ones picked by the kernel
+#   LAB_PORT_BASE  use the 8 ports BASE..BASE+7 instead of free ones picked by the kernel
 #
 # `up` is idempotent (a running lab is left alone) and serialised per state file (flock), so two
 # labs with different state files run side by side and two `up`s on the same state file start one.
@@ -52,6 +52,7 @@ load_state() {
       ldap2Port: s.ldap.servers[1].port, ldap2Dir: s.ldap.servers[1].dir,
       imapPort: s.imap.port, imapsPort: s.imap.tlsPort, lmtpPort: s.lmtp.port, dovecotDir: s.imap.dir,
       smtpPort: s.smtp.port, submissionPort: s.smtp.submissionPort, postfixDir: s.smtp.dir,
+      pushUrl: s.push?.url ?? "",
     };
     for (const [k, v] of Object.entries(out)) console.log(`S_${k}=${q(v)}`);
   ' "$STATE")"
@@ -133,11 +134,14 @@ check_tools() {
 start_servers() {
   local ports
   if [ -n "${LAB_PORT_BASE:-}" ]; then
-    ports=$(seq "$LAB_PORT_BASE" $((LAB_PORT_BASE + 6)) | tr '\n' ' ')
+    ports=$(seq "$LAB_PORT_BASE" $((LAB_PORT_BASE + 7)) | tr '\n' ' ')
   else
-    ports=$(free_ports 7)
+    ports=$(free_ports 8)
   fi
-  read -r LDAP1_PORT LDAP2_PORT IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT <<<"$ports"
+  read -r LDAP1_PORT LDAP2_PORT IMAP_PORT IMAPS_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT PUSH_PORT <<<"$ports"
+  # Dovecot posts every mailbox change to voicebox on PUSH_PORT (dovecot/voicebox-push.lua); nobody
+  # listens there unless a test starts voicebox's push endpoint on it with this token
+  PUSH_TOKEN=$(openssl rand -hex 16)
 
   mkdir -p "$DIR/tls"
   # throwaway certificate for localhost/127.0.0.1 (EC: generated in a few ms); clients trust
@@ -152,7 +156,7 @@ start_servers() {
   # 9>&-: the daemons must not inherit the lock's file descriptor, or they hold the lock forever.
   "$LAB/ldap/start.sh" "$DIR/ldap1" "$LDAP1_PORT" 9>&- &&
     "$LAB/ldap/start.sh" "$DIR/ldap2" "$LDAP2_PORT" 9>&- &&
-    IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT LMTP_PORT=$LMTP_PORT \
+    IMAP_PORT=$IMAP_PORT IMAPS_PORT=$IMAPS_PORT LMTP_PORT=$LMTP_PORT PUSH_PORT=$PUSH_PORT PUSH_TOKEN=$PUSH_TOKEN \
       TLS_CERT=$DIR/tls/cert.pem TLS_KEY=$DIR/tls/key.pem "$LAB/dovecot/start.sh" "$DIR/dovecot" 9>&- &&
     SMTP_PORT=$SMTP_PORT SUBMISSION_PORT=$SUBMISSION_PORT DOVECOT_DIR=$DIR/dovecot \
       TLS_CERT=$DIR/tls/cert.pem TLS_KEY=$DIR/tls/key.pem "$LAB/postfix/start.sh" "$DIR/postfix" 9>&-
@@ -188,6 +192,7 @@ write_state() {
     "master": { "user": "master", "password": "$MASTER_PW", "separator": "*" }
   },
   "lmtp": { "port": $LMTP_PORT, "socket": "$DIR/dovecot/run/lmtp" },
+  "push": { "port": $PUSH_PORT, "url": "http://127.0.0.1:$PUSH_PORT/dovecot/push", "token": "$PUSH_TOKEN" },
   "smtp": {
     "port": $SMTP_PORT,
     "submissionPort": $SUBMISSION_PORT,
@@ -265,6 +270,7 @@ print_summary() {
   server_states
   echo "  LDAP bind $LDAP_BIND_DN / $LDAP_BIND_PW, base dc=example,dc=com; users alice bob wang carol dave erin emma felix, password <uid>pw"
   echo "  IMAP master user: <uid>*master / $MASTER_PW; example config: $S_config"
+  [ -z "$S_pushUrl" ] || echo "  Dovecot posts mailbox changes to $S_pushUrl (bearer token: push.token in the state file)"
 }
 
 cmd_up() {

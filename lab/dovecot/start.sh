@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # usage: start.sh DIR   -> Dovecot (IMAP, IMAPS, LMTP) on 127.0.0.1 with all its data in DIR
 # env: IMAP_PORT IMAPS_PORT LMTP_PORT (required), TLS_CERT TLS_KEY (PEM files, required),
-#      SEED (LDIF the users come from; default ../ldap/seed.ldif), MASTER_PW (default: masterpw)
+#      SEED (LDIF the users come from; default ../ldap/seed.ldif), MASTER_PW (default: masterpw),
+#      PUSH_PORT (where dovecot/voicebox-push.lua posts changes; default: 9, discard, which nobody
+#      serves), PUSH_TOKEN (its bearer token; default: none)
 # As root, mail belongs to user vmail (created if missing); as non-root, everything runs as the caller.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +33,11 @@ sed -e "s#@DIR@#$DIR#g" -e "s#@IMAP_PORT@#$IMAP_PORT#g" -e "s#@IMAPS_PORT@#$IMAP
   -e "s#@LMTP_PORT@#$LMTP_PORT#g" -e "s#@TLS_CERT@#$TLS_CERT#g" -e "s#@TLS_KEY@#$TLS_KEY#g" \
   -e "s#@MAIL_USER@#$MAIL_USER#g" -e "s#@INTERNAL_USER@#$INTERNAL_USER#g" \
   -e "s#@LOGIN_USER@#$LOGIN_USER#g" -e "s#@INTERNAL_GROUP@#$INTERNAL_GROUP#g" \
+  -e "s#@PUSH_PORT@#${PUSH_PORT:-9}#g" -e "s#@PUSH_TOKEN@#${PUSH_TOKEN:-}#g" \
   "$SRC/dovecot.conf.tmpl" >"$DIR/dovecot.conf"
+# the mail processes (vmail) read the script: a copy beside the config, not a path into the checkout
+cp "$SRC/../../dovecot/voicebox-push.lua" "$DIR/voicebox-push.lua"
+chmod 644 "$DIR/voicebox-push.lua"
 { lab_seed_users "${SEED:-$SRC/../ldap/seed.ldif}"; lab_mail_only_users; } | while read -r uid pw _mail; do
   echo "$uid:$pw::::::"
 done >"$DIR/users"
