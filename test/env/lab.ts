@@ -54,6 +54,8 @@ export interface LabState {
     /** for postqueue -c / postfix -c */
     configDir: string;
   };
+  /** where the lab's Dovecot posts its push notifications (dovecot/voicebox-push.lua) */
+  push: { port: number; url: string; token: string };
 }
 
 declare module 'vitest' {
@@ -73,7 +75,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Reads lab.sh's state file; throws a LabError naming what is wrong if it is not a version-1 state. */
 export async function readLabState(stateFile: string): Promise<LabState> {
   const parsed: unknown = JSON.parse(await readFile(stateFile, 'utf8'));
-  const sections = ['tls', 'ldap', 'imap', 'lmtp', 'smtp'] as const;
+  const sections = ['tls', 'ldap', 'imap', 'lmtp', 'smtp', 'push'] as const;
   if (!isRecord(parsed) || parsed['version'] !== 1 || typeof parsed['dir'] !== 'string') {
     throw new LabError(`${stateFile} is not a lab state file of version 1`);
   }

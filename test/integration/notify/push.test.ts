@@ -5,13 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import type { LabState } from '../../env/lab.js';
 import { PushEndpoint, type MailboxChange } from '../../../src/notify/index.js';
 import { recordingLogger } from '../../support/log.js';
 import { imapClient, withImap } from '../lab/support.js';
 
-// the lab's state has the push section since lab.sh writes it (test/env/lab.ts: LabState.push)
-const lab = inject('lab') as LabState & { push: { port: number; url: string; token: string } };
+const lab = inject('lab');
 
 // plain LMTP on 127.0.0.1, as Postfix talks to it in the lab
 const lmtp = nodemailer.createTransport({
