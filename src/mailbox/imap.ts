@@ -21,6 +21,8 @@ import {
   SENDER_TEMPLATES,
   senderName,
 } from './kind.js';
+import { NOTIFY_LOOK_AT, notifyCountsOf } from './counts.js';
+import type { Arrival } from './counts.js';
 import { contentLanguage } from './language.js';
 import { decodeWords, header, parseHeaders } from './mime.js';
 import { decryptPassword, MailboxPasswordError } from './secrets.js';
@@ -45,6 +47,7 @@ import type {
   MessageInfo,
   MessageKind,
   MessageSummary,
+  NotifyCounts,
 } from './types.js';
 
 /** The `mailbox.imap` config section, plus the folders and TLS details. */
@@ -214,6 +217,23 @@ export class ImapMailboxStore implements MailboxStore {
     await mailbox.connect();
     return mailbox;
   }
+
+  /**
+   * One login, `STATUS folder (MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ)`, logout; in
+   * the owner's access mode, like open. HIGHESTMODSEQ (where the server has CONDSTORE) is what
+   * catches flags changed back: UNSEEN alone is the same after one message was read and another
+   * marked unread, or after \Seen set and cleared again.
+   */
+  async fingerprint(owner: MailboxOwner): Promise<string> {
+    const access = imapAccessFor(this.options, owner);
+    const mailbox = new ImapMailbox(this.options, owner, access, this.kinds);
+    try {
+      await mailbox.connect(false);
+      return await mailbox.statusFingerprint();
+    } finally {
+      await mailbox.close();
+    }
+  }
 }
 
 class ImapMailbox implements Mailbox {
@@ -283,7 +303,8 @@ class ImapMailbox implements Mailbox {
     return next;
   }
 
-  async connect(): Promise<void> {
+  /** logs in and finds the owner's folder; selects it unless `select` is false (STATUS only) */
+  async connect(select = true): Promise<void> {
     const { tlsOptions, rejectUnauthorized } = this.options;
     const client = new ImapFlow({
       host: this.access.host,
@@ -312,6 +333,7 @@ class ImapMailbox implements Mailbox {
       });
     });
     this.paths = paths;
+    if (!select) return;
     try {
       await this.bounded('opening the folder', (c) => c.mailboxOpen(paths.folder));
     } catch (error) {
@@ -321,6 +343,29 @@ class ImapMailbox implements Mailbox {
         { cause: error },
       );
     }
+  }
+
+  /** the folder's STATUS as one string: changes when a message arrives, goes, or its flags change */
+  async statusFingerprint(): Promise<string> {
+    return this.bounded(`STATUS of "${this.folder}"`, async (c) => {
+      const status = await c
+        .status(this.folder, {
+          messages: true,
+          unseen: true,
+          uidNext: true,
+          uidValidity: true,
+          highestModseq: true, // asked only where the server has CONDSTORE
+        })
+        .catch((error: unknown) => {
+          throw new MailboxUnavailable(
+            `IMAP folder "${this.folder}" cannot be read on ${this.where()}: it does not exist or is not shared with this account`,
+            { cause: error },
+          );
+        });
+      if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
+      const { uidValidity, messages, unseen, uidNext, highestModseq } = status;
+      return `imap ${uidValidity ?? '-'} ${messages ?? '-'} ${unseen ?? '-'} ${uidNext ?? '-'} ${highestModseq ?? '-'}`;
+    });
   }
 
   private async delimiter(client: ImapFlow): Promise<string> {
@@ -334,35 +379,77 @@ class ImapMailbox implements Mailbox {
   }
 
   async summary(): Promise<MessageSummary> {
-    return this.run('summary', async (c) => {
-      const status = await c.status(this.folder, { messages: true, uidNext: true, uidValidity: true });
-      if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
-      const uids = async (query: SearchObject): Promise<number[]> =>
-        expandUids(await c.search(query, { uid: true, returnOptions: ['ALL'] }));
-      const index = await this.kindIndex(c, status.uidValidity ?? 0n, status.uidNext, uids);
-      // what changes between calls: which messages exist, which are unseen (index-only searches)
-      const unseen = new Set(await uids({ seen: false }));
-      const counts = { newVoice: 0, oldVoice: 0, newFax: 0, oldFax: 0, newSms: 0, oldSms: 0 };
-      let special = 0;
-      for (const uid of await uids({ all: true })) {
-        // as classifyMessage judged each message once: voice, fax, sms
-        const kind = kindOf(index, uid);
-        if (kind === 'email') continue;
-        special++;
-        const isNew = unseen.has(uid);
-        if (kind === 'voice') counts[isNew ? 'newVoice' : 'oldVoice']++;
-        else if (kind === 'fax') counts[isNew ? 'newFax' : 'oldFax']++;
-        else counts[isNew ? 'newSms' : 'oldSms']++;
+    return this.run('summary', async (c) => (await this.counted(c)).summary);
+  }
+
+  /**
+   * The summary, with what it learned on the way: the unseen UIDs (one index-only SEARCH) and
+   * the folder's kind index, so notifyCounts reads neither twice.
+   */
+  private async counted(
+    c: ImapFlow,
+  ): Promise<{ summary: MessageSummary; unseen: Set<number>; index: KindIndex }> {
+    const status = await c.status(this.folder, { messages: true, uidNext: true, uidValidity: true });
+    if (status === false) throw this.unavailable(`STATUS of "${this.folder}"`);
+    const uids = async (query: SearchObject): Promise<number[]> =>
+      expandUids(await c.search(query, { uid: true, returnOptions: ['ALL'] }));
+    const index = await this.kindIndex(c, status.uidValidity ?? 0n, status.uidNext, uids);
+    // what changes between calls: which messages exist, which are unseen (index-only searches)
+    const unseen = new Set(await uids({ seen: false }));
+    const counts = { newVoice: 0, oldVoice: 0, newFax: 0, oldFax: 0, newSms: 0, oldSms: 0 };
+    let special = 0;
+    for (const uid of await uids({ all: true })) {
+      // as classifyMessage judged each message once: voice, fax, sms
+      const kind = kindOf(index, uid);
+      if (kind === 'email') continue;
+      special++;
+      const isNew = unseen.has(uid);
+      if (kind === 'voice') counts[isNew ? 'newVoice' : 'oldVoice']++;
+      else if (kind === 'fax') counts[isNew ? 'newFax' : 'oldFax']++;
+      else counts[isNew ? 'newSms' : 'oldSms']++;
+    }
+    const total = status.messages ?? 0;
+    const newSpecial = counts.newVoice + counts.newFax + counts.newSms;
+    const newEmail = Math.max(0, unseen.size - newSpecial);
+    const summary = { ...counts, newEmail, oldEmail: Math.max(0, total - special - newEmail), total };
+    return { summary, unseen, index };
+  }
+
+  async notifyCounts(since?: Date): Promise<NotifyCounts> {
+    return this.run('counting for the notifier', async (c) => {
+      const { summary, unseen, index } = await this.counted(c);
+      // only unseen voice, fax and SMS count; their kind is the index's, as in the summary
+      const wanted = [...unseen]
+        .filter((uid) => kindOf(index, uid) !== 'email')
+        .sort((a, b) => b - a)
+        .slice(0, NOTIFY_LOOK_AT);
+      const arrived: (Arrival & { uid: number })[] = [];
+      if (wanted.length > 0) {
+        for await (const message of c.fetch(
+          uidSet(wanted),
+          { uid: true, envelope: true, internalDate: true, headers: [...KIND_HEADERS] },
+          { uid: true },
+        )) {
+          const kind = kindOf(index, message.uid);
+          if (kind === 'email') continue;
+          const from = message.envelope?.from?.[0];
+          const address = from?.address ?? '';
+          // the index judged it with its body structure: a gateway's voice message had audio
+          const judged = this.classify(message, kind === 'voice');
+          const name = from?.name ? decodeWords(from.name) : '';
+          arrived.push({
+            uid: message.uid,
+            kind,
+            at: internalDateOf(message),
+            from: judged.senderNumber ?? announcedSender(judged, name, address),
+          });
+        }
       }
-      const total = status.messages ?? 0;
-      const newSpecial = counts.newVoice + counts.newFax + counts.newSms;
-      const newEmail = Math.max(0, unseen.size - newSpecial);
-      return {
-        ...counts,
-        newEmail,
-        oldEmail: Math.max(0, total - special - newEmail),
-        total,
-      };
+      return notifyCountsOf(
+        summary,
+        arrived.sort((a, b) => a.uid - b.uid),
+        since,
+      );
     });
   }
 
@@ -505,8 +592,7 @@ class ImapMailbox implements Mailbox {
     const c = this.classify(message, hasAudio);
     const headers = parseHeaders(message.headers?.toString('utf8') ?? '');
     const { kind, senderNumber: number, durationMs: duration } = c;
-    const internal =
-      message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
+    const internal = internalDateOf(message);
     return {
       uid: String(message.uid),
       kind,
@@ -691,6 +777,11 @@ export function uidSet(uids: readonly number[]): string {
     i = j + 1;
   }
   return ranges.join(',');
+}
+
+/** when the server received the message (INTERNALDATE, whole seconds) */
+function internalDateOf(message: FetchMessageObject): Date {
+  return message.internalDate instanceof Date ? message.internalDate : new Date(message.internalDate ?? 0);
 }
 
 function envelopeDate(date: Date | string | undefined): Date | undefined {

@@ -1,5 +1,6 @@
 // The owner's messages in a local Maildir (the format src/mail's maildirTransport writes and
 // Dovecot reads): `<root>/<user>/{new,cur,tmp}`, subfolders Maildir++ style (`.INBOX.Voice`).
+import { createHash } from 'node:crypto';
 import { access, chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { audioDigest, sameAudio } from '../mail/index.js';
@@ -11,6 +12,9 @@ import {
   kindFromAddress,
   senderName,
 } from './kind.js';
+import type { Classified } from './kind.js';
+import { NOTIFY_LOOK_AT, notifyCountsOf } from './counts.js';
+import type { Arrival } from './counts.js';
 import { contentLanguage } from './language.js';
 import {
   decodeBody,
@@ -43,6 +47,7 @@ import type {
   MessageFilter,
   MessageInfo,
   MessageSummary,
+  NotifyCounts,
 } from './types.js';
 
 export interface MaildirMailboxOptions extends MailboxFolders, MessageTrust {
@@ -83,6 +88,14 @@ const flagsOf = (name: string): string => {
 };
 const uidOf = (name: string): string => name.split(':')[0] ?? name;
 
+/** an unseen voice, fax or SMS message as the scan judged it */
+interface Judged {
+  entry: Entry;
+  headers: Headers;
+  judged: Classified;
+  kind: Arrival['kind'];
+}
+
 interface Entry {
   uid: string;
   path: string;
@@ -95,6 +108,21 @@ export class MaildirMailboxStore implements MailboxStore {
   constructor(private readonly options: MaildirMailboxOptions) {}
 
   async open(owner: MailboxOwner): Promise<Mailbox> {
+    return this.mailboxOf(owner);
+  }
+
+  /**
+   * The names in new/ and cur/ (flags are in the names), sorted and hashed: no file is opened.
+   * A folder that does not exist yet has the fingerprint of an empty one.
+   */
+  async fingerprint(owner: MailboxOwner): Promise<string> {
+    const names = (await this.mailboxOf(owner).entries()).map((e) => `${e.sub}/${e.name}`).sort();
+    const digest = createHash('sha256');
+    for (const name of names) digest.update(`${name}\n`);
+    return `maildir ${names.length} ${digest.digest('base64url')}`;
+  }
+
+  private mailboxOf(owner: MailboxOwner): MaildirMailbox {
     const userDirName = (this.options.userDirFor ?? defaultUserDir)(owner);
     if (!userDirName.split('/').every((s) => s !== '.' && s !== '..' && s !== '')) {
       throw new MailboxUnavailable(`Maildir for ${owner.mailbox}: "${userDirName}" is not a directory name`);
@@ -114,7 +142,7 @@ class MaildirMailbox implements Mailbox {
     private readonly owner: MailboxOwner,
   ) {}
 
-  private async entries(): Promise<Entry[]> {
+  async entries(): Promise<Entry[]> {
     const out: Entry[] = [];
     for (const sub of ['new', 'cur'] as const) {
       let names: string[];
@@ -194,6 +222,11 @@ class MaildirMailbox implements Mailbox {
   }
 
   async summary(): Promise<MessageSummary> {
+    return (await this.scan()).summary;
+  }
+
+  /** Every message's headers read once and judged: the summary, and the unseen voice, fax and SMS. */
+  private async scan(): Promise<{ summary: MessageSummary; unseen: Judged[] }> {
     const summary: MessageSummary = {
       newVoice: 0,
       oldVoice: 0,
@@ -211,12 +244,46 @@ class MaildirMailbox implements Mailbox {
       fax: ['newFax', 'oldFax'],
       sms: ['newSms', 'oldSms'],
     } as const;
+    const unseen: Judged[] = [];
     for (const entry of await this.entries()) {
-      const { kind } = this.classify(await this.headOf(entry));
+      const read = await this.headOf(entry);
+      const judged = this.classify(read);
       summary.total++;
-      summary[counter[kind][entry.seen ? 1 : 0]]++;
+      summary[counter[judged.kind][entry.seen ? 1 : 0]]++;
+      const kind = judged.kind;
+      if (!entry.seen && kind !== 'email') unseen.push({ entry, headers: read.headers, judged, kind });
     }
-    return summary;
+    return { summary, unseen };
+  }
+
+  /**
+   * The arrival time is the file's mtime: what Dovecot gives as INTERNALDATE for a Maildir file
+   * (it sets the mtime of an APPENDed message to its date), so both adapters see one store alike.
+   */
+  async notifyCounts(since?: Date): Promise<NotifyCounts> {
+    const { summary, unseen } = await this.scan();
+    const arrivals: (Arrival & { name: string })[] = [];
+    for (const { entry, headers, judged, kind } of unseen) {
+      let at: Date;
+      try {
+        at = (await stat(entry.path)).mtime;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // read or deleted meanwhile
+        throw new MailboxUnavailable(`Maildir ${this.dir} cannot be read: ${(error as Error).message}`);
+      }
+      const from = parseAddress(header(headers, 'from'));
+      arrivals.push({
+        kind,
+        at,
+        from: judged.senderNumber ?? announcedSender(judged, from.name, from.address),
+        name: entry.uid,
+      });
+    }
+    // the newest 1,000, in the order they arrived (a Maildir name starts with its delivery second)
+    const looked = arrivals
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.name.localeCompare(b.name))
+      .slice(-NOTIFY_LOOK_AT);
+    return notifyCountsOf(summary, looked, since);
   }
 
   async list(order: 'newest_first' | 'oldest_first', filter: MessageFilter = {}): Promise<MessageInfo[]> {
