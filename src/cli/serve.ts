@@ -76,7 +76,13 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           speech: { renderTimeoutMs: config.speech.renderTimeoutMs },
         });
         logPrepared(log, runtime.prepared);
-        const services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
+        // the notifications' way to FreeSWITCH (the lamps); started once calls are served
+        const inbound = config.freeswitch.inbound
+          ? new InboundLink({ ...config.freeswitch.inbound, logger: log })
+          : undefined;
+        const services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log, {
+          lampLink: inbound,
+        });
         // what calls before this start left on the media disk (a crash, a kill), then hourly for
         // the retention; what a running call (here or on another node) still uses is too young
         await services.recordings.sweep();
@@ -115,10 +121,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           process.once('SIGTERM', resolve);
         });
         io.out(`voicebox: listening for FreeSWITCH on ${address.host}:${address.port} (Ctrl-C stops)\n`);
-        // the notifications' way to FreeSWITCH (MWI, SMS); kept from here on, logged on login and loss
-        const inbound = config.freeswitch.inbound
-          ? new InboundLink({ ...config.freeswitch.inbound, logger: log })
-          : undefined;
+        // kept from here on, logged on login and loss; each login reconciles every lamp
         inbound?.start();
         await stopped;
         await inbound?.close();

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { createActions, MessageWaitingEvents } from '../actions/index.js';
+import { createActions, mailboxOwnerOf, MessageWaitingEvents } from '../actions/index.js';
 import { ImapMailboxStore, MaildirMailboxStore, type MailboxStore } from '../mailbox/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import {
@@ -26,6 +26,14 @@ import {
   spoolMailer,
   type MailTransport,
 } from '../mail/index.js';
+import {
+  LampSender,
+  Notifier,
+  openNotifierLog,
+  UserIndex,
+  type LampLink,
+  type NotifierLog,
+} from '../notify/index.js';
 import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
 import { RecordingRetention, type ActionRegistry, type RuntimeLogger } from '../runtime/index.js';
 import type { MediaRoot } from '../speech/index.js';
@@ -41,6 +49,13 @@ export interface Services {
   readonly recordings: RecordingRetention;
   readonly location: Location;
   readonly classifyCaller: (number: string) => 'internal' | 'external';
+  /**
+   * the lamps (and SMS): told of every change in a mailbox (`changed`), by voicebox's own
+   * delivery, the mail server's push and the periodic check; undefined when nothing is notified
+   */
+  readonly notifier: Notifier | undefined;
+  /** who a mail server's user name is (the notifier's `userByLogin`), for the push and the reset mail */
+  readonly users: UserIndex;
   close(): Promise<void>;
 }
 
@@ -183,6 +198,63 @@ export function mailTransportFrom(config: VoiceboxConfig): MailTransport {
 export interface ServiceOptions {
   /** the time the actions see (office hours, PIN age, "today" in a date); default the system's */
   readonly clock?: () => Date;
+  /** FreeSWITCH's inbound event socket (`freeswitch.inbound`): the lamps go over it */
+  readonly lampLink?: LampLink | undefined;
+}
+
+/**
+ * The notifier as `config.notify` allows it: lamps need `freeswitch.inbound` (the link) and
+ * `notify.lamp.domain`; without them no lamp, said once at start. Undefined when neither a lamp
+ * nor an SMS can go out.
+ */
+export function notifierFrom(
+  config: VoiceboxConfig,
+  parts: {
+    directory: Directory;
+    mailboxes: MailboxStore & { readonly hostRule?: ImapHostRuleConfig };
+    users: UserIndex;
+    lampLink: LampLink | undefined;
+    log: RuntimeLogger;
+    clock?: (() => Date) | undefined;
+  },
+): { notifier: Notifier | undefined; notifierLog: NotifierLog } {
+  const n = config.notify;
+  const { log } = parts;
+  let lamps = n.lamp.enabled;
+  if (lamps && n.lamp.domain === '') {
+    log.info(
+      {},
+      "no message-waiting lamps: notify.lamp.domain (the SIP domain of the phones' accounts) is not set",
+    );
+    lamps = false;
+  } else if (lamps && !parts.lampLink) {
+    log.warn({}, 'no message-waiting lamps: they go over freeswitch.inbound, which is not set');
+    lamps = false;
+  }
+  const notifierLog = openNotifierLog(n.log, log);
+  if (!lamps && !n.sms.enabled) return { notifier: undefined, notifierLog };
+  const lamp = lamps && parts.lampLink ? new LampSender(parts.lampLink, { log, notifierLog }) : undefined;
+  const notifier = new Notifier({
+    directory: parts.directory,
+    mailboxes: parts.mailboxes,
+    ownerOf: (user) =>
+      mailboxOwnerOf(user, { location: config.location, hostRule: parts.mailboxes.hostRule, log }),
+    lamp,
+    userByLogin: parts.users.byLogin,
+    site: { thresholds: n.thresholds, lamp: { ...n.lamp, enabled: lamps }, sms: n.sms },
+    location: config.location,
+    clock: parts.clock,
+    log,
+    concurrency: n.watch.concurrency,
+  });
+  return { notifier, notifierLog };
+}
+
+/** a voice message voicebox composed (its X-Voicebox-Type header, in the message's head) */
+function isVoiceMessage(raw: Buffer): boolean {
+  const head = raw.subarray(0, 16 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  return /^X-Voicebox-Type:[ \t]*voice[ \t]*\r?$/im.test(end < 0 ? head : head.slice(0, end));
 }
 
 export async function buildServices(
@@ -202,22 +274,39 @@ export async function buildServices(
     pending: (id) => spool.holds(id),
     log,
   });
+  const signingKey = await signingKeyFrom(config);
+  const users = new UserIndex({ directory, log });
+  const mailboxes = mailboxStoreFrom(config, signingKey);
+  const { notifier, notifierLog } = notifierFrom(config, {
+    directory,
+    mailboxes,
+    users,
+    lampLink: options.lampLink,
+    log,
+    clock: options.clock,
+  });
   const spool = new MailSpool({
     dir: resolve(config.mail.spool),
-    send: transport.send,
+    // voicebox's own delivery is a change of the recipients' mailboxes (a voice message left)
+    send: async (message) => {
+      await transport.send(message);
+      if (notifier && isVoiceMessage(message.raw))
+        for (const to of message.envelope.to) void notifier.changed({ login: to, source: 'delivery' });
+    },
     logger: log,
     onDelivered: (id) => recordings.delivered(id),
   });
   await spool.start();
   const location: Location = config.location;
   const dialPolicy = dialPolicyFrom(config.dialPolicy, location);
-  const signingKey = await signingKeyFrom(config);
   const messageWaiting = new MessageWaitingEvents();
-  messageWaiting.on('seen', (e) => log.info(e, 'messages seen: the lamp may go out'));
+  // she entered the message menu: her counts start afresh and her lamp goes out
+  messageWaiting.on('seen', (e) => void notifier?.seen(e));
+  notifier?.start();
   const actions = createActions({
     bundle,
     directory,
-    mailboxes: mailboxStoreFrom(config, signingKey),
+    mailboxes,
     mailer: spoolMailer({
       spool,
       domain: config.mail.domain,
@@ -246,8 +335,12 @@ export async function buildServices(
     recordings,
     location,
     classifyCaller: (number) => (isInternal(number, location) ? 'internal' : 'external'),
+    notifier,
+    users,
     async close() {
       await spool.stop();
+      await notifier?.close();
+      await notifierLog.flush();
       transport.close();
       await directory.close();
     },
