@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { createActions, mailboxOwnerOf, MessageWaitingEvents } from '../actions/index.js';
+import { createActions, MessageWaitingEvents } from '../actions/index.js';
 import { ImapMailboxStore, MaildirMailboxStore, type MailboxStore } from '../mailbox/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import {
@@ -26,14 +26,8 @@ import {
   spoolMailer,
   type MailTransport,
 } from '../mail/index.js';
-import {
-  LampSender,
-  Notifier,
-  openNotifierLog,
-  UserIndex,
-  type LampLink,
-  type NotifierLog,
-} from '../notify/index.js';
+import { UserIndex, type LampLink, type Notifier } from '../notify/index.js';
+import { notificationsFrom, type Notifications } from './notifications.js';
 import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
 import { RecordingRetention, type ActionRegistry, type RuntimeLogger } from '../runtime/index.js';
 import type { MediaRoot } from '../speech/index.js';
@@ -54,6 +48,8 @@ export interface Services {
    * delivery, the mail server's push and the periodic check; undefined when nothing is notified
    */
   readonly notifier: Notifier | undefined;
+  /** the SMS queue, the push endpoint, the periodic check and the reset mailbox around the notifier */
+  readonly notifications: Notifications;
   /** who a mail server's user name is (the notifier's `userByLogin`), for the push and the reset mail */
   readonly users: UserIndex;
   close(): Promise<void>;
@@ -202,54 +198,6 @@ export interface ServiceOptions {
   readonly lampLink?: LampLink | undefined;
 }
 
-/**
- * The notifier as `config.notify` allows it: lamps need `freeswitch.inbound` (the link) and
- * `notify.lamp.domain`; without them no lamp, said once at start. Undefined when neither a lamp
- * nor an SMS can go out.
- */
-export function notifierFrom(
-  config: VoiceboxConfig,
-  parts: {
-    directory: Directory;
-    mailboxes: MailboxStore & { readonly hostRule?: ImapHostRuleConfig };
-    users: UserIndex;
-    lampLink: LampLink | undefined;
-    log: RuntimeLogger;
-    clock?: (() => Date) | undefined;
-  },
-): { notifier: Notifier | undefined; notifierLog: NotifierLog } {
-  const n = config.notify;
-  const { log } = parts;
-  let lamps = n.lamp.enabled;
-  if (lamps && n.lamp.domain === '') {
-    log.info(
-      {},
-      "no message-waiting lamps: notify.lamp.domain (the SIP domain of the phones' accounts) is not set",
-    );
-    lamps = false;
-  } else if (lamps && !parts.lampLink) {
-    log.warn({}, 'no message-waiting lamps: they go over freeswitch.inbound, which is not set');
-    lamps = false;
-  }
-  const notifierLog = openNotifierLog(n.log, log);
-  if (!lamps && !n.sms.enabled) return { notifier: undefined, notifierLog };
-  const lamp = lamps && parts.lampLink ? new LampSender(parts.lampLink, { log, notifierLog }) : undefined;
-  const notifier = new Notifier({
-    directory: parts.directory,
-    mailboxes: parts.mailboxes,
-    ownerOf: (user) =>
-      mailboxOwnerOf(user, { location: config.location, hostRule: parts.mailboxes.hostRule, log }),
-    lamp,
-    userByLogin: parts.users.byLogin,
-    site: { thresholds: n.thresholds, lamp: { ...n.lamp, enabled: lamps }, sms: n.sms },
-    location: config.location,
-    clock: parts.clock,
-    log,
-    concurrency: n.watch.concurrency,
-  });
-  return { notifier, notifierLog };
-}
-
 /** a voice message voicebox composed (its X-Voicebox-Type header, in the message's head) */
 function isVoiceMessage(raw: Buffer): boolean {
   const head = raw.subarray(0, 16 * 1024).toString('latin1');
@@ -277,19 +225,14 @@ export async function buildServices(
   const signingKey = await signingKeyFrom(config);
   const users = new UserIndex({ directory, log });
   const mailboxes = mailboxStoreFrom(config, signingKey);
-  const { notifier, notifierLog } = notifierFrom(config, {
-    directory,
-    mailboxes,
-    users,
-    lampLink: options.lampLink,
-    log,
-    clock: options.clock,
-  });
+  // set below, once the spool the e-mail-to-SMS gateway uses is there
+  const later: { notifier?: Notifier | undefined } = {};
   const spool = new MailSpool({
     dir: resolve(config.mail.spool),
     // voicebox's own delivery is a change of the recipients' mailboxes (a voice message left)
     send: async (message) => {
       await transport.send(message);
+      const notifier = later.notifier;
       if (notifier && isVoiceMessage(message.raw))
         for (const to of message.envelope.to) void notifier.changed({ login: to, source: 'delivery' });
     },
@@ -297,12 +240,23 @@ export async function buildServices(
     onDelivered: (id) => recordings.delivered(id),
   });
   await spool.start();
+  const notifications = notificationsFrom(config, {
+    directory,
+    mailboxes,
+    users,
+    spool,
+    lampLink: options.lampLink,
+    defaultLanguage: bundle.languages.default,
+    log,
+    clock: options.clock,
+  });
+  const notifier = (later.notifier = notifications.notifier);
+  await notifications.start();
   const location: Location = config.location;
   const dialPolicy = dialPolicyFrom(config.dialPolicy, location);
   const messageWaiting = new MessageWaitingEvents();
   // she entered the message menu: her counts start afresh and her lamp goes out
   messageWaiting.on('seen', (e) => void notifier?.seen(e));
-  notifier?.start();
   const actions = createActions({
     bundle,
     directory,
@@ -336,11 +290,11 @@ export async function buildServices(
     location,
     classifyCaller: (number) => (isInternal(number, location) ? 'internal' : 'external'),
     notifier,
+    notifications,
     users,
     async close() {
       await spool.stop();
-      await notifier?.close();
-      await notifierLog.flush();
+      await notifications.close();
       transport.close();
       await directory.close();
     },

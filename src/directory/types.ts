@@ -145,6 +145,12 @@ export interface Directory {
    * there first. Decide inside `change`; keep it free of side effects.
    */
   updateSettings(user: DirectoryUser, change: (s: UserSettings) => UserSettings): Promise<DirectoryUser>;
+  /**
+   * Her entry as stored now, past every cache (LDAP's search cache): what a decision that another
+   * process may just have changed the grounds for must read (the notifier's reset time).
+   * UserGone when she is no longer there.
+   */
+  current?(user: DirectoryUser): Promise<DirectoryUser>;
   /** Every user of the directory, for `voicebox migrate` (adapters that can list them). */
   users?(): AsyncIterable<DirectoryUser>;
   close(): Promise<void>;

@@ -28,3 +28,6 @@ export {
 export * from './sms/index.js';
 // how voicebox learns that a mailbox changed: Dovecot's push, the periodic check (README.md, "Watching the mailboxes")
 export * from './watch/index.js';
+// the reset mail (§1.4): who sent it, and the reset mailbox emptied over IMAP
+export { ImapResetMailbox, receivedHeaders, resetRequester } from './reset-mail.js';
+export type { ResetMail, ResetMailboxOptions, ResetTrust } from './reset-mail.js';

@@ -60,6 +60,9 @@ export interface SmsJob {
   readonly from: string;
   readonly text: string;
   readonly language: string;
+  /** what it tells of, per kind (the counts claimed), and her mailbox number: for the notifier log */
+  readonly counts?: Readonly<Partial<Record<NotifyKind, number>>>;
+  readonly mailbox?: string;
 }
 
 /** Where an SMS goes: an e-mail-to-SMS address, or an HTTP gateway. */

@@ -7,7 +7,8 @@ import { smsNumbers, type SmsNumberError } from './number.js';
 import { smsLanguage, smsText } from './text.js';
 
 export interface SmsJobInput {
-  readonly user: Pick<DirectoryUser, 'id' | 'numbers' | 'notifyNumbers' | 'settings'>;
+  readonly user: Pick<DirectoryUser, 'id' | 'numbers' | 'notifyNumbers' | 'settings'> &
+    Partial<Pick<DirectoryUser, 'mailbox'>>;
   /** what she is told, per kind: the counts the notifier claimed (since[kind]) */
   readonly counts: Readonly<Partial<Record<NotifyKind, number>>>;
   /** the number that left the latest of them (`lastSender`), if known */
@@ -51,5 +52,7 @@ export function smsJob(input: SmsJobInput): SmsJob {
     from: numbers.from,
     text: smsText({ counts: input.counts, lastFrom: input.lastFrom, language, location: input.location }),
     language,
+    counts: input.counts,
+    ...(user.mailbox !== undefined ? { mailbox: user.mailbox } : {}),
   };
 }

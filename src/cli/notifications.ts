@@ -1,0 +1,275 @@
+// The lamps and the SMS as `config.notify` sets them up: the notifier, the SMS gateway and its
+// durable queue, and how voicebox learns that a mailbox changed (Dovecot's push, the periodic
+// check, voicebox's own delivery) and that a user asked for a reset (the reset mailbox).
+import { resolve } from 'node:path';
+import { mailboxOwnerOf } from '../actions/index.js';
+import type { VoiceboxConfig } from '../config/index.js';
+import type { Directory, DirectoryUser } from '../directory/index.js';
+import type { MailSpool } from '../mail/index.js';
+import type { MailboxOwner, MailboxStore } from '../mailbox/index.js';
+import {
+  ImapResetMailbox,
+  httpSmsGateway,
+  LampSender,
+  mailSmsGateway,
+  MailboxPoll,
+  NOTIFY_KINDS,
+  Notifier,
+  openNotifierLog,
+  pollEnabled,
+  PushEndpoint,
+  pushEnabled,
+  resetRequester,
+  smsDispatch,
+  SmsQueue,
+  type LampLink,
+  type MailboxChange,
+  type NotifierLog,
+  type PollTarget,
+  type ResetMail,
+  type SmsGateway,
+  type SmsJob,
+  type UserIndex,
+} from '../notify/index.js';
+import type { RuntimeLogger } from '../runtime/index.js';
+
+type ImapHostRuleConfig = NonNullable<NonNullable<VoiceboxConfig['mailbox']['imap']>['hostRule']>;
+
+export interface NotificationParts {
+  readonly directory: Directory;
+  readonly mailboxes: MailboxStore & { readonly hostRule?: ImapHostRuleConfig };
+  readonly users: UserIndex;
+  /** the mail spool: the e-mail-to-SMS gateway hands its mails to it */
+  readonly spool: MailSpool;
+  readonly lampLink: LampLink | undefined;
+  /** the menus' default language: an SMS to a user without one of her own */
+  readonly defaultLanguage: string;
+  readonly log: RuntimeLogger;
+  readonly clock?: (() => Date) | undefined;
+}
+
+/** What `serve` runs for the notifications; `notifier` undefined when neither a lamp nor an SMS can go out. */
+export interface Notifications {
+  readonly notifier: Notifier | undefined;
+  readonly notifierLog: NotifierLog;
+  /** the push endpoint's port once listening (0 when off) */
+  readonly pushPort: () => number;
+  /** starts the SMS queue, the push endpoint, the periodic check and the lamps' reconcile */
+  start(): Promise<void>;
+  /** the reset mailbox emptied now (tests; the push and the periodic check call it) */
+  drainResetMailbox(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function notificationsFrom(config: VoiceboxConfig, parts: NotificationParts): Notifications {
+  const n = config.notify;
+  const { log } = parts;
+  let lamps = n.lamp.enabled;
+  if (lamps && n.lamp.domain === '') {
+    log.info(
+      {},
+      "no message-waiting lamps: notify.lamp.domain (the SIP domain of the phones' accounts) is not set",
+    );
+    lamps = false;
+  } else if (lamps && !parts.lampLink) {
+    log.warn({}, 'no message-waiting lamps: they go over freeswitch.inbound, which is not set');
+    lamps = false;
+  }
+  const notifierLog = openNotifierLog(n.log, log);
+  const ownerOf = (user: DirectoryUser): MailboxOwner =>
+    mailboxOwnerOf(user, { location: config.location, hostRule: parts.mailboxes.hostRule, log });
+
+  const queue = n.sms.enabled
+    ? new SmsQueue({
+        dir: resolve(config.base, n.sms.queue),
+        gateway: smsGatewayFrom(config, parts.spool),
+        retry: n.sms.retry,
+        logger: log,
+        onSent: (job) => logSms(notifierLog, job, 'sent'),
+        onFailed: (job, failure) => {
+          if (failure.reason === 'rejected') logSms(notifierLog, job, 'rejected');
+        },
+      })
+    : undefined;
+
+  const lamp = lamps && parts.lampLink ? new LampSender(parts.lampLink, { log, notifierLog }) : undefined;
+  const notifier =
+    lamp || queue
+      ? new Notifier({
+          directory: parts.directory,
+          mailboxes: parts.mailboxes,
+          ownerOf,
+          lamp,
+          userByLogin: parts.users.byLogin,
+          site: { thresholds: n.thresholds, lamp: { ...n.lamp, enabled: lamps }, sms: n.sms },
+          location: config.location,
+          clock: parts.clock,
+          log,
+          concurrency: n.watch.concurrency,
+          ...(queue
+            ? {
+                onSmsDue: smsDispatch({
+                  directory: parts.directory,
+                  queue,
+                  location: config.location,
+                  defaultLanguage: parts.defaultLanguage,
+                  log,
+                }),
+              }
+            : {}),
+        })
+      : undefined;
+
+  // the reset mails (§1.4): a mailbox of the site's IMAP server, read with the master user
+  const resetBox = notifier ? resetMailboxFrom(config, log) : undefined;
+  let draining: Promise<void> | undefined;
+  let drainAgain = false;
+  const drainOnce = async (): Promise<void> => {
+    if (!resetBox || !notifier) return;
+    await resetBox.box.drain(async (mail: ResetMail) => {
+      const verdict = resetRequester(mail, n.reset.trust);
+      if ('refused' in verdict) {
+        log.warn(
+          { from: mail.from.slice(0, 120), why: verdict.refused },
+          'reset mail not believed: nothing reset (notify.reset.trust)',
+        );
+        return;
+      }
+      const user = await parts.users.byLogin(verdict.name);
+      if (!user) {
+        log.warn(
+          { name: verdict.name.slice(0, 120) },
+          'reset mail from nobody in the directory: nothing reset',
+        );
+        return;
+      }
+      await notifier.reset(user);
+    });
+  };
+  const drainResetMailbox = (): Promise<void> => {
+    if (!resetBox) return Promise.resolve();
+    if (draining) {
+      drainAgain = true;
+      return draining;
+    }
+    draining = (async () => {
+      do {
+        drainAgain = false;
+        try {
+          await drainOnce();
+        } catch (error) {
+          log.warn(
+            { mailbox: n.reset.mailbox, err: (error as Error).message },
+            'the reset mailbox cannot be read; tried again with the next change',
+          );
+        }
+      } while (drainAgain);
+    })().finally(() => (draining = undefined));
+    return draining;
+  };
+
+  const onChange = (change: MailboxChange): void => {
+    if (resetBox && change.login.toLowerCase() === resetBox.login) void drainResetMailbox();
+    else void notifier?.changed(change);
+  };
+  const push =
+    notifier && pushEnabled(n.watch.push) ? new PushEndpoint({ ...n.watch.push, onChange, log }) : undefined;
+  if (notifier && n.watch.push.port > 0 && !push)
+    log.warn(
+      {},
+      'notify.watch.push.port is set but notify.watch.push.token is not: the push endpoint stays off',
+    );
+  const poll =
+    notifier && pollEnabled(n.watch)
+      ? new MailboxPoll({
+          list: async () => {
+            const targets: PollTarget[] = [];
+            for (const user of await parts.users.list()) {
+              if (user.mailbox === '') continue;
+              const owner = ownerOf(user);
+              targets.push({ login: owner.mailbox, owner });
+            }
+            if (resetBox)
+              targets.push({ login: resetBox.login, owner: { mailbox: resetBox.login, email: '' } });
+            return targets;
+          },
+          fingerprint: (owner) => parts.mailboxes.fingerprint(owner),
+          onChange,
+          intervalMs: n.watch.pollIntervalMs,
+          concurrency: n.watch.concurrency,
+          log,
+        })
+      : undefined;
+
+  return {
+    notifier,
+    notifierLog,
+    pushPort: () => push?.port ?? 0,
+    async start() {
+      await queue?.start();
+      notifier?.start();
+      if (push) await push.listen();
+      poll?.start();
+    },
+    drainResetMailbox,
+    async close() {
+      poll?.stop();
+      await push?.close();
+      await draining;
+      await notifier?.close();
+      await queue?.stop();
+      await notifierLog.flush();
+    },
+  };
+}
+
+/** The gateway `notify.sms.gateway` names. */
+function smsGatewayFrom(config: VoiceboxConfig, spool: MailSpool): SmsGateway {
+  const sms = config.notify.sms;
+  if (sms.gateway === 'mail')
+    return mailSmsGateway({ spool, addressTemplate: sms.mailAddress, domain: config.mail.domain });
+  const { headers, ...http } = sms.http;
+  return httpSmsGateway({ ...http, ...(headers ? { headers } : {}) });
+}
+
+/** One notifier-log line per kind the SMS told of. */
+function logSms(log: NotifierLog, job: SmsJob, outcome: 'sent' | 'rejected'): void {
+  const user = { id: job.user, mailbox: job.mailbox ?? '' };
+  for (const kind of NOTIFY_KINDS) {
+    const count = job.counts?.[kind] ?? 0;
+    if (count > 0)
+      log.write({ kind: 'sms', user, to: job.to, messageKind: kind, count, reason: 'arrived', outcome });
+  }
+}
+
+/**
+ * The reset mailbox (`notify.reset.mailbox`) as the master user of `mailbox.imap` opens it;
+ * undefined when none is configured. Other access modes cannot open it: said at start.
+ */
+function resetMailboxFrom(
+  config: VoiceboxConfig,
+  log: RuntimeLogger,
+): { login: string; box: ImapResetMailbox } | undefined {
+  const mailbox = config.notify.reset.mailbox.trim();
+  if (mailbox === '') return undefined;
+  const imap = config.mailbox.type === 'imap' ? config.mailbox.imap : undefined;
+  if (!imap || imap.adminMode !== 'master' || !imap.masterUser || imap.masterPassword === undefined) {
+    log.warn(
+      { mailbox },
+      'notify.reset.mailbox needs mailbox.type imap with the master user (mailbox.imap.adminMode master, masterUser, masterPassword): no reset mails are read',
+    );
+    return undefined;
+  }
+  return {
+    login: mailbox.toLowerCase(),
+    box: new ImapResetMailbox({
+      host: imap.host,
+      port: imap.port,
+      secure: imap.tls,
+      tls: { rejectUnauthorized: imap.rejectUnauthorized },
+      user: `${mailbox}${imap.masterSeparator}${imap.masterUser}`,
+      password: imap.masterPassword,
+      timeoutMs: imap.timeoutMs,
+    }),
+  };
+}
