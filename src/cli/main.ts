@@ -7,6 +7,7 @@ import { serveCommand } from './serve.js';
 import { configCommand } from './config.js';
 import { userCommand } from './user-mail-password.js';
 import { migrateCommand } from './migrate.js';
+import { notifyCommand } from './notify.js';
 
 export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   const out: Io = {
@@ -37,6 +38,7 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
     callCommand(out, setExit),
     userCommand(out, setExit),
     migrateCommand(out, setExit),
+    notifyCommand(out, setExit),
     promptsCommand(),
   ]) {
     program.addCommand(tame(command));

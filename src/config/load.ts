@@ -85,6 +85,8 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
   switch (rule.kind) {
     case 'string': {
       if (typeof value === 'number') value = String(value);
+      // `log: ''` (none), `domain: ''` (off): the sample file shows them so
+      if (value === '' && rule.empty) return '';
       if (typeof value !== 'string' || value === '') {
         problems.push({ key, message: `expected a text${rule.hint ? ` (${rule.hint})` : ''}` });
         return rule.default;

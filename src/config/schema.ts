@@ -16,6 +16,8 @@ export interface StringRule extends Common {
   pattern?: RegExp;
   /** a file or folder of this host: relative to the config file's folder (without a file: the working directory) */
   path?: boolean;
+  /** '' is a value of its own (off, none): accepted as written, never made a path */
+  empty?: boolean;
 }
 export interface NumberRule extends Common {
   kind: 'number';
@@ -102,6 +104,18 @@ function menuRules(): Record<SwitchName, SwitchRule> {
     return { kind: 'enum', values: members, default: value };
   });
 }
+
+/** after how many new messages of a kind a user is told (notify.thresholds) */
+const threshold = (what: string) =>
+  n({
+    default: 1,
+    min: 0,
+    max: 1000,
+    integer: true,
+    hint: `after how many new ${what} she is told (lamp and SMS); 0: never`,
+  });
+/** addresses only this host reaches */
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
 
 const hostPort = /^[^\s:]+:\d{1,5}$/;
 const digits = /^[0-9]*$/;
@@ -262,7 +276,7 @@ export const schema = {
         kind: 'map',
         of: 'string',
         optional: true,
-        hint: 'which LDAP attribute holds what, over the defaults: mail, name, mailbox, telephone, mobile, fax, login, userData, and mailboxAlias (e.g. mailNickname: the IMAP mailbox name, $(MAILBOX))',
+        hint: 'which LDAP attribute holds what, over the defaults: mail, name, mailbox, telephone, mobile, fax, login, userData, mailboxAlias (e.g. mailNickname: the IMAP mailbox name, $(MAILBOX)), mwiAccount (the number whose desk phone shows her lamp; default her office number) and notifySender (the sender number of her SMS, e.g. facsimileTelephoneNumber)',
       },
       timeoutMs: n({ default: 3000, min: 100, integer: true, hint: 'milliseconds for one LDAP request' }),
       cacheTtlMs: n({
@@ -470,6 +484,190 @@ export const schema = {
       'recorded',
       "no greeting recorded in the caller's language: recorded plays hers in her own, else the company's language; standard the standard greeting",
     ),
+  }),
+  // the message-waiting lamp and the SMS (§4.5, src/notify): a user's counts are read off her
+  // mailbox (unseen messages since her last reset), never counted per event
+  notify: section({
+    thresholds: section({
+      voice: threshold('voice messages'),
+      fax: threshold('faxes'),
+      sms: threshold('SMS'),
+    }),
+    lamp: section({
+      enabled: b(
+        true,
+        'the message-waiting lamp of her desk phone; needs freeswitch.inbound and notify.lamp.domain',
+      ),
+      domain: s({
+        default: '',
+        empty: true,
+        pattern: /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/,
+        hint: 'the SIP domain of the lamp account sip:<user>@<domain>, e.g. pbx.example.com; empty: no lamps',
+      }),
+      user: e(
+        ['extension', 'number', 'e164'],
+        'extension',
+        "the account's user: her extension (501), her number as stored, or E.164 (+49301234501); her lamp number (LDAP attributes.mwiAccount) else her office number",
+      ),
+    }),
+    sms: section(
+      {
+        enabled: b(false, 'an SMS to her mobile number when a threshold is reached'),
+        gateway: e(
+          ['mail', 'http'],
+          'mail',
+          'mail sends each SMS to notify.sms.mailAddress, http to notify.sms.http.url',
+        ),
+        mailAddress: s({
+          default: '$(MOBILE)@sms.provider.example',
+          pattern: /^(?=[^@]*\$\(MOBILE(?:_E164)?\))[^\s@]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/,
+          hint: "the e-mail-to-SMS address: $(MOBILE) is her mobile number without '+', $(MOBILE_E164) with it",
+        }),
+        http: section({
+          url: s({
+            default: '',
+            empty: true,
+            pattern: /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i,
+            hint: "the gateway's http:// or https:// URL; required with gateway: http",
+          }),
+          method: e(['POST', 'PUT'], 'POST'),
+          contentType: s({
+            default: 'application/json',
+            pattern: /^[A-Za-z0-9.+-]+\/[A-Za-z0-9.+-]+(?:\s*;\s*\S.*)?$/,
+          }),
+          body: s({
+            default: '{"to":"$(MOBILE_E164)","from":"$(SENDER)","text":"$(TEXT)"}',
+            hint: '$(MOBILE), $(MOBILE_E164), $(SENDER) and $(TEXT) are filled in, escaped for the content type',
+          }),
+          user: s({ default: '', empty: true, hint: 'HTTP basic authentication; empty: none' }),
+          password: s({ default: '', empty: true, secret: true }),
+          headers: {
+            kind: 'map',
+            of: 'string',
+            optional: true,
+            hint: 'more request headers, e.g. X-Api-Key (shown by config check: put a secret in user/password where the gateway allows)',
+          },
+          timeoutMs: n({ default: 10_000, min: 100, max: 300_000, integer: true }),
+        }),
+        queue: s({
+          default: 'notify-sms',
+          path: true,
+          hint: 'the folder of the SMS waiting to be sent: each survives a restart and is sent once',
+        }),
+        retry: section(
+          {
+            firstMs: n({
+              default: 30_000,
+              min: 1_000,
+              max: 3_600_000,
+              integer: true,
+              hint: 'first wait after a failed send; doubles each time',
+            }),
+            maxMs: n({
+              default: 3_600_000,
+              min: 1_000,
+              max: 86_400_000,
+              integer: true,
+              hint: 'longest wait between two tries',
+            }),
+            giveUpAfterMs: n({
+              default: 86_400_000,
+              min: 60_000,
+              max: 30 * 86_400_000,
+              integer: true,
+              hint: 'an SMS not sent within this is dropped and logged',
+            }),
+          },
+          (r) =>
+            typeof r['firstMs'] === 'number' && typeof r['maxMs'] === 'number' && r['maxMs'] < r['firstMs']
+              ? [{ key: 'maxMs', message: `must be at least firstMs (${r['firstMs']}), got ${r['maxMs']}` }]
+              : [],
+        ),
+      },
+      (sms) => {
+        const http = sms['http'] as Readonly<Record<string, unknown>> | undefined;
+        return sms['enabled'] === true && sms['gateway'] === 'http' && !http?.['url']
+          ? [{ key: 'http.url', message: "is required with gateway: http: the gateway's https:// URL" }]
+          : [];
+      },
+    ),
+    watch: section(
+      {
+        push: section(
+          {
+            port: n({
+              default: 0,
+              min: 0,
+              max: 65535,
+              integer: true,
+              hint: "where the mail server's push notification (Dovecot's push_notification Lua script) reaches voicebox; 0: off",
+            }),
+            listen: s({
+              default: '127.0.0.1',
+              pattern: /^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/,
+              hint: 'an address of this host; another than loopback needs notify.watch.push.token',
+            }),
+            token: s({
+              default: '',
+              empty: true,
+              secret: true,
+              pattern: /^[A-Za-z0-9._~+/=-]{16,256}$/,
+              hint: 'a shared secret of 16 to 256 letters, digits or ._~+/=- the push script sends (e.g. openssl rand -hex 24)',
+            }),
+          },
+          (push) =>
+            typeof push['port'] === 'number' &&
+            push['port'] > 0 &&
+            typeof push['listen'] === 'string' &&
+            !LOOPBACK.test(push['listen']) &&
+            !push['token']
+              ? [
+                  {
+                    key: 'listen',
+                    message: `'${push['listen']}' is reachable from other hosts, and anyone reaching it could make voicebox check mailboxes: set notify.watch.push.token (or listen on 127.0.0.1)`,
+                  },
+                ]
+              : [],
+        ),
+        pollIntervalMs: n({
+          default: 900_000,
+          min: 0,
+          max: 86_400_000,
+          integer: true,
+          hint: 'milliseconds between two checks of every mailbox (missed pushes, changes in a mail program); 0: off',
+        }),
+        concurrency: n({ default: 8, min: 1, max: 64, integer: true, hint: 'mailboxes checked at once' }),
+      },
+      (watch) =>
+        typeof watch['pollIntervalMs'] === 'number' &&
+        watch['pollIntervalMs'] > 0 &&
+        watch['pollIntervalMs'] < 10_000
+          ? [
+              {
+                key: 'pollIntervalMs',
+                message: `must be 0 (off) or at least 10000, got ${watch['pollIntervalMs']}`,
+              },
+            ]
+          : [],
+    ),
+    reset: section({
+      mailbox: s({
+        default: '',
+        empty: true,
+        hint: 'the IMAP user receiving the reset mails (a mail from her resets her counters and lamp); empty: off',
+      }),
+      trust: e(
+        ['authenticated', 'from'],
+        'authenticated',
+        'authenticated believes a reset mail only from a sender the mail server authenticated; from believes the From address (forged easily)',
+      ),
+    }),
+    log: s({
+      default: 'notifier.log',
+      path: true,
+      empty: true,
+      hint: 'every lamp and SMS sent, one line each; empty: none',
+    }),
   }),
   // the switches a flow reads as `config.*`: src/graph/switches.ts
   menu: section(menuRules()),

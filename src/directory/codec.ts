@@ -110,7 +110,10 @@ type Field =
   | 'welcomeResend'
   | 'imapFolder'
   | 'imapUser'
-  | 'imapHost';
+  | 'imapHost'
+  | 'notifyLamp'
+  | 'notifyBySms'
+  | 'notifyResetAt';
 
 /**
  * A line break, NUL or other control character: no valid value of ours has one (`encode` could not
@@ -249,8 +252,45 @@ const OWN: OwnKey[] = [
     parse: (v) => (HOST.test(v) ? v : undefined),
     expects: 'a host name or IP address (no port, no spaces or slashes)',
   },
+  { key: 'notifyLamp', field: 'notifyLamp', parse: yn, expects: YES_NO },
+  { key: 'notifyBySms', field: 'notifyBySms', parse: yn, expects: YES_NO },
+  { key: 'notifyResetAt', field: 'notifyResetAt', parse: time, expects: ISO_TIME },
 ];
 const OWN_BY_KEY = new Map(OWN.map((o) => [o.key, o]));
+
+type NotifyKind = 'voice' | 'fax' | 'sms';
+const NOTIFY_KINDS: readonly NotifyKind[] = ['voice', 'fax', 'sms'];
+/** her own thresholds, one key per kind of message (README.md, "Notifications") */
+const THRESHOLD_KEYS: Readonly<Record<string, NotifyKind>> = {
+  notifyVoice: 'voice',
+  notifyFax: 'fax',
+  notifySms: 'sms',
+};
+const THRESHOLD_KEY_OF: Readonly<Record<NotifyKind, string>> = {
+  voice: 'notifyVoice',
+  fax: 'notifyFax',
+  sms: 'notifySms',
+};
+const MAX_THRESHOLD = 1000;
+const THRESHOLD_EXPECTS = `a whole number from 0 to ${MAX_THRESHOLD} (0: never)`;
+const SMS_NOTIFIED_EXPECTS = 'counts per kind, e.g. voice:2,fax:1,sms:0';
+
+function threshold(v: string): number | undefined {
+  return /^\d{1,4}$/.test(v) && Number(v) <= MAX_THRESHOLD ? Number(v) : undefined;
+}
+
+/** `voice:2,fax:1` → { voice: 2, fax: 1 }; each kind once */
+function smsNotified(v: string): Partial<Record<NotifyKind, number>> | undefined {
+  const counts: Partial<Record<NotifyKind, number>> = {};
+  for (const part of v.split(',')) {
+    const m = /^(voice|fax|sms):(\d{1,9})$/.exec(part.trim());
+    if (m === null) return undefined;
+    const kind = m[1] as NotifyKind;
+    if (counts[kind] !== undefined) return undefined;
+    counts[kind] = Number(m[2]);
+  }
+  return counts;
+}
 
 /** our repeatable keys and the list each fills */
 const REPEATABLE = { trusted: 'trustedNumbers', pinNumber: 'pinNumbers' } as const;
@@ -384,7 +424,8 @@ const IXI_NOTIFIER = /^mn(?:thrhlds|destdev)$/i;
 /** Why a value that is neither ours nor mapped is kept. */
 function keptBecause(key: string): string {
   if (IXI_KERNEL.test(key)) return 'ixi-UMS kernel (fax/SMS sending), not a voice-mail setting';
-  if (IXI_NOTIFIER.test(key)) return 'notification thresholds/devices: not read from the user data yet';
+  if (IXI_NOTIFIER.test(key))
+    return 'ixi-UMS notification thresholds/devices: kept, not mapped (format unknown)';
   if (key === 'voiceboxRev') return 'the revision of the user data (voicebox writes it)';
   if (/^ixi/i.test(key)) return 'an ixi-UMS key voicebox does not know';
   return 'not a voicebox key';
@@ -448,6 +489,17 @@ function analyse(values: string[], options: CodecOptions): Analysis {
       if (legacy === undefined) return { problem: 'expected {PLAIN} and the digits' };
       return { slot: 'legacyPin', take: () => set('legacyPin', legacy) };
     }
+    const kind = THRESHOLD_KEYS[key];
+    if (kind !== undefined) {
+      const n = threshold(val);
+      if (n === undefined) return { problem: `expected ${THRESHOLD_EXPECTS}` };
+      return { slot: key, take: () => ((settings.notifyThresholds ??= {})[kind] = n) };
+    }
+    if (key === 'smsNotified') {
+      const counts = smsNotified(val);
+      if (counts === undefined) return { problem: `expected ${SMS_NOTIFIED_EXPECTS}` };
+      return { slot: key, take: () => (settings.smsNotified = counts) };
+    }
     if (key === 'trusted' || key === 'pinNumber') {
       if (val === '') return { problem: 'expected a number' };
       return { slot: `${key}=${val}`, take: () => lists[REPEATABLE[key]].add(val) };
@@ -498,7 +550,8 @@ function analyse(values: string[], options: CodecOptions): Analysis {
   for (const { reading, key, val } of own) {
     const applied = ours(key, val);
     if (applied === undefined) {
-      reading.kept = keptBecause(key);
+      // an empty MNThrhlds/MNDestDev says nothing: kept, but not worth an admin's reading
+      if (!(IXI_NOTIFIER.test(key) && val === '')) reading.kept = keptBecause(key);
       unknown.push(reading.value);
     } else if ('problem' in applied) {
       reading.problem = applied.problem;
@@ -609,6 +662,25 @@ export function encode(
       throw new RangeError(`user data ${key}:${shown} is not ${expects}`);
     }
     emit(key, text);
+  }
+  for (const kind of NOTIFY_KINDS) {
+    const n = settings.notifyThresholds?.[kind];
+    if (n === undefined) continue;
+    const key = THRESHOLD_KEY_OF[kind];
+    if (!Number.isInteger(n) || n < 0 || n > MAX_THRESHOLD)
+      throw new RangeError(`user data ${key}: "${String(n)}" is not ${THRESHOLD_EXPECTS}`);
+    emit(key, String(n));
+  }
+  const told = NOTIFY_KINDS.flatMap((kind) => {
+    const n = settings.smsNotified?.[kind];
+    return n === undefined ? [] : [[kind, n] as const];
+  });
+  if (told.length > 0) {
+    for (const [kind, n] of told) {
+      if (!Number.isInteger(n) || n < 0 || n > 999_999_999)
+        throw new RangeError(`user data smsNotified: ${kind} "${String(n)}" is not a count`);
+    }
+    emit('smsNotified', told.map(([kind, n]) => `${kind}:${n}`).join(','));
   }
   for (const n of new Set(settings.trustedNumbers)) if (n !== '') emit('trusted', n);
   for (const n of new Set(settings.pinNumbers ?? [])) if (n !== '') emit('pinNumber', n);

@@ -46,6 +46,10 @@ export interface LdapAttributes {
   mailboxAlias?: string;
   /** the attribute naming her IMAP server, turned into a host by the site's rule (R8, §4.3.1) */
   imapHost?: string;
+  /** the number whose desk phone shows her message-waiting lamp (N3); unset: her office number */
+  mwiAccount?: string;
+  /** the number her SMS name as their sender (N3), e.g. 'facsimileTelephoneNumber' as ixi-UMS's ISDN originating address */
+  notifySender?: string;
 }
 
 export interface LdapDirectoryConfig {
@@ -148,6 +152,17 @@ class ConnectFailed extends Error {
 }
 
 const digits = (s: string) => s.replace(/\D/g, '');
+
+/** longest notification number taken from an attribute, as for a searched number format */
+const MAX_NOTIFY_NUMBER = 64;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** a notification number as stored, trimmed; empty, too long or with a control character: none */
+function notifyNumber(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v === undefined || v === '' || v.length > MAX_NOTIFY_NUMBER || CONTROL.test(v) ? undefined : v;
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class LdapDirectory implements Directory {
@@ -403,6 +418,11 @@ export class LdapDirectory implements Directory {
     const login = first(a.login);
     const mailboxAlias = first(a.mailboxAlias)?.trim();
     const imapHostAttribute = first(a.imapHost);
+    const notifyNumbers: NonNullable<DirectoryUser['notifyNumbers']> = {};
+    const lamp = notifyNumber(first(a.mwiAccount));
+    const sender = notifyNumber(first(a.notifySender));
+    if (lamp !== undefined) notifyNumbers.lamp = lamp;
+    if (sender !== undefined) notifyNumbers.sender = sender;
     return {
       id: entry.dn,
       name: first(a.name) ?? login ?? entry.dn,
@@ -412,6 +432,7 @@ export class LdapDirectory implements Directory {
       ...(login !== undefined ? { login } : {}),
       ...(mailboxAlias ? { mailboxAlias } : {}),
       ...(imapHostAttribute !== undefined ? { imapHostAttribute } : {}),
+      ...(lamp !== undefined || sender !== undefined ? { notifyNumbers } : {}),
       settings: decode(rawUserData).settings,
       rawUserData,
     };

@@ -28,6 +28,8 @@ interface Loaded {
 
 const USER_KEYS = new Set(['name', 'email', 'mailbox', 'numbers', 'login', 'mailboxAlias', 'settings']);
 const NUMBER_KEYS = new Set(['office', 'mobile', 'fax']);
+/** the numbers of her notifications (N3): `lamp` her desk phone's, `sender` her SMS's */
+const NOTIFY_NUMBER_KEYS = new Set(['lamp', 'sender']);
 
 /** One chain of writes per file, shared by every YamlDirectory of this process. */
 const locks = new Map<string, Promise<unknown>>();
@@ -92,16 +94,18 @@ function parseUser(id: string, raw: unknown, file: string): DirectoryUser {
     return s;
   };
   const numbers: DirectoryUser['numbers'] = {};
+  const notifyNumbers: NonNullable<DirectoryUser['notifyNumbers']> = {};
   const rawNumbers = raw['numbers'];
   if (rawNumbers !== undefined && rawNumbers !== null) {
     if (!isRecord(rawNumbers))
-      throw new DirectoryConfigError(`${at}.numbers: expected a map (office, mobile, fax)`);
+      throw new DirectoryConfigError(`${at}.numbers: expected a map (office, mobile, fax, lamp, sender)`);
     for (const [k, v] of Object.entries(rawNumbers)) {
-      if (!NUMBER_KEYS.has(k))
-        throw new DirectoryConfigError(`${at}.numbers.${k}: unknown (office, mobile, fax)`);
+      if (!NUMBER_KEYS.has(k) && !NOTIFY_NUMBER_KEYS.has(k))
+        throw new DirectoryConfigError(`${at}.numbers.${k}: unknown (office, mobile, fax, lamp, sender)`);
       const s = typeof v === 'boolean' ? undefined : scalarText(v);
       if (s === undefined) throw new DirectoryConfigError(`${at}.numbers.${k}: expected a phone number`);
-      numbers[k as keyof DirectoryUser['numbers']] = s;
+      if (NOTIFY_NUMBER_KEYS.has(k)) notifyNumbers[k as 'lamp' | 'sender'] = s;
+      else numbers[k as keyof DirectoryUser['numbers']] = s;
     }
   }
   const rawUserData = settingsValues(raw['settings'], `${at}.settings`);
@@ -115,6 +119,7 @@ function parseUser(id: string, raw: unknown, file: string): DirectoryUser {
     numbers,
     login: login ?? id,
     ...(mailboxAlias !== undefined ? { mailboxAlias: mailboxAlias.trim() } : {}),
+    ...(Object.keys(notifyNumbers).length > 0 ? { notifyNumbers } : {}),
     settings: decode(rawUserData).settings,
     rawUserData,
   };

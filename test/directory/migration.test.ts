@@ -11,7 +11,6 @@ const withHours = { parseOfficeHours: parseUserOfficeHours };
 const manualDefault = [...MANUAL_DEFAULT_DATA];
 
 const KERNEL = 'ixi-UMS kernel (fax/SMS sending), not a voice-mail setting';
-const NOTIFIER = 'notification thresholds/devices: not read from the user data yet';
 
 /** every string of the plan an admin sees (everything but `write`) */
 function printed(plan: ReturnType<typeof planMigration>): string[] {
@@ -43,7 +42,7 @@ describe("the plan for the manual's default data set", () => {
     ]);
   });
 
-  it("keeps ixi-UMS's fax/SMS and notification values, saying why", () => {
+  it("keeps ixi-UMS's fax/SMS values, saying why; the empty notifier values silently", () => {
     expect(plan.kept).toEqual([
       { value: 'IXICostCenter=', reason: KERNEL },
       { value: 'IXIFAXPermTsvc=4', reason: KERNEL },
@@ -54,8 +53,6 @@ describe("the plan for the manual's default data set", () => {
       { value: 'IXIPermSendPriority=', reason: KERNEL },
       { value: 'IXISMSPermTsvc=4', reason: KERNEL },
       { value: 'IXIVOCPermTsvc=4', reason: KERNEL },
-      { value: 'MNDestDev=', reason: NOTIFIER },
-      { value: 'MNThrhlds=', reason: NOTIFIER },
     ]);
     expect(plan.problems).toEqual([]);
   });
@@ -65,6 +62,8 @@ describe("the plan for the manual's default data set", () => {
     expect(plan.write).toEqual(
       [
         ...plan.kept.map((k) => k.value),
+        'MNDestDev=',
+        'MNThrhlds=',
         'access=messages',
         'enabled=Y',
         'language=en',
