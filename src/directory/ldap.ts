@@ -534,6 +534,12 @@ export class LdapDirectory implements Directory {
    * does not cut the list short; for `voicebox migrate`, never for a call. Each base is read on
    * the first server that answers, as a lookup is.
    */
+  /** Her entry read now by its DN from the first server that answers, past the search cache. */
+  async current(user: DirectoryUser): Promise<DirectoryUser> {
+    this.assertOpen();
+    return this.withServer((c) => this.readById(c, user.id, user.mailbox));
+  }
+
   async *users(): AsyncIterable<DirectoryUser> {
     this.assertOpen();
     const filter = this.config.usersFilter ?? `(${this.config.attributes.mailbox}=*)`;

@@ -77,6 +77,11 @@ export class LocalSettingsFallback implements Directory {
     return this.apply(user);
   }
 
+  /** her entry as stored now, her local settings laid over (the file is this process's copy) */
+  async current(user: DirectoryUser): Promise<DirectoryUser> {
+    return this.apply(this.inner.current ? await this.inner.current(user) : user);
+  }
+
   /** every user with her local settings laid over, for the notifier and admin commands */
   async *users(): AsyncIterable<DirectoryUser> {
     if (!this.inner.users) return;

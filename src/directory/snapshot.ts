@@ -191,6 +191,11 @@ export class LastKnownDirectory implements Directory {
     return this.inner.findByOfficeNumber?.(formats);
   }
 
+  /** Her entry from the live directory (a last known entry is no answer to "as stored now"). */
+  async current(user: DirectoryUser): Promise<DirectoryUser> {
+    return this.inner.current ? this.inner.current(user) : user;
+  }
+
   /**
    * The live listing only: the last known entries are a bounded set taken by calls, no listing of
    * the directory (while it is down, the listing fails with DirectoryUnavailable).

@@ -264,6 +264,14 @@ export class YamlDirectory implements Directory {
     this.loaded = undefined;
   }
 
+  /** Her entry as the file holds it now (an admin or another process may have changed it). */
+  async current(user: DirectoryUser): Promise<DirectoryUser> {
+    const { users } = await this.load(false);
+    const found = users.find((u) => u.id === user.id);
+    if (!found) throw new UserGone(user.id);
+    return structuredClone(found);
+  }
+
   /** Every user of the file, in file order (for `voicebox migrate`). */
   async *users(): AsyncIterable<DirectoryUser> {
     const { users } = await this.load(true);
