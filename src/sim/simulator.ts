@@ -6,6 +6,7 @@ import type { Logger } from '../esl/index.js';
 import { SimCall } from './call.js';
 import type { MediaOptions } from './media.js';
 import type { SwitchServices } from './connection.js';
+import { standardHeaders } from './events.js';
 import type { SimEvent, SwitchIdentity } from './events.js';
 import { SimInboundServer } from './inbound.js';
 import type { InboundListenOptions } from './inbound.js';
@@ -182,6 +183,23 @@ export class Simulator {
    */
   waitForLamp(predicate: (lamp: Lamp) => boolean, options?: LampWait): Promise<Lamp> {
     return this.board.waitFor(predicate, options);
+  }
+
+  /**
+   * A phone registers as `account` (`501@pbx.example.com`): mod_sofia fires MESSAGE_QUERY
+   * (sofia_reg.c on a REGISTER: `Message-Account: sip:<user>@<host>`, `VM-Sofia-Profile`) for
+   * whoever keeps the account's messages to answer with MESSAGE_WAITING.
+   */
+  phoneRegisters(account: string, profile = 'internal'): void {
+    const sip = /^sip:/i.test(account) ? account : `sip:${account}`;
+    this.publish({
+      name: 'MESSAGE_QUERY',
+      headers: [
+        ['Message-Account', sip],
+        ['VM-Sofia-Profile', profile],
+        ...standardHeaders(this.identity, 'MESSAGE_QUERY', 0),
+      ],
+    });
   }
 
   /** Closes every listener and connection. */
