@@ -122,7 +122,7 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
 
   // the reset mails (§1.4): a mailbox of the site's IMAP server, read with the master user
   const resetBox = notifier ? resetMailboxFrom(config, log) : undefined;
-  let draining: Promise<void> | undefined;
+  let draining: Promise<boolean> | undefined;
   let drainAgain = false;
   const drainOnce = async (): Promise<void> => {
     if (!resetBox || !notifier) return;
@@ -146,34 +146,50 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
       await notifier.reset(user);
     });
   };
-  const drainResetMailbox = (): Promise<void> => {
-    if (!resetBox) return Promise.resolve();
+  /** resolves whether the last run read the reset mailbox */
+  const drainReset = (): Promise<boolean> => {
+    if (!resetBox) return Promise.resolve(true);
     if (draining) {
       drainAgain = true;
       return draining;
     }
     draining = (async () => {
+      let read: boolean;
       do {
         drainAgain = false;
         try {
           await drainOnce();
+          read = true;
         } catch (error) {
+          read = false;
           log.warn(
             { mailbox: n.reset.mailbox, err: (error as Error).message },
             'the reset mailbox cannot be read; tried again with the next change',
           );
         }
       } while (drainAgain);
+      return read;
     })().finally(() => (draining = undefined));
     return draining;
   };
+  const drainResetMailbox = async (): Promise<void> => {
+    await drainReset();
+  };
 
-  const onChange = (change: MailboxChange): void => {
-    if (resetBox && change.login.toLowerCase() === resetBox.login) void drainResetMailbox();
-    else void notifier?.changed(change);
+  /** whether the change was handled: the periodic check reports a mailbox again when not */
+  const onChange = (change: MailboxChange): Promise<boolean> => {
+    if (resetBox && change.login.toLowerCase() === resetBox.login) return drainReset();
+    return notifier ? notifier.changed(change) : Promise.resolve(true);
   };
   const push =
-    notifier && pushEnabled(n.watch.push) ? new PushEndpoint({ ...n.watch.push, onChange, log }) : undefined;
+    notifier && pushEnabled(n.watch.push)
+      ? new PushEndpoint({
+          ...n.watch.push,
+          // answered before it is handled; a push that could not be handled waits for the next change or round
+          onChange: (change) => void onChange(change),
+          log,
+        })
+      : undefined;
   if (notifier && n.watch.push.port > 0 && !push)
     log.warn(
       {},
@@ -213,7 +229,8 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
     },
     drainResetMailbox,
     async close() {
-      poll?.stop();
+      // no mailbox check (an IMAP login) starts once closing began; those under way end first
+      await poll?.stop();
       await push?.close();
       await draining;
       await notifier?.close();

@@ -2,24 +2,36 @@
 // lamp (and asks for an SMS when one is due). Nothing is counted per event: the counts come from
 // the mailbox each time, so two voicebox processes agree, and a lost event costs nothing that
 // the next change or the periodic check does not put right.
-import type { Directory, DirectoryUser, UserSettings } from '../directory/index.js';
+import {
+  DirectoryUnavailable,
+  UserGone,
+  type Directory,
+  type DirectoryUser,
+  type UserSettings,
+} from '../directory/index.js';
 import { MailboxUnavailable, type MailboxOwner, type MailboxStore } from '../mailbox/index.js';
 import { formats, type Location } from '../phone/index.js';
 import type { LampSender } from './lamp.js';
 import { silentNotifyLogger, type LoggedUser, type NotifyLogger } from './log.js';
 import { lampAccount, lampFor, notifyPolicyFor, smsDue, type NotifySite } from './policy.js';
-import type {
-  MailboxChange,
-  NotifyCounts,
-  NotifyKind,
-  NotifyPolicy,
-  NotifyReason,
-  UserByLogin,
+import {
+  NOTIFY_KINDS,
+  type MailboxChange,
+  type NotifyCounts,
+  type NotifyKind,
+  type NotifyPolicy,
+  type NotifyReason,
+  type UserByLogin,
 } from './types.js';
 
-/** An SMS is due: handed to the SMS part, which claims it in the directory and queues it. */
+/**
+ * An SMS is due (`kinds`), or what an SMS told her is more than her mailbox now counts (she read
+ * or deleted messages elsewhere): handed to the SMS part, which claims the due kinds and lowers
+ * the stale counts in the directory, and queues the SMS.
+ */
 export interface SmsDue {
   readonly user: DirectoryUser;
+  /** the kinds due as read here; the claim checks the thresholds again against the stored counts */
   readonly kinds: readonly NotifyKind[];
   readonly counts: NotifyCounts;
   readonly policy: NotifyPolicy;
@@ -53,7 +65,8 @@ interface Job {
 
 interface Slot {
   next: Job | undefined;
-  done: Promise<void>;
+  /** whether the last check of this run read her mailbox and decided her lamp and SMS */
+  done: Promise<boolean>;
 }
 
 /** a per-user value in a log line: at most 200 characters */
@@ -77,7 +90,7 @@ export class Notifier {
   private reconcileAgain = false;
   private started = false;
   /** `changed`, `seen` and `reset` calls under way (they look the user up before a check starts) */
-  private readonly busy = new Set<Promise<void>>();
+  private readonly busy = new Set<Promise<unknown>>();
   private readonly onUp = (): void => void this.reconcileAll();
 
   constructor(private readonly o: NotifierOptions) {
@@ -92,12 +105,17 @@ export class Notifier {
     this.o.lamp.lampLink.on('up', this.onUp);
   }
 
-  /** Something changed in the mailbox of the mail server's user `login`. */
-  changed(change: MailboxChange): Promise<void> {
-    return this.track(this.changedNow(change));
+  /**
+   * Something changed in the mailbox of the mail server's user `login`. Resolves true when her
+   * mailbox was read and her lamp and SMS decided (or there is nothing to decide: nobody owns
+   * it, she has neither), false when the directory or her mailbox could not be read — the
+   * periodic check then reports the mailbox again. Never rejects.
+   */
+  changed(change: MailboxChange): Promise<boolean> {
+    return this.track(this.changedNow(change), false);
   }
 
-  private async changedNow(change: MailboxChange): Promise<void> {
+  private async changedNow(change: MailboxChange): Promise<boolean> {
     let user: DirectoryUser | undefined;
     try {
       user = await this.o.userByLogin(change.login);
@@ -106,19 +124,21 @@ export class Notifier {
         { login: change.login, source: change.source, err: messageOf(error) },
         'notifier: cannot tell whose mailbox changed (directory unavailable?); the next check puts it right',
       );
-      return;
+      return false;
     }
     if (!user) {
       this.log.debug(
         { login: change.login, source: change.source },
         'notifier: a mailbox nobody in the directory owns',
       );
-      return;
+      return true;
     }
-    // the name was found in a listing: her reset time must be the one stored now
+    // the name was found in a listing: asked again by her mailbox number, and the check reads
+    // her entry once more as stored at that moment (directory.current)
     const fresh = await this.findUser({ mailbox: user.mailbox, user: user.id });
-    if (!fresh) return;
-    await this.check(fresh, change.source === 'delivery' ? 'arrived' : 'changed');
+    if (fresh === 'unavailable') return false;
+    if (!fresh) return true;
+    return this.check(fresh, change.source === 'delivery' ? 'arrived' : 'changed');
   }
 
   /**
@@ -126,16 +146,19 @@ export class Notifier {
    * SMS count again from zero). `who` is the user, or the `seen` event of the actions.
    */
   seen(who: DirectoryUser | { mailbox: string; user: string }): Promise<void> {
-    return this.track(this.resetCounts(who, 'seen'));
+    return this.track(this.resetCounts(who, 'seen'), undefined);
   }
 
   /** The reset mail or `voicebox notify reset` for her: as `seen`, logged as `reset`. */
   reset(who: DirectoryUser | { mailbox: string; user: string }): Promise<void> {
-    return this.track(this.resetCounts(who, 'reset'));
+    return this.track(this.resetCounts(who, 'reset'), undefined);
   }
 
-  /** Reads her mailbox and sets her lamp (and hands on a due SMS); never throws. */
-  check(user: DirectoryUser, reason: NotifyReason, o: { force?: boolean } = {}): Promise<void> {
+  /**
+   * Reads her entry as stored now and her mailbox, sets her lamp (and hands on a due SMS); never
+   * throws. Resolves as `changed` does, for the last check of the run it joined.
+   */
+  check(user: DirectoryUser, reason: NotifyReason, o: { force?: boolean } = {}): Promise<boolean> {
     const job: Job = { user, reason, force: o.force ?? false };
     const slot = this.slots.get(user.id);
     if (slot) {
@@ -143,7 +166,7 @@ export class Notifier {
       slot.next = { ...job, force: job.force || (slot.next?.force ?? false) };
       return slot.done;
     }
-    const fresh: Slot = { next: undefined, done: Promise.resolve() };
+    const fresh: Slot = { next: undefined, done: Promise.resolve(true) };
     this.slots.set(user.id, fresh);
     fresh.done = this.drain(user.id, fresh, job);
     return fresh.done;
@@ -195,44 +218,85 @@ export class Notifier {
 
   // ---- internals ------------------------------------------------------------------------
 
-  private track(work: Promise<void>): Promise<void> {
+  private track<T>(work: Promise<T>, failed: T): Promise<T> {
     const tracked = work.catch((error: unknown) => {
       this.log.error({ err: messageOf(error) }, 'notifier: a change could not be handled');
+      return failed;
     });
     this.busy.add(tracked);
     void tracked.finally(() => this.busy.delete(tracked));
     return tracked;
   }
 
-  private async drain(id: string, slot: Slot, first: Job): Promise<void> {
+  private async drain(id: string, slot: Slot, first: Job): Promise<boolean> {
     let job: Job | undefined = first;
+    let handled = true;
     try {
       while (job) {
-        await this.checkOnce(job);
+        handled = await this.checkOnce(job);
         job = slot.next;
         slot.next = undefined;
       }
     } finally {
       this.slots.delete(id);
     }
+    return handled;
   }
 
-  private async checkOnce({ user, reason, force }: Job): Promise<void> {
+  /** One check; true when her mailbox was read and her lamp and SMS decided (or nothing is hers to decide). */
+  private async checkOnce(job: Job): Promise<boolean> {
+    const { reason, force } = job;
+    const user = await this.entryNow(job.user, reason);
+    if (user === 'gone') return true;
+    if (user === 'unavailable') return false;
     try {
       const policy = notifyPolicyFor(user, this.o.site, (key, value, why) =>
         this.unusable(user, key, value, why),
       );
       const account = this.o.lamp ? this.accountOf(user) : undefined;
       const wantsSms = policy.sms && this.o.onSmsDue !== undefined;
-      if (account === undefined && !wantsSms) return;
+      if (account === undefined && !wantsSms) return true;
       const counts = await this.countsOf(user);
-      if (!counts) return;
+      if (!counts) return false;
       if (account !== undefined && this.o.lamp)
         this.o.lamp.set(lampFor(counts, policy, account), reason, loggedUser(user), { force });
-      const kinds = wantsSms ? smsDue(counts, policy, user.settings) : [];
-      if (kinds.length > 0) await this.o.onSmsDue?.({ user, kinds, counts, policy, reason });
+      if (!wantsSms) return true;
+      const kinds = smsDue(counts, policy, user.settings);
+      // she read or deleted messages elsewhere: what an SMS told her comes down with her mailbox,
+      // or the next message of that kind would never reach the threshold again
+      const stale = NOTIFY_KINDS.some((k) => (user.settings.smsNotified?.[k] ?? 0) > counts.since[k]);
+      if (kinds.length > 0 || stale) await this.o.onSmsDue?.({ user, kinds, counts, policy, reason });
+      return true;
     } catch (error) {
       this.log.error({ user: user.id, reason, err: messageOf(error) }, 'notifier: check failed');
+      return false;
+    }
+  }
+
+  /**
+   * Her entry as stored now, past every cache: a reset by another process (or by this one while
+   * the change was looked up) counts. A directory without `current` gives the entry we have.
+   */
+  private async entryNow(
+    user: DirectoryUser,
+    reason: NotifyReason,
+  ): Promise<DirectoryUser | 'gone' | 'unavailable'> {
+    if (!this.o.directory.current) return user;
+    try {
+      return await this.o.directory.current(user);
+    } catch (error) {
+      if (error instanceof UserGone) {
+        this.log.debug({ user: user.id, reason }, 'notifier: she is no longer in the directory');
+        return 'gone';
+      }
+      const unavailable = error instanceof DirectoryUnavailable;
+      this.log.warn(
+        { user: user.id, reason, err: messageOf(error) },
+        unavailable
+          ? 'notifier: the directory did not answer; her lamp is left as it is until the next check'
+          : 'notifier: her entry could not be read; her lamp is left as it is until the next check',
+      );
+      return 'unavailable';
     }
   }
 
@@ -287,7 +351,7 @@ export class Notifier {
     reason: 'seen' | 'reset',
   ): Promise<void> {
     const found = 'settings' in who ? who : await this.findUser(who);
-    if (!found) return;
+    if (!found || found === 'unavailable') return;
     const at = this.now().toISOString();
     let user: DirectoryUser;
     try {
@@ -303,7 +367,10 @@ export class Notifier {
   }
 
   /** her entry as the directory holds it now, found by her mailbox number */
-  private async findUser(e: { mailbox: string; user: string }): Promise<DirectoryUser | undefined> {
+  private async findUser(e: {
+    mailbox: string;
+    user: string;
+  }): Promise<DirectoryUser | 'unavailable' | undefined> {
     if (e.mailbox === '') return undefined; // no mailbox number: nothing to count, no lamp
     const all = formats(e.mailbox, this.o.location)?.all ?? [];
     try {
@@ -315,6 +382,7 @@ export class Notifier {
       );
     } catch (error) {
       this.log.warn({ user: e.user, err: messageOf(error) }, 'notifier: the directory did not answer');
+      return 'unavailable';
     }
     return undefined;
   }

@@ -49,7 +49,12 @@ async function serveWithLamps(): Promise<Line> {
   const sim = new Simulator({ missingFiles: 'default-length' });
   const freeswitch = await sim.listenInbound({ port: 0, password: 'ClueCon' });
   const link = new InboundLink({ host: '127.0.0.1', port: freeswitch.port, password: 'ClueCon' });
-  const services = await buildServices(config, bundle, mediaRoot, silentLogger, { lampLink: link });
+  // arrivals count in whole seconds (INTERNALDATE): a reset in the second of the delivery would
+  // still count that message, so voicebox's clock runs a second ahead of the mail store's here
+  const services = await buildServices(config, bundle, mediaRoot, silentLogger, {
+    lampLink: link,
+    clock: () => new Date(Date.now() + 1_000),
+  });
   const up = once(link, 'up');
   link.start();
   await up;
@@ -120,7 +125,9 @@ describe('the lamp of a message left by phone', () => {
       line!.sim.messageWaiting
         .filter((m) => m.account === ALICE_LAMP)
         .map((m) => `${m.waiting} ${m.voiceMessage}`);
-    expect(aliceLamps()).toEqual(['no 0/0 (0/0)']); // the reconcile at connection
+    // the reconcile at connection (and the first periodic check: a repeated lamp is harmless)
+    expect(aliceLamps().length).toBeGreaterThan(0);
+    expect(new Set(aliceLamps())).toEqual(new Set(['no 0/0 (0/0)']));
 
     await line.dial('501').from('+4930555123').hears('standard_greeting').hearsTone().speaks(3000).hangsUp();
     expect(aliceLamps().at(-1)).toBe('yes 1/0 (0/0)');
@@ -144,10 +151,8 @@ describe('the lamp of a message left by phone', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { account: string; state: string; reason: string });
-    expect(logged.filter((l) => l.account === ALICE_LAMP).map((l) => `${l.state} ${l.reason}`)).toEqual([
-      'no reconcile',
-      'yes arrived',
-      'no seen',
-    ]);
+    const hers = logged.filter((l) => l.account === ALICE_LAMP).map((l) => `${l.state} ${l.reason}`);
+    expect(hers.slice(-2)).toEqual(['yes arrived', 'no seen']);
+    expect(new Set(hers.slice(0, -2))).toEqual(new Set(['no reconcile', 'no changed']));
   });
 });

@@ -42,17 +42,30 @@ describe('the MESSAGE_WAITING event', () => {
 });
 
 describe('LampSender', () => {
-  it('sends a state once: the same state again is not sent, a reconcile sends it all the same', async () => {
+  it('the same state is sent again once the first went (another process may have sent another since)', async () => {
     const link = new RecordingLampLink();
     const sender = new LampSender(link);
     sender.set(lamp(true, 1), 'arrived', alice);
     await sender.idle();
     sender.set(lamp(true, 1), 'changed', alice);
     await sender.idle();
-    expect(link.lamps).toEqual(['sip:501@voicebox.example.com yes 1/0 (0/0)']);
+    expect(link.lamps).toEqual([
+      'sip:501@voicebox.example.com yes 1/0 (0/0)',
+      'sip:501@voicebox.example.com yes 1/0 (0/0)',
+    ]);
+  });
+
+  it('a state equal to the one being sent is not queued behind it, unless forced', async () => {
+    const link = new RecordingLampLink();
+    const sender = new LampSender(link);
+    sender.set(lamp(true, 1), 'arrived', alice);
+    sender.set(lamp(true, 1), 'changed', alice); // the first is still on its way
+    await sender.idle();
+    expect(link.lamps).toHaveLength(1);
+    sender.set(lamp(true, 1), 'arrived', alice);
     sender.set(lamp(true, 1), 'reconcile', alice, { force: true });
     await sender.idle();
-    expect(link.lamps).toHaveLength(2);
+    expect(link.lamps).toHaveLength(3);
   });
 
   it('keeps the latest state per account while the link is down and sends it when it is up', async () => {
@@ -78,7 +91,7 @@ describe('LampSender', () => {
     expect(sender.waiting).toBe(0);
   });
 
-  it('a state back to the one FreeSWITCH has drops the one waiting', async () => {
+  it('a state back to the one FreeSWITCH had is still the one sent when the link is back', async () => {
     const link = new RecordingLampLink();
     const sender = new LampSender(link);
     sender.set(lamp(true, 1), 'arrived', alice);
@@ -89,7 +102,38 @@ describe('LampSender', () => {
     sender.set(lamp(true, 1), 'arrived', alice);
     link.up();
     await sender.idle();
-    expect(link.lamps).toEqual(['sip:501@voicebox.example.com yes 1/0 (0/0)']);
+    expect(link.lamps).toEqual([
+      'sip:501@voicebox.example.com yes 1/0 (0/0)',
+      'sip:501@voicebox.example.com yes 1/0 (0/0)',
+    ]);
+  });
+
+  it('a send FreeSWITCH did not answer while the link stays up is sent again after a back-off, the latest state', async () => {
+    const link = new RecordingLampLink();
+    const take = link.sendEvent.bind(link);
+    let unanswered = 2;
+    link.sendEvent = (name, headers) =>
+      unanswered-- > 0
+        ? Promise.reject(new Error('no reply from FreeSWITCH within 10000 ms'))
+        : take(name, headers);
+    const due: Array<{ run: () => void; ms: number }> = [];
+    const timers = {
+      setTimeout: (run: () => void, ms: number) => due.push({ run, ms }),
+      clearTimeout: () => undefined,
+    };
+    const sender = new LampSender(link, { timers, retry: { firstMs: 1_000, maxMs: 60_000 } });
+    sender.set(lamp(true, 1), 'arrived', alice);
+    await sender.idle();
+    sender.set(lamp(true, 2), 'arrived', alice); // waits for the back-off, then goes instead
+    await sender.idle();
+    expect(link.lamps).toEqual([]);
+    due.shift()!.run();
+    await sender.idle();
+    expect(due.map((t) => t.ms)).toEqual([2_000]); // no answer again: twice the wait
+    due.shift()!.run();
+    await sender.idle();
+    expect(link.lamps).toEqual(['sip:501@voicebox.example.com yes 2/0 (0/0)']);
+    expect(sender.waiting).toBe(0);
   });
 
   it('never throws into the caller; an event mod_sofia would drop is logged, not retried', async () => {

@@ -2,12 +2,26 @@
 // her threshold, off when she enters her messages, reads or deletes them elsewhere — and never
 // shows a state her mailbox did not have.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mailboxOwnerOf } from '../../src/actions/index.js';
-import { YamlDirectory, type DirectoryUser, type UserSettings } from '../../src/directory/index.js';
+import {
+  DirectoryUnavailable,
+  YamlDirectory,
+  type Directory,
+  type DirectoryUser,
+  type UserSettings,
+} from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
 import {
   MailboxUnavailable,
@@ -16,9 +30,18 @@ import {
   type MailboxOwner,
   type MailboxStore,
 } from '../../src/mailbox/index.js';
-import { LampSender, Notifier, UserIndex, type NotifySite } from '../../src/notify/index.js';
+import {
+  LampSender,
+  MailboxPoll,
+  Notifier,
+  smsDispatch,
+  UserIndex,
+  type NotifierOptions,
+  type NotifySite,
+  type SmsJob,
+} from '../../src/notify/index.js';
 import type { Location } from '../../src/phone/index.js';
-import { recordingLogger } from '../support/log.js';
+import { recordingLogger, silentLogger } from '../support/log.js';
 import { aliceSettingsIn, exampleUsers } from '../support/owners.js';
 import { RecordingLampLink } from './recording-lamp-link.js';
 
@@ -71,6 +94,8 @@ interface World {
   lamps: LampSender;
   notifier: Notifier;
   lines: ReturnType<typeof recordingLogger>['lines'];
+  /** her Maildir as this process's mailbox store reads it */
+  store: MailboxStore;
   /** delivers into Alice's Maildir as the Maildir transport does; arrived at `at` (default T0 + 60 s) */
   deliver(kind: 'voc' | 'fax', at?: Date): Promise<string>;
   /** Alice's lamps as FreeSWITCH took them */
@@ -80,12 +105,21 @@ interface World {
   now: { value: Date };
 }
 
-function world(
-  o: { site?: Partial<NotifySite>; store?: (maildir: MailboxStore) => MailboxStore } = {},
-): World {
-  const dir = mkdtempSync(join(tmpdir(), 'voicebox-notify-'));
-  const usersFile = exampleUsers(dir);
+interface WorldOptions {
+  site?: Partial<NotifySite>;
+  store?: (maildir: MailboxStore) => MailboxStore;
+  /** the directory as this voicebox process sees it (slow, failing) */
+  directory?: (file: YamlDirectory) => Directory;
+  onSmsDue?: NotifierOptions['onSmsDue'];
+  /** another voicebox process: the same users file, Maildir and FreeSWITCH */
+  sharing?: World;
+}
+
+function world(o: WorldOptions = {}): World {
+  const dir = o.sharing?.dir ?? mkdtempSync(join(tmpdir(), 'voicebox-notify-'));
+  const usersFile = o.sharing?.usersFile ?? exampleUsers(dir);
   const directory = new YamlDirectory({ file: usersFile });
+  const seenBy = o.directory ? o.directory(directory) : directory;
   const root = join(dir, 'maildir');
   const maildir = new MaildirMailboxStore({
     root,
@@ -94,10 +128,10 @@ function world(
     deleteMode: 'expunge',
     trustedSenderDomains: ['gw.example.com'],
   });
-  const link = new RecordingLampLink();
+  const link = o.sharing?.link ?? new RecordingLampLink();
   const { log, lines } = recordingLogger();
   const lamps = new LampSender(link, { log });
-  const now = { value: T0 };
+  const now = o.sharing?.now ?? { value: T0 };
   const site: NotifySite = {
     thresholds: { voice: 1, fax: 1, sms: 1 },
     lamp: { enabled: true, domain: 'pbx.example.com', user: 'extension' },
@@ -105,15 +139,16 @@ function world(
     ...o.site,
   };
   const notifier = new Notifier({
-    directory,
+    directory: seenBy,
     mailboxes: o.store ? o.store(maildir) : maildir,
     ownerOf: (user) => mailboxOwnerOf(user, { location: berlin, log }),
     lamp: lamps,
-    userByLogin: new UserIndex({ directory }).byLogin,
+    userByLogin: new UserIndex({ directory: seenBy }).byLogin,
     site,
     location: berlin,
     clock: () => now.value,
     log,
+    onSmsDue: o.onSmsDue,
   });
   const inbox = join(root, 'alice', 'new');
   const listed = (): string[] => {
@@ -132,6 +167,7 @@ function world(
     lamps,
     notifier,
     lines,
+    store: maildir,
     now,
     async deliver(kind, at = later(60)) {
       const before = new Set(listed());
@@ -215,10 +251,12 @@ describe('the lamp follows her mailbox', () => {
     expect((await aliceSettingsIn(w.usersFile)).notifyResetAt).toBe(later(120).toISOString());
 
     await push(w); // the old unseen message does not light it again
+    await settled(w);
+    expect(w.aliceLamps().at(-1)).toBe(`${ALICE_LAMP} no 1/0 (0/0)`);
     await w.deliver('voc', later(180));
     await push(w);
     await settled(w);
-    expect(w.aliceLamps().slice(2)).toEqual([`${ALICE_LAMP} yes 2/0 (0/0)`]);
+    expect(w.aliceLamps().at(-1)).toBe(`${ALICE_LAMP} yes 2/0 (0/0)`);
   });
 
   it('seen clears what the SMS already told her', async () => {
@@ -246,12 +284,12 @@ describe('the lamp follows her mailbox', () => {
     ]);
   });
 
-  it('a change that leaves the lamp as it is sends nothing', async () => {
+  it('a change that leaves the lamp as it is sends it again: another process may have sent another since', async () => {
     await w.deliver('voc');
     await push(w);
     await push(w);
     await settled(w);
-    expect(w.aliceLamps()).toHaveLength(1);
+    expect(w.aliceLamps()).toEqual([`${ALICE_LAMP} yes 1/0 (0/0)`, `${ALICE_LAMP} yes 1/0 (0/0)`]);
   });
 });
 
@@ -338,15 +376,24 @@ describe('faults cost only what they touch', () => {
 
   it('a lamp number that is no phone number: no lamp for her, logged once; the others keep theirs', async () => {
     const w = world();
-    const alice = await w.alice();
-    const broken: DirectoryUser = { ...alice, id: 'carol', notifyNumbers: { lamp: 'desk*phone' } };
-    await w.notifier.check(broken, 'changed');
-    await w.notifier.check(broken, 'changed');
+    // Bob's lamp number (YAML numbers.lamp) is a typo
+    const file = readFileSync(w.usersFile, 'utf8');
+    writeFileSync(
+      w.usersFile,
+      file.replace(
+        "numbers: { office: '+49 30 1234102' }",
+        "numbers: { office: '+49 30 1234102', lamp: 'desk*phone' }",
+      ),
+    );
+    const bob = (await w.directory.findByNumber(['+49 30 1234502']))!;
+    expect(bob.notifyNumbers).toEqual({ lamp: 'desk*phone' });
+    await w.notifier.check(bob, 'changed');
+    await w.notifier.check(bob, 'changed');
     await w.deliver('voc');
     await push(w);
     await settled(w);
     expect(w.link.lamps).toEqual([`${ALICE_LAMP} yes 1/0 (0/0)`]);
-    const said = w.lines.filter((l) => l.user === 'carol' && l.key === 'mwiAccount');
+    const said = w.lines.filter((l) => l.user === 'bob' && l.key === 'mwiAccount');
     expect(said).toHaveLength(1);
     expect(said[0]).toMatchObject({ value: 'desk*phone' });
   });
@@ -356,5 +403,154 @@ describe('faults cost only what they touch', () => {
     await w.notifier.changed({ login: 'nobody', source: 'push' });
     await settled(w);
     expect(w.link.sent).toEqual([]);
+  });
+});
+
+/** the users file as a directory whose calls a test can hold up or fail */
+const wrapped = (file: YamlDirectory, over: Partial<Directory>): Directory => ({
+  findByNumber: (formats) => file.findByNumber(formats),
+  updateSettings: (user, change) => file.updateSettings(user, change),
+  current: (user) => file.current(user),
+  users: () => file.users(),
+  close: () => file.close(),
+  ...over,
+});
+
+const ldapTimeout = () =>
+  new DirectoryUnavailable([{ server: 'ldap://ldap.example.com', error: 'timeout' }], undefined);
+
+describe('a check reads her entry as stored when it runs', () => {
+  it('a change looked up just before she entered her messages does not light her lamp again', async () => {
+    let holdNext = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atLookup = new Promise<void>((r) => (reached = r));
+    const w = world({
+      directory: (file) =>
+        wrapped(file, {
+          // read now, used later: a directory lookup that takes a while (LDAP)
+          findByNumber: async (formats) => {
+            const user = await file.findByNumber(formats);
+            if (holdNext) {
+              holdNext = false;
+              reached();
+              await gate;
+            }
+            return user;
+          },
+        }),
+    });
+    await w.deliver('voc');
+    await push(w);
+    await settled(w);
+    expect(w.aliceLamps()).toEqual([`${ALICE_LAMP} yes 1/0 (0/0)`]);
+
+    holdNext = true;
+    const pushed = push(w); // a flag changed somewhere; its lookup is slow
+    await atLookup;
+    w.now.value = later(120);
+    await w.notifier.seen(await w.alice()); // meanwhile she enters her messages by phone
+    await settled(w);
+    expect(w.aliceLamps().at(-1)).toBe(`${ALICE_LAMP} no 1/0 (0/0)`);
+
+    release();
+    await pushed;
+    await w.notifier.idle();
+    expect(w.aliceLamps().at(-1)).toBe(`${ALICE_LAMP} no 1/0 (0/0)`); // nothing arrived since
+  });
+
+  it('her entry cannot be read: no lamp, logged, and the change is reported as not handled', async () => {
+    const w = world({
+      directory: (file) => wrapped(file, { current: () => Promise.reject(ldapTimeout()) }),
+    });
+    await w.deliver('voc');
+    expect(await push(w)).toBe(false);
+    await settled(w);
+    expect(w.link.sent).toEqual([]);
+    expect(w.lines.find((l) => l.msg?.includes('directory did not answer'))).toMatchObject({ user: 'alice' });
+  });
+});
+
+describe('two voicebox processes, one FreeSWITCH', () => {
+  it('a process puts out the lamp the other lit, though it sent "off" itself before', async () => {
+    const a = world();
+    const b = world({ sharing: a });
+    await push(a); // her empty mailbox: off
+    await settled(a);
+    const message = await a.deliver('voc');
+    await b.notifier.changed({ login: 'alice@example.com', source: 'delivery' }); // b delivered it: on
+    await settled(b);
+    unlinkSync(message); // deleted in a mail program; the mail server's push reaches a
+    await push(a);
+    await settled(a);
+    expect(a.aliceLamps()).toEqual([
+      `${ALICE_LAMP} no 0/0 (0/0)`,
+      `${ALICE_LAMP} yes 1/0 (0/0)`,
+      `${ALICE_LAMP} no 0/0 (0/0)`,
+    ]);
+  });
+});
+
+describe('her SMS follow her mailbox', () => {
+  it('after she read the told message in a mail program, the next voice message gets its SMS', async () => {
+    const queued: SmsJob[] = [];
+    const { log } = recordingLogger();
+    let dispatch: NonNullable<NotifierOptions['onSmsDue']> = () => undefined;
+    const w = world({ site: { sms: { enabled: true } }, onSmsDue: (due) => dispatch(due) });
+    dispatch = smsDispatch({
+      directory: w.directory,
+      queue: { enqueue: async (job) => (queued.push(job), true) },
+      location: berlin,
+      defaultLanguage: 'en',
+      log,
+    });
+    const first = await w.deliver('voc', later(60));
+    await push(w);
+    expect(queued.map((j) => j.text)).toEqual(['1 neue Sprachnachricht, zuletzt von +49 30 555123']);
+
+    renameSync(first, join(w.dir, 'maildir', 'alice', 'cur', `${first.split('/').pop()!}:2,S`));
+    await push(w);
+    await w.deliver('voc', later(300));
+    await push(w);
+    expect(queued.map((j) => j.text)).toEqual([
+      '1 neue Sprachnachricht, zuletzt von +49 30 555123',
+      '1 neue Sprachnachricht, zuletzt von +49 30 555123',
+    ]);
+    expect((await aliceSettingsIn(w.usersFile)).smsNotified).toEqual({ voice: 1 });
+  });
+});
+
+describe('the periodic check', () => {
+  it('reports a change again when the directory failed to answer for it', async () => {
+    let failOnce = true;
+    const w = world({
+      directory: (file) =>
+        wrapped(file, {
+          findByNumber: (formats) => {
+            if (!failOnce) return file.findByNumber(formats);
+            failOnce = false;
+            return Promise.reject(ldapTimeout());
+          },
+        }),
+    });
+    await w.deliver('voc');
+    const alice = await w.alice();
+    const poll = new MailboxPoll({
+      list: async () => [
+        { login: 'alice', owner: mailboxOwnerOf(alice, { location: berlin, log: silentLogger }) },
+      ],
+      fingerprint: (owner) => w.store.fingerprint(owner),
+      onChange: (change) => w.notifier.changed(change),
+      intervalMs: 900_000,
+      concurrency: 1,
+      log: recordingLogger().log,
+    });
+    await poll.round();
+    await settled(w);
+    expect(w.link.sent).toEqual([]);
+    await poll.round(); // her fingerprint is unchanged, but the change was never handled
+    await settled(w);
+    expect(w.aliceLamps()).toEqual([`${ALICE_LAMP} yes 1/0 (0/0)`]);
   });
 });

@@ -246,3 +246,29 @@ describe('the periodic mailbox check', () => {
     await poll.stop();
   });
 });
+
+describe('a change that could not be handled', () => {
+  it('is reported again next round, until it is handled', async () => {
+    const changes: MailboxChange[] = [];
+    let handled = false;
+    const poll = new MailboxPoll({
+      list: async () => [target('alice')],
+      fingerprint: async () => 'alice:1',
+      // the notifier's changed(): false while the directory or her mailbox cannot be read
+      onChange: async (change) => {
+        changes.push(change);
+        return handled;
+      },
+      intervalMs: 900_000,
+      concurrency: 1,
+      log: recordingLogger().log,
+      timers: handTimers(),
+    });
+    await poll.round();
+    await poll.round();
+    handled = true;
+    await poll.round();
+    await poll.round();
+    expect(changes).toHaveLength(3);
+  });
+});

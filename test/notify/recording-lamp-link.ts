@@ -3,12 +3,17 @@
 import { EventEmitter } from 'node:events';
 import type { LampLink } from '../../src/notify/index.js';
 
+/** As esl's InboundLink rejects while it is down (src/notify knows it by its name only). */
+export class InboundLinkDown extends Error {
+  override readonly name = 'InboundLinkDown';
+}
+
 /** FreeSWITCH's inbound event socket as the lamps see it: records what it took, goes down and up. */
 export class RecordingLampLink extends EventEmitter implements LampLink {
   readonly sent: Array<Record<string, string>> = [];
   isUp = true;
   async sendEvent(name: string, headers: Record<string, string>): Promise<string> {
-    if (!this.isUp) throw new Error("not connected to FreeSWITCH's event socket");
+    if (!this.isUp) throw new InboundLinkDown("not connected to FreeSWITCH's event socket");
     if (name !== 'MESSAGE_WAITING') throw new Error(`unexpected ${name}`);
     this.sent.push(headers);
     return 'a2b3c4d5-0000-4000-8000-000000000000';

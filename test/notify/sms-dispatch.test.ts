@@ -64,6 +64,9 @@ const counts = (voice: number): NotifyCounts => ({
   last: { voice: { from: '+49301234102', at: new Date('2026-03-01T09:00:00Z') } },
 });
 
+/** her thresholds: an SMS at every voice message */
+const policy = { thresholds: { voice: 1, fax: 1, sms: 1 } };
+
 describe('an SMS that is due', () => {
   it('two processes that see the same mailbox queue one SMS, and the claim is stored', async () => {
     const dir = directory(alice());
@@ -72,7 +75,7 @@ describe('an SMS that is due', () => {
     const { log } = recordingLogger();
     const a = smsDispatch({ directory: dir, queue, location: berlin, defaultLanguage: 'de', log });
     const b = smsDispatch({ directory: dir, queue, location: berlin, defaultLanguage: 'de', log });
-    const due = { user: dir.get(), kinds: ['voice'] as const, counts: counts(2) };
+    const due = { user: dir.get(), kinds: ['voice'] as const, counts: counts(2), policy };
     await Promise.all([a(due), b(due)]);
     expect(queued.map((j) => j.text)).toEqual(['2 new voice messages, last from +49 30 1234102']);
     expect(dir.get().settings.smsNotified).toEqual({ voice: 2 });
@@ -93,7 +96,7 @@ describe('an SMS that is due', () => {
     });
     const seen = dir.get();
     await dir.updateSettings(seen, (s) => ({ ...s, notifyResetAt: '2026-03-01T09:30:00.000Z' }));
-    await dispatch({ user: seen, kinds: ['voice'], counts: counts(2) });
+    await dispatch({ user: seen, kinds: ['voice'], counts: counts(2), policy });
     expect(queued).toEqual([]);
   });
 
@@ -108,8 +111,8 @@ describe('an SMS that is due', () => {
       defaultLanguage: 'de',
       log,
     });
-    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1) });
-    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(2) });
+    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1), policy });
+    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(2), policy });
     expect(queued).toEqual([]);
     expect(dir.get().settings.smsNotified).toBeUndefined();
     const warned = lines.filter((l) => l['key'] === 'mobile');
@@ -127,9 +130,53 @@ describe('an SMS that is due', () => {
       defaultLanguage: 'de',
       log,
     });
-    await expect(dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1) })).rejects.toThrow(
+    await expect(dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1), policy })).rejects.toThrow(
       /ENOSPC/,
     );
     expect(dir.get().settings.smsNotified).toEqual({ voice: 0 });
+  });
+});
+
+describe('the claim counts against her threshold as stored at that moment', () => {
+  it('two processes reading 2 and 3 voice messages at threshold 2 send one SMS, not two', async () => {
+    const dir = directory(alice());
+    const queued: SmsJob[] = [];
+    const { log } = recordingLogger();
+    const dispatch = smsDispatch({
+      directory: dir,
+      queue: { enqueue: async (j) => (queued.push(j), true) },
+      location: berlin,
+      defaultLanguage: 'en',
+      log,
+    });
+    const atTwo = { thresholds: { voice: 2, fax: 0, sms: 0 } };
+    // both read her entry before either claimed: to each, an SMS is due
+    const readByA = dir.get();
+    const readByB = dir.get();
+    await dispatch({ user: readByA, kinds: ['voice'], counts: counts(2), policy: atTwo });
+    await dispatch({ user: readByB, kinds: ['voice'], counts: counts(3), policy: atTwo });
+    // the third message is one past what she was told: not yet her threshold of 2
+    expect(queued.map((j) => j.text)).toEqual(['2 new voice messages, last from +49 30 1234102']);
+    expect(dir.get().settings.smsNotified).toEqual({ voice: 2 });
+  });
+
+  it('what she was told comes down when her mailbox counts fewer (read elsewhere), so the next message is told', async () => {
+    const dir = directory(alice());
+    const queued: SmsJob[] = [];
+    const { log } = recordingLogger();
+    const dispatch = smsDispatch({
+      directory: dir,
+      queue: { enqueue: async (j) => (queued.push(j), true) },
+      location: berlin,
+      defaultLanguage: 'en',
+      log,
+    });
+    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1), policy });
+    expect(dir.get().settings.smsNotified).toEqual({ voice: 1 });
+    // she read it in her mail program: nothing is due, the count told comes down
+    await dispatch({ user: dir.get(), kinds: [], counts: counts(0), policy });
+    expect(dir.get().settings.smsNotified).toEqual({ voice: 0 });
+    await dispatch({ user: dir.get(), kinds: ['voice'], counts: counts(1), policy });
+    expect(queued).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 // The durable SMS queue against a provider on a real HTTP port: sent once, retried with back-off
 // on the test's clock, refusals not retried and reported once per user, resumed after a restart.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import {
   httpSmsGateway,
   smsBackoffMs,
   SmsQueue,
+  SmsRejected,
   type SmsFailure,
   type SmsJob,
   type SmsQueueOptions,
@@ -318,5 +320,79 @@ describe('the SMS queue', () => {
     await stopping;
     expect(sent).toEqual(['a-voice-1-0']);
     expect(jobs(dir)).toEqual([]);
+  });
+});
+
+describe('the SMS queue on a troubled disk, and its folder', () => {
+  it('a refused job whose move to failed/ fails stays until it is moved, and is not sent again', async () => {
+    const dir = folder();
+    const clock = testClock();
+    let sends = 0;
+    const refusing = {
+      send: async () => {
+        sends++;
+        throw new SmsRejected('HTTP 400: unknown number', 400);
+      },
+    };
+    const { q, failed } = queue({ dir, gateway: refusing, now: clock.now, timers: clock.timers });
+    await q.start();
+    rmSync(join(dir, 'failed'), { recursive: true });
+    writeFileSync(join(dir, 'failed'), ''); // failed/ cannot take it now
+    await q.enqueue(job('a-voice-1-0'));
+    await q.idle();
+    expect(jobs(dir)).toHaveLength(1);
+
+    rmSync(join(dir, 'failed'));
+    mkdirSync(join(dir, 'failed'));
+    clock.advance(retry.firstMs);
+    await q.idle();
+    expect(jobs(dir)).toEqual([]);
+    expect(failedFiles(dir)).toHaveLength(1);
+    expect(sends).toBe(1);
+    expect(failed.map((f) => f.id)).toEqual(['a-voice-1-0']);
+  });
+
+  it('a sent job whose file cannot be removed is not sent again; its file goes when it can', async () => {
+    const dir = folder();
+    const clock = testClock();
+    let sends = 0;
+    const gateway = {
+      send: async (j: SmsJob) => {
+        sends++;
+        // the job's file becomes something rm cannot remove
+        const file = join(dir, jobs(dir)[0]!);
+        rmSync(file);
+        mkdirSync(file);
+        writeFileSync(join(file, 'x'), j.id);
+      },
+    };
+    const { q, sent } = queue({ dir, gateway, now: clock.now, timers: clock.timers });
+    await q.start();
+    await q.enqueue(job('a-voice-1-0'));
+    await q.idle();
+    expect(sent).toEqual(['a-voice-1-0']);
+    rmSync(join(dir, jobs(dir)[0]!), { recursive: true });
+    clock.advance(retry.maxMs);
+    await q.idle();
+    expect(sends).toBe(1);
+    expect(q.pending()).toEqual([]);
+  });
+
+  it('one folder, one process: a second queue on it is refused naming notify.sms.queue; a lock whose process is gone is taken over', async () => {
+    const dir = folder();
+    const gateway = { send: async () => undefined };
+    const first = queue({ dir, gateway });
+    await first.q.start();
+    const second = queue({ dir, gateway });
+    await expect(second.q.start()).rejects.toThrow(
+      new RegExp(`${dir} \\(notify\\.sms\\.queue\\) is in use by process ${process.pid}`),
+    );
+    await first.q.stop();
+
+    const gone = spawnSync(process.execPath, ['-e', '']).pid; // a process that has ended
+    writeFileSync(join(dir, '.lock'), `${gone}\n`);
+    const third = queue({ dir, gateway });
+    await third.q.start();
+    expect(readFileSync(join(dir, '.lock'), 'utf8')).toBe(`${process.pid}\n`);
   });
 });

@@ -2,7 +2,13 @@
 // processes one sends it), build it, queue it.
 import type { Directory, DirectoryUser, UserSettings } from '../../directory/index.js';
 import type { Location } from '../../phone/index.js';
-import type { NotifyCounts, NotifyKind, SmsJob } from '../types.js';
+import {
+  NOTIFY_KINDS,
+  type NotifyCounts,
+  type NotifyKind,
+  type NotifyPolicy,
+  type SmsJob,
+} from '../types.js';
 import { smsJob } from './job.js';
 import { BadNumberLog, SmsNumberError, type SmsLogger } from './number.js';
 import { lastSender } from './text.js';
@@ -10,8 +16,11 @@ import { lastSender } from './text.js';
 /** What the notifier hands on when an SMS is due (its SmsDue fits). */
 export interface SmsDueInput {
   readonly user: DirectoryUser;
+  /** the kinds due as the notifier read them (may be none: only counts to lower) */
   readonly kinds: readonly NotifyKind[];
   readonly counts: NotifyCounts;
+  /** her thresholds: the claim checks them again against the counts stored at that moment */
+  readonly policy: Pick<NotifyPolicy, 'thresholds'>;
 }
 
 export interface SmsDispatchOptions {
@@ -25,9 +34,12 @@ export interface SmsDispatchOptions {
 
 /**
  * The notifier's `onSmsDue`. Order: the claim first (smsNotified[kind] = since[kind], only while
- * still below and her reset time unchanged), then the queue — so two processes never both send it.
- * A crash between the two loses that one SMS (the next threshold sends the next); a queue that
- * cannot write gives the claim back. An unusable mobile number is logged once and claims nothing.
+ * since[kind] − smsNotified[kind] still reaches her threshold and her reset time is unchanged),
+ * then the queue — so two processes never both send it, nor one each for counts read a message
+ * apart. In the same update a count told that is above what her mailbox holds now (she read or
+ * deleted messages elsewhere) comes down to it. A crash between claim and queue loses that one
+ * SMS (the next threshold sends the next); a queue that cannot write gives the claim back. An
+ * unusable mobile number is logged once and claims nothing.
  */
 export function smsDispatch(o: SmsDispatchOptions): (due: SmsDueInput) => Promise<void> {
   const badNumbers = new BadNumberLog(o.log);
@@ -42,22 +54,43 @@ export function smsDispatch(o: SmsDispatchOptions): (due: SmsDueInput) => Promis
     });
 
   return async (due) => {
-    try {
-      build(due.user, due, due.kinds); // her number first: a bad one claims nothing
-    } catch (error) {
-      if (error instanceof SmsNumberError) return badNumbers.report(error);
-      throw error;
-    }
-    let claimed: NotifyKind[] = [];
-    const claim = (s: UserSettings): UserSettings => {
-      claimed = due.kinds.filter((k) => (s.smsNotified?.[k] ?? 0) < due.counts.since[k]);
-      if (s.notifyResetAt !== due.user.settings.notifyResetAt || claimed.length === 0) {
-        claimed = [];
-        return s;
+    const since = due.counts.since;
+    let wanted = due.kinds;
+    if (wanted.length > 0) {
+      try {
+        build(due.user, due, wanted); // her number first: a bad one claims nothing
+      } catch (error) {
+        if (!(error instanceof SmsNumberError)) throw error;
+        badNumbers.report(error);
+        wanted = [];
       }
-      const told = { ...s.smsNotified };
-      for (const k of claimed) told[k] = due.counts.since[k];
-      return { ...s, smsNotified: told };
+    }
+    const stale = (s: UserSettings) => NOTIFY_KINDS.some((k) => (s.smsNotified?.[k] ?? 0) > since[k]);
+    if (wanted.length === 0 && !stale(due.user.settings)) return;
+    let claimed: NotifyKind[] = [];
+    /** per kind claimed: what was told before the claim (given back if the queue fails) */
+    const before: Partial<Record<NotifyKind, number>> = {};
+    const claim = (s: UserSettings): UserSettings => {
+      claimed = [];
+      // counted since another reset than ours: neither a claim nor a lowering holds
+      if (s.notifyResetAt !== due.user.settings.notifyResetAt) return s;
+      const told: Partial<Record<NotifyKind, number>> = { ...s.smsNotified };
+      let lowered = false;
+      for (const k of NOTIFY_KINDS) {
+        if ((told[k] ?? 0) > since[k]) {
+          told[k] = since[k];
+          lowered = true;
+        }
+      }
+      for (const k of wanted) {
+        const threshold = due.policy.thresholds[k];
+        if (threshold > 0 && since[k] - (told[k] ?? 0) >= threshold) {
+          before[k] = told[k] ?? 0;
+          told[k] = since[k];
+          claimed.push(k);
+        }
+      }
+      return claimed.length > 0 || lowered ? { ...s, smsNotified: told } : s;
     };
     const updated = await o.directory.updateSettings(due.user, claim);
     if (claimed.length === 0) return; // another process claimed it, or she was reset meanwhile
@@ -75,7 +108,7 @@ export function smsDispatch(o: SmsDispatchOptions): (due: SmsDueInput) => Promis
           if (s.notifyResetAt !== updated.settings.notifyResetAt) return s;
           const told = { ...s.smsNotified };
           for (const k of kinds) {
-            if (told[k] === due.counts.since[k]) told[k] = due.user.settings.smsNotified?.[k] ?? 0;
+            if (told[k] === since[k]) told[k] = before[k] ?? 0;
           }
           return { ...s, smsNotified: told };
         })

@@ -16,7 +16,7 @@ export {
   SmsGatewayError,
 } from './http-gateway.js';
 export type { HttpSmsGatewayOptions } from './http-gateway.js';
-export { DEFAULT_SMS_RETRY, smsBackoffMs, SmsQueue } from './queue.js';
+export { DEFAULT_SMS_RETRY, smsBackoffMs, SmsQueue, SmsQueueLocked } from './queue.js';
 export type { SmsFailure, SmsQueueOptions, SmsRetryPolicy, SmsTimers } from './queue.js';
 export { smsDispatch } from './dispatch.js';
 export type { SmsDispatchOptions, SmsDueInput } from './dispatch.js';

@@ -65,6 +65,65 @@ export interface SmsQueueOptions {
   readonly onFailed?: (job: SmsJob, failure: SmsFailure) => Promise<void> | void;
 }
 
+/** Another live process holds the queue's folder (its `.lock`): this one must not send from it. */
+export class SmsQueueLocked extends Error {
+  override readonly name = 'SmsQueueLocked';
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the SMS queue ${dir} (notify.sms.queue) is in use by process ${pid}: one folder per voicebox ` +
+        `process — give this one its own notify.sms.queue, or stop the other (if no voicebox runs ` +
+        `as ${pid}, remove ${join(dir, LOCK)})`,
+    );
+  }
+}
+
+const LOCK = '.lock';
+
+/** Is a process with this id running (ours or another user's)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<dir>/.lock` (created exclusively, holding our pid); a lock whose process is gone is
+ * stale and taken over. SmsQueueLocked when a live process holds it.
+ */
+async function takeLock(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  for (let tries = 0; ; tries++) {
+    try {
+      const file = await open(path, 'wx', 0o600);
+      try {
+        await file.writeFile(`${process.pid}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      return;
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST' || tries >= 5) throw error;
+    }
+    const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    const valid = Number.isInteger(pid) && pid > 0;
+    if (valid && alive(pid)) throw new SmsQueueLocked(dir, pid);
+    // stale: its process is gone; one without a pid is given a second look (it may be being written)
+    if (valid || tries > 0) await rm(path, { force: true });
+  }
+}
+
+/** What is left to do for a job that already left the gateway: its file must go (or go to failed/). */
+type Leaving =
+  | { readonly step: 'remove'; nextAt: number }
+  | { readonly step: 'move'; readonly failure: SmsFailure; nextAt: number };
+
 /** One job as stored in `<dir>/<name>.json`. */
 interface QueueEntry {
   version: 1;
@@ -157,8 +216,11 @@ export class SmsQueue {
   private readonly onSent: SmsQueueOptions['onSent'];
   private readonly onFailed: SmsQueueOptions['onFailed'];
 
-  /** the jobs on disk, by file name */
+  /** the jobs on disk, by file name: a job leaves this map only once its file is gone */
   private readonly entries = new Map<string, QueueEntry>();
+  /** jobs sent or failed whose file could not be removed or moved yet: never sent again */
+  private readonly leaving = new Map<string, Leaving>();
+  private locked = false;
   /** users whose refusal was reported (once per user, until one of hers goes through) */
   private readonly refusedUsers = new Set<string>();
   private readonly enqueuing = new Map<string, Promise<boolean>>();
@@ -235,6 +297,10 @@ export class SmsQueue {
   /** Loads what a previous process left and starts sending; half-written files are removed. */
   async start(): Promise<void> {
     await this.ensureDirs();
+    if (!this.locked) {
+      await takeLock(this.dir);
+      this.locked = true;
+    }
     for (const file of await readdir(this.tmpDir)) await rm(join(this.tmpDir, file), { force: true });
     for (const file of await readdir(this.dir)) {
       if (!file.endsWith(SUFFIX)) continue;
@@ -266,6 +332,10 @@ export class SmsQueue {
     await Promise.allSettled([...this.enqueuing.values()]);
     await this.draining;
     this.gateway.close?.();
+    if (this.locked) {
+      this.locked = false;
+      await rm(join(this.dir, LOCK), { force: true }).catch(() => undefined);
+    }
   }
 
   /** Resolves when nothing is due now: every job sent, failed or waiting for its back-off (tests). */
@@ -276,22 +346,24 @@ export class SmsQueue {
 
   /** The ids of the jobs waiting, oldest first. */
   pending(): string[] {
-    return this.ordered().map((e) => e.job.id);
+    return this.ordered().map(([, e]) => e.job.id);
   }
 
-  private ordered(): QueueEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
+  /** the jobs still to send (not those leaving), oldest first */
+  private ordered(): [string, QueueEntry][] {
+    return [...this.entries]
+      .filter(([name]) => !this.leaving.has(name))
+      .sort(([, a], [, b]) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
   }
 
   /** Each user's oldest job: a later one of hers waits behind it, so her SMS never overtake. */
   private heads(): [string, QueueEntry][] {
     const users = new Set<string>();
     const heads: [string, QueueEntry][] = [];
-    const byEntry = new Map([...this.entries].map(([name, e]) => [e, name]));
-    for (const entry of this.ordered()) {
+    for (const [name, entry] of this.ordered()) {
       if (users.has(entry.job.user)) continue;
       users.add(entry.job.user);
-      heads.push([byEntry.get(entry) ?? '', entry]);
+      heads.push([name, entry]);
     }
     return heads;
   }
@@ -314,6 +386,11 @@ export class SmsQueue {
       this.again = false;
       // one sort per pass, not per job: a backlog of thousands after an outage stays cheap
       const now = this.now();
+      for (const [name, leaving] of [...this.leaving]) {
+        if (leaving.nextAt > now) continue;
+        await this.leave(name, leaving);
+        if (this.state !== 'started') return;
+      }
       const due = this.heads().filter(([, e]) => e.nextAttemptAt <= now && !tried.has(e));
       for (const [name, entry] of due) {
         tried.add(entry);
@@ -335,7 +412,10 @@ export class SmsQueue {
   private arm(): void {
     this.disarm();
     if (this.state !== 'started') return;
-    const next = Math.min(...this.heads().map(([, e]) => e.nextAttemptAt));
+    const next = Math.min(
+      ...this.heads().map(([, e]) => e.nextAttemptAt),
+      ...[...this.leaving.values()].map((l) => l.nextAt),
+    );
     if (!Number.isFinite(next)) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.now()));
     this.timer = this.timers.setTimeout(() => {
@@ -390,25 +470,55 @@ export class SmsQueue {
       await rename(tmp, this.entryPath(name));
       return;
     }
-    // taken: a crash before this removal sends it again on restart, with the same Idempotency-Key
-    this.entries.delete(name);
-    await rm(this.entryPath(name), { force: true });
-    await syncDir(this.dir);
+    // taken: never sent again by this process, also while its file cannot be removed; a crash
+    // before the removal sends it again on restart, with the same Idempotency-Key
     this.refusedUsers.delete(job.user);
     this.log?.info({ id: job.id, user: job.user, attempts: entry.attempts + 1 }, 'sms: sent');
+    await this.leave(name, { step: 'remove', nextAt: this.now() });
     await this.hook(() => this.onSent?.(job), job);
+  }
+
+  /**
+   * The job's file removed, or (failed) moved to failed/; the job leaves memory only then. A disk
+   * that refuses keeps it in `leaving`, tried again after `firstMs` — never sent again meanwhile.
+   */
+  private async leave(name: string, leaving: Leaving): Promise<void> {
+    const entry = this.entries.get(name);
+    this.leaving.set(name, leaving);
+    try {
+      if (leaving.step === 'move' && entry) {
+        const tmp = this.tmpPath(name);
+        await writeSynced(tmp, JSON.stringify({ ...entry, failure: { ...leaving.failure, at: this.now() } }));
+        await rename(tmp, join(this.failedDir, `${name}.${this.now()}${SUFFIX}`)).catch(
+          async (error: unknown) => {
+            await unlink(tmp).catch(() => undefined);
+            throw error;
+          },
+        );
+        await syncDir(this.failedDir);
+        // in failed/ now: what is left is the removal, never a second copy there
+        this.leaving.set(name, { step: 'remove', nextAt: leaving.nextAt });
+      }
+      await rm(this.entryPath(name), { force: true });
+      await syncDir(this.dir);
+    } catch (error) {
+      const left = this.leaving.get(name) ?? leaving;
+      left.nextAt = this.now() + this.retry.firstMs;
+      this.log?.error(
+        { id: entry?.job.id, err: messageOf(error), step: left.step },
+        left.step === 'move'
+          ? 'sms: could not be moved to failed/; tried again'
+          : 'sms: its file could not be removed; tried again (it is not sent again)',
+      );
+      return;
+    }
+    this.leaving.delete(name);
+    this.entries.delete(name);
   }
 
   private async fail(name: string, entry: QueueEntry, failure: SmsFailure): Promise<void> {
     const { job } = entry;
-    this.entries.delete(name);
-    entry.failure = { ...failure, at: this.now() };
-    const tmp = this.tmpPath(name);
-    await writeSynced(tmp, JSON.stringify(entry));
-    await rename(tmp, join(this.failedDir, `${name}.${this.now()}${SUFFIX}`));
-    await syncDir(this.failedDir);
-    await rm(this.entryPath(name), { force: true });
-    await syncDir(this.dir);
+    await this.leave(name, { step: 'move', failure, nextAt: this.now() });
     const fields = {
       id: job.id,
       user: job.user,

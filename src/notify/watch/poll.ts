@@ -22,7 +22,11 @@ export interface MailboxPollOptions {
   readonly list: () => Promise<readonly PollTarget[]>;
   /** MailboxStore.fingerprint (rejects with MailboxUnavailable when the mailbox cannot be read) */
   readonly fingerprint: (owner: MailboxOwner) => Promise<string>;
-  readonly onChange: (change: MailboxChange) => void | Promise<void>;
+  /**
+   * The change handled (Notifier.changed): awaited, so `concurrency` also bounds the checks it
+   * starts; false (or a rejection) means it could not be handled — reported again next round.
+   */
+  readonly onChange: (change: MailboxChange) => void | boolean | Promise<void | boolean>;
   /** notify.watch.pollIntervalMs: from the end of one round to the start of the next */
   readonly intervalMs: number;
   /** notify.watch.concurrency: mailboxes checked at once */
@@ -163,7 +167,9 @@ export class MailboxPoll {
     if (this.known.get(target.login) === print) return 'same';
     this.known.set(target.login, print);
     try {
-      await this.options.onChange({ login: target.login, source: 'poll' });
+      const handled = await this.options.onChange({ login: target.login, source: 'poll' });
+      // not read, or not decided (directory or mailbox unavailable): unknown again
+      if (handled === false) this.known.delete(target.login);
     } catch (e) {
       // unknown again: the next round reports it once more
       this.known.delete(target.login);
