@@ -1,0 +1,270 @@
+// voicebox as `serve` builds it, against the lab's real slapd, Dovecot and Postfix, with FreeSWITCH's
+// inbound side simulated: the lamps it sends are the simulator's (sim.lamps). Several may run over
+// one simulator (two voicebox processes). Changes reach them by voicebox's own delivery and by the
+// periodic check (notify.watch.pollIntervalMs); the lab's push port is push.test.ts's.
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import { loadMenus } from '../../../dsl/index.js';
+import { buildServices, type Services } from '../../../src/cli/services.js';
+import { readConfig, type VoiceboxConfig } from '../../../src/config/index.js';
+import type { DirectoryUser } from '../../../src/directory/index.js';
+import { InboundLink, OutboundServer } from '../../../src/esl/index.js';
+import { CallServer, type CallEvent, type RuntimeLogger } from '../../../src/runtime/index.js';
+import type { Lamp, ScriptedCaller, Simulator } from '../../../src/sim/index.js';
+import type { LabState } from '../../env/lab.js';
+import { dialler } from '../../support/dialogue.js';
+import type { LoggedLine } from '../../support/log.js';
+import { textVoice } from '../../support/voice.js';
+import { imapClient, labDirectory, withImap } from '../lab/support.js';
+
+/** the SIP domain of the lamps in these tests (notify.lamp.domain) */
+export const LAMP_DOMAIN = 'pbx.example.com';
+/** the gateway domain whose `+4930…@fax.<domain>` senders are faxes (mailbox.trustedSenderDomains) */
+export const GATEWAY = 'gw.example.com';
+/** the periodic check in these tests: small, so a change made elsewhere shows within a second */
+export const POLL_MS = 200;
+
+/** A lab user as the tests act for her. */
+export interface LabUser {
+  readonly uid: string;
+  /** her mailbox number (as dialled to leave her a message) */
+  readonly mailbox: string;
+  /** her lamp account: her office number's extension at LAMP_DOMAIN */
+  readonly lamp: string;
+  /** her mobile as the e-mail-to-SMS address writes it ($(MOBILE)) */
+  readonly mobileDigits: string;
+}
+
+export const wang: LabUser = {
+  uid: 'wang',
+  mailbox: '+49301234505',
+  lamp: `sip:105@${LAMP_DOMAIN}`,
+  mobileDigits: '491701000005',
+};
+export const erin: LabUser = {
+  uid: 'erin',
+  mailbox: '+49 30 1234506',
+  lamp: `sip:106@${LAMP_DOMAIN}`,
+  mobileDigits: '491701000006',
+};
+
+/** the lab's config (lab/voicebox.yaml) with voicebox's own files in `dir` and the lamps on */
+export function labConfig(
+  lab: LabState,
+  dir: string,
+  name: string,
+  key: string,
+  change: (c: VoiceboxConfig) => void = () => undefined,
+): VoiceboxConfig {
+  const config = structuredClone(readConfig(lab.config));
+  const own = join(dir, name);
+  mkdirSync(join(own, 'media'), { recursive: true });
+  config.media.local = join(own, 'media');
+  config.directory.localSettings = join(own, 'local-settings.json');
+  if (config.directory.type === 'ldap') config.directory.lastKnown = join(own, 'last-known.json');
+  config.login.wrongPinLog = join(own, 'wrong-pin.log');
+  config.mail.spool = join(own, 'spool');
+  // every voicebox that sends or reads voice messages has the same key (mail.signingKey)
+  config.mail.signingKey = key;
+  config.mailbox.trustedSenderDomains = [GATEWAY];
+  config.notify.lamp.domain = LAMP_DOMAIN;
+  config.notify.log = join(own, 'notifier.log');
+  config.notify.sms.queue = join(own, 'notify-sms');
+  config.notify.watch.pollIntervalMs = POLL_MS;
+  config.notify.watch.concurrency = 16;
+  config.notify.watch.push.port = 0;
+  change(config);
+  return config;
+}
+
+/** A logger that keeps warnings and errors, and tells when a round of the periodic check ended. */
+function watchingLogger(): { log: RuntimeLogger; lines: LoggedLine[]; rounds: () => Promise<void> } {
+  const lines: LoggedLine[] = [];
+  let ended = 0;
+  const waiters: Array<{ at: number; resolve: () => void }> = [];
+  const keep =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      if (msg === 'mailbox check round') {
+        ended++;
+        for (const w of [...waiters])
+          if (ended >= w.at) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        return;
+      }
+      if (level === 'warn' || level === 'error')
+        lines.push({ level, ...(obj as Record<string, unknown>), ...(msg !== undefined ? { msg } : {}) });
+    };
+  const log: RuntimeLogger = {
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+    debug: keep('debug'),
+    child: () => log,
+  };
+  // two rounds ending from now: the second started after now, so it saw every change made before
+  const rounds = () => new Promise<void>((resolve) => waiters.push({ at: ended + 2, resolve }));
+  return { log, lines, rounds };
+}
+
+/** One voicebox process: its services, its own link to FreeSWITCH (the simulator) and its calls. */
+export interface Voicebox {
+  readonly name: string;
+  readonly services: Services;
+  readonly config: VoiceboxConfig;
+  /** warnings and errors it logged */
+  readonly logged: LoggedLine[];
+  readonly dial: ReturnType<typeof dialler<{ events: CallEvent[] }>>;
+  /**
+   * Once every change made so far has been seen: a periodic check that started after now has
+   * ended, and nothing is left to check or send (the message's delivery included).
+   */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** voicebox as `serve` builds it, its lamps over its own InboundLink to the simulator's inbound side */
+export async function startVoicebox(
+  sim: Simulator,
+  inboundPort: number,
+  config: VoiceboxConfig,
+  name: string,
+): Promise<Voicebox> {
+  const media = config.media.local;
+  const mediaRoot = { local: media, freeswitch: media };
+  const bundle = loadMenus(['menus']).bundle;
+  const { log, lines, rounds } = watchingLogger();
+  const link = new InboundLink({ host: '127.0.0.1', port: inboundPort, password: 'ClueCon' });
+  const services = await buildServices(config, bundle, mediaRoot, log, { lampLink: link });
+  const up = once(link, 'up');
+  link.start();
+  await up;
+  await services.notifier?.idle(); // the reconcile every connection starts with
+
+  const ended = new Map<string, Promise<void>>();
+  const finish = new Map<string, () => void>();
+  const events = new Map<string, CallEvent[]>();
+  const calls = new CallServer({
+    bundle,
+    voice: textVoice,
+    actions: services.actions,
+    classifyCaller: services.classifyCaller,
+    config: config.menu,
+    mediaRoot,
+    log,
+    dialString: config.transfer.dialString,
+    recordings: services.recordings,
+    onCall: (uuid) => (e) => (events.get(uuid) ?? events.set(uuid, []).get(uuid)!).push(e),
+  });
+  const server = new OutboundServer({
+    port: 0,
+    logger: log,
+    onChannel: async (channel) => {
+      ended.set(channel.uuid, new Promise((r) => finish.set(channel.uuid, r)));
+      try {
+        await calls.serve(channel);
+      } finally {
+        finish.get(channel.uuid)?.();
+      }
+    },
+  });
+  const { host, port } = await server.listen();
+  const call = async (caller: ScriptedCaller) => {
+    const placed = await sim.placeCall(caller, { target: `${host}:${port}` });
+    await placed.finished;
+    await ended.get(placed.uuid);
+    // the message handed to Postfix (and its lamp through voicebox's own delivery)
+    await services.spool.flush();
+    await services.notifier?.idle();
+    return { events: events.get(placed.uuid) ?? [] };
+  };
+  return {
+    name,
+    services,
+    config,
+    logged: lines,
+    dial: dialler(call),
+    async settled() {
+      await services.spool.flush();
+      await rounds();
+      await services.notifier?.idle();
+    },
+    async close() {
+      await server.close();
+      await services.close();
+      await link.close();
+    },
+  };
+}
+
+/** The lamps her phones got, as `yes 1/0`, in order. */
+export function lampsOf(sim: Simulator, user: LabUser): string[] {
+  return sim.lamps.filter((l) => l.account === user.lamp).map(shown);
+}
+
+/** A lamp as a phone shows it: `yes 1/0`, `no 0/2` (the voice counts new/old). */
+export const shown = (l: Lamp): string =>
+  `${l.waiting ? 'yes' : 'no'} ${l.voice ? `${l.voice.new}/${l.voice.old}` : '-'}`;
+
+/** Runs fn in her INBOX, logged in as herself (a mail program of hers). */
+export function inHerInbox<T>(lab: LabState, user: LabUser, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
+  return withImap(imapClient(lab, user.uid, `${user.uid}pw`), async (c) => {
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      return await fn(c);
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** Her entry as the lab's slapd holds it now. */
+export async function entryOf(lab: LabState, user: LabUser): Promise<DirectoryUser> {
+  const directory = labDirectory(lab);
+  try {
+    const found = await directory.findByNumber([user.mailbox]);
+    if (!found) throw new Error(`${user.uid} is not in the lab's directory`);
+    return found;
+  } finally {
+    await directory.close();
+  }
+}
+
+/** What her mailbox shows of the test's voice messages (From naming `tag`): unseen since her reset, new, old. */
+export async function herVoiceMessages(
+  lab: LabState,
+  user: LabUser,
+  tag: string,
+  resetAt: string | undefined,
+): Promise<{ unseenSinceReset: number; new: number; old: number }> {
+  // INTERNALDATE has whole seconds: a message of the reset's second counts (src/mailbox/counts.ts)
+  const since = resetAt === undefined ? -Infinity : Math.floor(Date.parse(resetAt) / 1000) * 1000;
+  return inHerInbox(lab, user, async (c) => {
+    const found = { unseenSinceReset: 0, new: 0, old: 0 };
+    const uids = (await c.search({ header: { 'x-voicebox-type': 'voice' }, from: tag }, { uid: true })) || [];
+    if (uids.length === 0) return found;
+    for await (const m of c.fetch(uids.join(','), { flags: true, internalDate: true }, { uid: true })) {
+      const unseen = !m.flags?.has('\\Seen');
+      if (!unseen) found.old++;
+      else {
+        found.new++;
+        const at =
+          m.internalDate instanceof Date ? m.internalDate.getTime() : Date.parse(String(m.internalDate));
+        if (at >= since) found.unseenSinceReset++;
+      }
+    }
+    return found;
+  });
+}
+
+/** Removes the test's messages (From naming `tag`) from her INBOX. */
+export async function removeTestMessages(lab: LabState, user: LabUser, tag: string): Promise<void> {
+  await inHerInbox(lab, user, async (c) => {
+    const uids = (await c.search({ from: tag }, { uid: true })) || [];
+    if (uids.length > 0) await c.messageDelete(uids.join(','), { uid: true });
+  });
+}
