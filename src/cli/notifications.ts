@@ -2,6 +2,7 @@
 // durable queue, and how voicebox learns that a mailbox changed (Dovecot's push, the periodic
 // check, voicebox's own delivery) and that a user asked for a reset (the reset mailbox).
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mailboxOwnerOf } from '../actions/index.js';
 import type { VoiceboxConfig } from '../config/index.js';
 import type { Directory, DirectoryUser } from '../directory/index.js';
@@ -33,6 +34,9 @@ import {
 } from '../notify/index.js';
 import type { RuntimeLogger } from '../runtime/index.js';
 
+/** after a delivery, her mailbox is looked at again after these waits until the message is there */
+const DELIVERY_FOLLOW_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
+
 type ImapHostRuleConfig = NonNullable<NonNullable<VoiceboxConfig['mailbox']['imap']>['hostRule']>;
 
 export interface NotificationParts {
@@ -56,6 +60,13 @@ export interface Notifications {
   readonly pushPort: () => number;
   /** starts the SMS queue, the push endpoint, the periodic check and the lamps' reconcile */
   start(): Promise<void>;
+  /**
+   * voicebox handed a voice message for `login` to the mail server: her lamp is checked now, and —
+   * as the server may store it a moment later (Postfix → LMTP) — again as soon as her mailbox's
+   * fingerprint changes, looked at for up to ~15 s. Without Dovecot's push this is what lights the
+   * lamp before the periodic check would.
+   */
+  delivered(login: string): void;
   /** the reset mailbox emptied now (tests; the push and the periodic check call it) */
   drainResetMailbox(): Promise<void>;
   close(): Promise<void>;
@@ -217,10 +228,45 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
         })
       : undefined;
 
+  // voicebox's own delivery: looked after until the message is in her mailbox (or ~15 s passed)
+  const following = new AbortController();
+  const followed = new Set<Promise<void>>();
+  const follow = async (login: string): Promise<void> => {
+    if (!notifier) return;
+    const user = await parts.users.byLogin(login);
+    if (!user || user.mailbox === '') return;
+    const owner = ownerOf(user);
+    const before = await parts.mailboxes.fingerprint(owner).catch(() => undefined);
+    await notifier.changed({ login, source: 'delivery' });
+    if (before === undefined) return; // her mailbox cannot be read: the next change or round
+    for (const ms of DELIVERY_FOLLOW_MS) {
+      await sleep(ms, undefined, { signal: following.signal, ref: false });
+      const now = await parts.mailboxes.fingerprint(owner).catch(() => undefined);
+      if (now === undefined) return;
+      if (now !== before) {
+        await notifier.changed({ login, source: 'delivery' });
+        return;
+      }
+    }
+  };
+  const delivered = (login: string): void => {
+    if (!notifier || following.signal.aborted) return;
+    const run = follow(login).catch((error: unknown) => {
+      if (!following.signal.aborted)
+        log.warn(
+          { login: login.slice(0, 120), err: (error as Error).message },
+          'notifier: a delivery could not be followed',
+        );
+    });
+    followed.add(run);
+    void run.finally(() => followed.delete(run));
+  };
+
   return {
     notifier,
     notifierLog,
     pushPort: () => push?.port ?? 0,
+    delivered,
     async start() {
       await queue?.start();
       notifier?.start();
@@ -231,6 +277,8 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
     async close() {
       // no mailbox check (an IMAP login) starts once closing began; those under way end first
       await poll?.stop();
+      following.abort();
+      await Promise.allSettled([...followed]);
       await push?.close();
       await draining;
       await notifier?.close();

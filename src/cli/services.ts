@@ -226,15 +226,14 @@ export async function buildServices(
   const users = new UserIndex({ directory, log });
   const mailboxes = mailboxStoreFrom(config, signingKey);
   // set below, once the spool the e-mail-to-SMS gateway uses is there
-  const later: { notifier?: Notifier | undefined } = {};
+  const later: { notifications?: Notifications } = {};
   const spool = new MailSpool({
     dir: resolve(config.mail.spool),
     // voicebox's own delivery is a change of the recipients' mailboxes (a voice message left)
     send: async (message) => {
       await transport.send(message);
-      const notifier = later.notifier;
-      if (notifier && isVoiceMessage(message.raw))
-        for (const to of message.envelope.to) void notifier.changed({ login: to, source: 'delivery' });
+      if (isVoiceMessage(message.raw))
+        for (const to of message.envelope.to) later.notifications?.delivered(to);
     },
     logger: log,
     onDelivered: (id) => recordings.delivered(id),
@@ -250,7 +249,8 @@ export async function buildServices(
     log,
     clock: options.clock,
   });
-  const notifier = (later.notifier = notifications.notifier);
+  later.notifications = notifications;
+  const notifier = notifications.notifier;
   await notifications.start();
   const location: Location = config.location;
   const dialPolicy = dialPolicyFrom(config.dialPolicy, location);

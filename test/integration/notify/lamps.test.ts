@@ -209,7 +209,9 @@ describe('the lamp of a message left by phone', () => {
     await lampOf(wang, (l) => !l.waiting, entered);
     // her message is still unseen (she did not listen to it), but she knows of it: the lamp is out
     expect(lampsOf(sim, wang).at(-1)).toBe('no 1/0');
-    expect(await loggedLamps(vb, wang)).toEqual(['no reconcile', 'yes arrived', 'no seen']);
+    // (the same state may go out twice: checked at once and again when the message landed)
+    const logged = await loggedLamps(vb, wang);
+    expect(logged.filter((l, i) => l !== logged[i - 1])).toEqual(['no reconcile', 'yes arrived', 'no seen']);
   });
 });
 
