@@ -24,6 +24,7 @@ import {
   smsDispatch,
   SmsQueue,
   type LampLink,
+  type LinkEvents,
   type MailboxChange,
   type NotifierLog,
   type PollTarget,
@@ -46,6 +47,8 @@ export interface NotificationParts {
   /** the mail spool: the e-mail-to-SMS gateway hands its mails to it */
   readonly spool: MailSpool;
   readonly lampLink: LampLink | undefined;
+  /** the events over the same link (MESSAGE_QUERY: a phone registered and asks for its lamp) */
+  readonly linkEvents?: LinkEvents | undefined;
   /** the menus' default language: an SMS to a user without one of her own */
   readonly defaultLanguage: string;
   readonly log: RuntimeLogger;
@@ -112,6 +115,7 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
           ownerOf,
           lamp,
           userByLogin: parts.users.byLogin,
+          listUsers: () => parts.users.list(),
           site: { thresholds: n.thresholds, lamp: { ...n.lamp, enabled: lamps }, sms: n.sms },
           location: config.location,
           clock: parts.clock,
@@ -270,6 +274,12 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
     async start() {
       await queue?.start();
       notifier?.start();
+      // a phone that registers gets its lamp at once (mod_sofia asks with MESSAGE_QUERY)
+      if (notifier && lamp)
+        parts.linkEvents?.on('event', (e) => {
+          const account = e.name === 'MESSAGE_QUERY' ? e.get('Message-Account') : undefined;
+          if (account) void notifier.asked(account);
+        });
       if (push) await push.listen();
       poll?.start();
     },

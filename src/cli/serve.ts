@@ -78,10 +78,11 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         logPrepared(log, runtime.prepared);
         // the notifications' way to FreeSWITCH (the lamps); started once calls are served
         const inbound = config.freeswitch.inbound
-          ? new InboundLink({ ...config.freeswitch.inbound, logger: log })
+          ? new InboundLink({ ...config.freeswitch.inbound, events: ['MESSAGE_QUERY'], logger: log })
           : undefined;
         const services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log, {
           lampLink: inbound,
+          linkEvents: inbound,
         });
         // what calls before this start left on the media disk (a crash, a kill), then hourly for
         // the retention; what a running call (here or on another node) still uses is too young

@@ -26,7 +26,7 @@ import {
   spoolMailer,
   type MailTransport,
 } from '../mail/index.js';
-import { UserIndex, type LampLink, type Notifier } from '../notify/index.js';
+import { UserIndex, type LampLink, type LinkEvents, type Notifier } from '../notify/index.js';
 import { notificationsFrom, type Notifications } from './notifications.js';
 import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
 import { RecordingRetention, type ActionRegistry, type RuntimeLogger } from '../runtime/index.js';
@@ -196,6 +196,8 @@ export interface ServiceOptions {
   readonly clock?: () => Date;
   /** FreeSWITCH's inbound event socket (`freeswitch.inbound`): the lamps go over it */
   readonly lampLink?: LampLink | undefined;
+  /** the events over it (subscribed to MESSAGE_QUERY): a phone registering asks for its lamp */
+  readonly linkEvents?: LinkEvents | undefined;
 }
 
 /** a voice message voicebox composed (its X-Voicebox-Type header, in the message's head) */
@@ -245,6 +247,7 @@ export async function buildServices(
     users,
     spool,
     lampLink: options.lampLink,
+    linkEvents: options.linkEvents,
     defaultLanguage: bundle.languages.default,
     log,
     clock: options.clock,

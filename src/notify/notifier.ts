@@ -47,6 +47,8 @@ export interface NotifierOptions {
   readonly lamp?: LampSender | undefined;
   /** who a mail server's user name (IMAP login, alias, address) belongs to */
   readonly userByLogin: UserByLogin;
+  /** every user (UserIndex.list): whose lamp account a phone asks for (`asked`) */
+  readonly listUsers?: (() => Promise<readonly DirectoryUser[]>) | undefined;
   readonly site: NotifySite;
   readonly location: Location;
   readonly clock?: (() => Date) | undefined;
@@ -86,6 +88,9 @@ export class Notifier {
   private readonly slots = new Map<string, Slot>();
   /** users whose unusable lamp number or setting was logged already (once per value) */
   private readonly told = new Set<string>();
+  /** the listing `byAccount` was made from */
+  private accountsOf: readonly DirectoryUser[] | undefined;
+  private byAccount = new Map<string, DirectoryUser>();
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private started = false;
@@ -103,6 +108,38 @@ export class Notifier {
     if (this.started || !this.o.lamp) return;
     this.started = true;
     this.o.lamp.lampLink.on('up', this.onUp);
+  }
+
+  /**
+   * A phone registered as `account` and FreeSWITCH asks for its lamp (mod_sofia's MESSAGE_QUERY,
+   * `Message-Account: sip:501@pbx.example.com`): her lamp is sent as her mailbox stands, so a
+   * phone that restarted shows it at once. An account of nobody's is left to others (mod_voicemail).
+   */
+  async asked(account: string): Promise<void> {
+    if (!this.o.lamp || !this.o.listUsers) return;
+    const key = accountKey(account);
+    if (key === '') return;
+    let users: readonly DirectoryUser[];
+    try {
+      users = await this.o.listUsers();
+    } catch (error) {
+      this.log.warn(
+        { err: messageOf(error) },
+        'notifier: cannot list the users to answer a phone asking for its lamp',
+      );
+      return;
+    }
+    if (users !== this.accountsOf) {
+      const byAccount = new Map<string, DirectoryUser>();
+      for (const u of users) {
+        const a = this.accountOf(u);
+        if (a !== undefined) byAccount.set(accountKey(a), u);
+      }
+      this.accountsOf = users;
+      this.byAccount = byAccount;
+    }
+    const user = this.byAccount.get(key);
+    if (user) await this.check(user, 'asked', { force: true });
   }
 
   /**
@@ -420,6 +457,9 @@ export function resetSettings(s: UserSettings, at: string): UserSettings {
   const { smsNotified: _cleared, ...rest } = s;
   return { ...rest, notifyResetAt: at };
 }
+
+/** `sip:501@PBX.example.com` and `501@pbx.example.com` are one account */
+const accountKey = (account: string): string => account.trim().replace(/^sip:/i, '').toLowerCase();
 
 const loggedUser = (user: DirectoryUser): LoggedUser => ({ id: user.id, mailbox: user.mailbox });
 

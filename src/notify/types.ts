@@ -36,7 +36,8 @@ export type NotifyReason =
   | 'changed' // her mailbox changed elsewhere (read, deleted, moved in a mail program)
   | 'seen' // she entered the message menu by phone
   | 'reset' // the reset mail or `voicebox notify reset`
-  | 'reconcile'; // start, a regained connection, the periodic check
+  | 'reconcile' // start, a regained connection, the periodic check
+  | 'asked'; // a phone registered and FreeSWITCH asked for its lamp (MESSAGE_QUERY)
 
 /**
  * The link the lamps travel over: the inbound event socket (esl InboundLink fits it). `sendEvent`
@@ -46,6 +47,14 @@ export interface LampLink {
   sendEvent(name: string, headers: Record<string, string>): Promise<string>;
   on(event: 'up', listener: () => void): unknown;
   off(event: 'up', listener: () => void): unknown;
+}
+
+/** The events FreeSWITCH sends over the link (InboundLink's `event`): MESSAGE_QUERY for the lamps. */
+export interface LinkEvents {
+  on(
+    event: 'event',
+    listener: (e: { readonly name: string; get(header: string): string | undefined }) => void,
+  ): unknown;
 }
 
 /** One SMS to send: queued durably, sent once. */

@@ -48,11 +48,17 @@ async function serveWithLamps(): Promise<Line> {
 
   const sim = new Simulator({ missingFiles: 'default-length' });
   const freeswitch = await sim.listenInbound({ port: 0, password: 'ClueCon' });
-  const link = new InboundLink({ host: '127.0.0.1', port: freeswitch.port, password: 'ClueCon' });
+  const link = new InboundLink({
+    host: '127.0.0.1',
+    port: freeswitch.port,
+    password: 'ClueCon',
+    events: ['MESSAGE_QUERY'],
+  });
   // arrivals count in whole seconds (INTERNALDATE): a reset in the second of the delivery would
   // still count that message, so voicebox's clock runs a second ahead of the mail store's here
   const services = await buildServices(config, bundle, mediaRoot, silentLogger, {
     lampLink: link,
+    linkEvents: link,
     clock: () => new Date(Date.now() + 1_000),
   });
   const up = once(link, 'up');
@@ -154,5 +160,25 @@ describe('the lamp of a message left by phone', () => {
     const hers = logged.filter((l) => l.account === ALICE_LAMP).map((l) => `${l.state} ${l.reason}`);
     expect(hers.slice(-2)).toEqual(['yes arrived', 'no seen']);
     expect(new Set(hers.slice(0, -2))).toEqual(new Set(['no reconcile', 'no changed']));
+  });
+
+  it('is sent to a phone that registers (FreeSWITCH asks), and only for an account voicebox keeps', async () => {
+    line = await serveWithLamps();
+    await line.dial('501').from('+4930555123').hears('standard_greeting').hearsTone().speaks(3000).hangsUp();
+    await line.services.notifier!.idle();
+    const from = line.sim.lamps.length;
+    // a phone nobody here keeps messages for, then Alice's desk phone after a restart
+    line.sim.phoneRegisters('999@pbx.example.com');
+    line.sim.phoneRegisters('101@PBX.example.com');
+    const lamp = await line.sim.waitForLamp((l) => l.account === ALICE_LAMP, { from });
+    expect([lamp.waiting, lamp.voice?.new, lamp.voice?.old]).toEqual([true, 1, 0]);
+    expect(line.sim.lamps.slice(from).map((l) => l.account)).toEqual([ALICE_LAMP]);
+    await line.services.notifier!.idle();
+    await line.services.notifications.notifierLog.flush();
+    const reasons = readFileSync(join(line.dir, 'notifier.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { reason: string }).reason);
+    expect(reasons).toContain('asked');
   });
 });
