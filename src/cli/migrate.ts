@@ -3,13 +3,12 @@
 // update per user. The plan comes from src/directory/migration.ts and is redacted there: no PIN
 // or password reaches the output, and the values to write are never printed.
 import { Command } from 'commander';
-import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
+import type { VoiceboxConfig } from '../config/index.js';
 import {
   DirectoryConfigError,
   DirectoryUnavailable,
   REVISION,
   planMigration,
-  type Directory,
   type DirectoryUser,
   type MigrationPlan,
 } from '../directory/index.js';
@@ -17,7 +16,7 @@ import { loadMenus } from '../../dsl/index.js';
 import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
 import { menusPath } from './runtime.js';
-import { configuredDirectory } from './services.js';
+import { adminDirectory } from './services.js';
 
 interface MigrateOptions {
   config?: string;
@@ -158,17 +157,9 @@ export function migrateCommand(io: Io, setExit: (code: number) => void): Command
         io.err('voicebox migrate: --dry-run and --write exclude each other; leave out one\n');
         return setExit(2);
       }
-      let config: VoiceboxConfig;
-      let directory: Directory;
-      try {
-        config = readConfig(opts.config);
-        // without the fall-backs of a running voicebox: migrate writes to the directory or fails
-        directory = configuredDirectory(config, { admin: true });
-      } catch (e) {
-        const detail = e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message;
-        io.err(`voicebox migrate: ${detail}\n`);
-        return setExit(2);
-      }
+      const admin = adminDirectory('voicebox migrate', opts.config, io.err);
+      if (!admin) return setExit(2);
+      const { config, directory } = admin;
       const write = opts.write === true;
       const wanted = opts.user !== undefined ? userMatcher(opts.user, config) : () => true;
       const t: Tally = {

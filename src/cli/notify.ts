@@ -3,7 +3,7 @@
 // forgotten — one atomic update per user. With --settings her own thresholds and switches go too,
 // so the site's apply (the ixi-UMS Voice-Mail Server manual §4.5.2).
 import { Command } from 'commander';
-import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
+import type { VoiceboxConfig } from '../config/index.js';
 import {
   DirectoryConfigError,
   DirectoryUnavailable,
@@ -13,7 +13,7 @@ import {
 } from '../directory/index.js';
 import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
-import { configuredDirectory } from './services.js';
+import { adminDirectory } from './services.js';
 
 interface ResetOptions {
   config?: string;
@@ -117,17 +117,9 @@ export function notifyCommand(io: Io, setExit: (code: number) => void): Command 
         io.err(`${name}: name one user (her number or login) or give --all, not both\n`);
         return setExit(2);
       }
-      let config: VoiceboxConfig;
-      let directory: Directory;
-      try {
-        config = readConfig(opts.config);
-        // without the fall-backs of a running voicebox: the reset is written to the directory or fails
-        directory = configuredDirectory(config, { admin: true });
-      } catch (e) {
-        const detail = e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message;
-        io.err(`${name}: ${detail}\n`);
-        return setExit(2);
-      }
+      const admin = adminDirectory(name, opts.config, io.err);
+      if (!admin) return setExit(2);
+      const { config, directory } = admin;
       const ownSettings = opts.settings === true;
       let reset = 0;
       let failed = 0;

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { createActions, MessageWaitingEvents } from '../actions/index.js';
 import { ImapMailboxStore, MaildirMailboxStore, type MailboxStore } from '../mailbox/index.js';
-import type { VoiceboxConfig } from '../config/index.js';
+import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
   DEFAULT_LDAP_FILTER,
@@ -100,6 +100,26 @@ export function configuredDirectory(config: VoiceboxConfig, o: { admin?: boolean
   if (!o.admin && file === resolve(config.base, 'users.yaml') && !existsSync(file))
     copyFileSync(join(packageRoot, 'examples', 'users.yaml'), file);
   return new YamlDirectory({ file });
+}
+
+/**
+ * The configuration and the directory an admin command (`migrate`, `notify reset`) works on:
+ * without the fall-backs of a running voicebox, so it writes to the directory or fails. Undefined
+ * when either cannot be had — the reason is written to `err`, naming the command.
+ */
+export function adminDirectory(
+  command: string,
+  configFile: string | undefined,
+  err: (s: string) => void,
+): { config: VoiceboxConfig; directory: Directory } | undefined {
+  try {
+    const config = readConfig(configFile);
+    return { config, directory: configuredDirectory(config, { admin: true }) };
+  } catch (e) {
+    const detail = e instanceof ConfigError ? `bad configuration:\n${e.message}` : (e as Error).message;
+    err(`${command}: ${detail}\n`);
+    return undefined;
+  }
 }
 
 /** the attribute `mailbox.imap.hostRule` reads the IMAP host from, when the mailboxes are on IMAP */
