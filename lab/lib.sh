@@ -71,6 +71,11 @@ lab_check_traversable() {
 lab_mail_only_users() {
   echo "notifier-off notifieroffpw notifier-off@example.com"
   echo "smsgw smsgwpw smsgw@example.com"
+  # the notification tests' own owners (a users file of their own, no LDAP entry) and reset
+  # mailbox: their mailboxes change under no other test
+  echo "nora norapw nora@example.com"
+  echo "noah noahpw noah@example.com"
+  echo "lamps-off lampsoffpw lamps-off@example.com"
 }
 
 # lab_seed_users LDIF: "uid password mail" for each entry of the LDIF that has all three, so
