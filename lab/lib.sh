@@ -76,6 +76,8 @@ lab_mail_only_users() {
   echo "nora norapw nora@example.com"
   echo "noah noahpw noah@example.com"
   echo "lamps-off lampsoffpw lamps-off@example.com"
+  echo "pia piapw pia@example.com"
+  echo "paul paulpw paul@example.com"
 }
 
 # lab_seed_users LDIF: "uid password mail" for each entry of the LDIF that has all three, so

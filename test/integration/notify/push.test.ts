@@ -94,19 +94,19 @@ describe("Dovecot's push to voicebox", () => {
   it('reaches voicebox when a message is delivered, within milliseconds', async () => {
     const before = seen.changes.length;
     const t0 = performance.now();
-    await deliver('carol');
+    await deliver('pia');
     await seen.count(before + 1);
-    expect(seen.changes.at(-1)).toMatchObject({ login: 'carol', source: 'push' });
+    expect(seen.changes.at(-1)).toMatchObject({ login: 'pia', source: 'push' });
     expect((seen.changes.at(-1)?.at ?? Infinity) - t0).toBeLessThan(1_000);
   });
 
   it('reaches voicebox when a mail program reads, unreads or deletes a message in the INBOX; not for other flags or folders', async () => {
     // Dovecot posts before it answers the delivery: count from before it
     const delivered = seen.changes.length + 1;
-    await deliver('carol');
+    await deliver('pia');
     await seen.count(delivered);
     const before = seen.changes.length;
-    await withImap(imapClient(lab, 'carol', 'carolpw'), async (c) => {
+    await withImap(imapClient(lab, 'pia', 'piapw'), async (c) => {
       const lock = await c.getMailboxLock('INBOX');
       try {
         const last = String((c.mailbox && c.mailbox.exists) || 1);
@@ -121,26 +121,26 @@ describe("Dovecot's push to voicebox", () => {
     });
     await seen.count(before + 3);
     const after = seen.changes.slice(before);
-    expect(after.every((c) => c.login === 'carol' && c.source === 'push')).toBe(true);
+    expect(after.every((c) => c.login === 'pia' && c.source === 'push')).toBe(true);
     expect(after.length).toBeLessThanOrEqual(4);
   });
 
   it('names the user as Dovecot knows her when the master user acts for her', async () => {
     const before = seen.changes.length;
     await withImap(
-      imapClient(lab, `carol${lab.imap.master.separator}${lab.imap.master.user}`, lab.imap.master.password),
-      (c) => c.append('INBOX', mail('carol@example.com').raw),
+      imapClient(lab, `pia${lab.imap.master.separator}${lab.imap.master.user}`, lab.imap.master.password),
+      (c) => c.append('INBOX', mail('pia@example.com').raw),
     );
     await seen.count(before + 1);
-    expect(seen.changes.at(-1)?.login).toBe('carol');
+    expect(seen.changes.at(-1)?.login).toBe('pia');
   });
 });
 
 describe('a delivery while voicebox does not answer', () => {
   it('is not delayed when nobody listens (connection refused), and the mail is in', async () => {
-    const { ms, id } = await deliver('erin');
+    const { ms, id } = await deliver('paul');
     expect(ms).toBeLessThan(500);
-    expect(await inInbox('erin', id)).toBe(true);
+    expect(await inInbox('paul', id)).toBe(true);
   });
 
   // before the script named Dovecot 2.3's own timeout settings, each of these took 62 s
@@ -149,15 +149,15 @@ describe('a delivery while voicebox does not answer', () => {
     const silent: Server = createServer((s) => sockets.push(s));
     await new Promise<void>((r) => silent.listen(lab.push.port, '127.0.0.1', r));
     try {
-      const { ms, id } = await deliver('erin');
+      const { ms, id } = await deliver('paul');
       expect(ms).toBeLessThan(2_500);
-      expect(await inInbox('erin', id)).toBe(true);
+      expect(await inInbox('paul', id)).toBe(true);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
     }
     // and the next delivery is not held back by the timed-out one (it took 1 s before)
-    expect((await deliver('erin')).ms).toBeLessThan(500);
+    expect((await deliver('paul')).ms).toBeLessThan(500);
   });
 
   it('is delivered when the token is wrong (the endpoint answers 401)', async () => {
@@ -171,8 +171,8 @@ describe('a delivery while voicebox does not answer', () => {
     });
     await wrong.listen();
     try {
-      const { id } = await deliver('erin');
-      expect(await inInbox('erin', id)).toBe(true);
+      const { id } = await deliver('paul');
+      expect(await inInbox('paul', id)).toBe(true);
       expect(seen.changes).toEqual([]);
       expect(wrong.refused.get(401)).toBe(1);
     } finally {
