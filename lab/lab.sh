@@ -231,6 +231,10 @@ directory:
     bindDn: $LDAP_BIND_DN
     bindPassword: $LDAP_BIND_PW
     baseDn: dc=example,dc=com
+    # the seed's OUs (tests add entries of their own in OUs beside them)
+    ous:
+      - ou=sales,dc=example,dc=com
+      - ou=engineering,dc=example,dc=com
     # the defaults: searched by voiceboxMailboxNumber, settings in voiceboxUserData
     # (AD: attributes: { userData: info } and so on; see src/directory/README.md)
   # voicebox's own files beside the lab's data, not beside this config

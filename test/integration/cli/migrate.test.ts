@@ -22,14 +22,21 @@ const bob = 'uid=bob,ou=sales,dc=example,dc=com';
 /** the seed's PINs, as digits and as ixi-UMS's base64: never in the output */
 const pins = ['864209', 'ODY0MjA5', '975310', 'OTc1MzEw', 'MTIzNA==', '{PLAIN}'];
 
-/** every user's voiceboxUserData, by DN, on both slapds' first (the one voicebox asks first) */
+/**
+ * every seeded user's voiceboxUserData, by DN, on the first slapd (the one voicebox asks first);
+ * in the seed's OUs, as the lab's config lists them (other tests add entries of their own beside)
+ */
 function userData(): Promise<Map<string, string[]>> {
   return asLdapAdmin(lab, ldapUrl, async (c) => {
-    const { searchEntries } = await c.search(lab.ldap.baseDn, {
-      filter: '(voiceboxMailboxNumber=*)',
-      attributes: ['voiceboxUserData'],
-    });
-    return new Map(searchEntries.map((e) => [e.dn, values(e, 'voiceboxUserData').sort()]));
+    const entries = [];
+    for (const ou of lab.ldap.ous) {
+      const { searchEntries } = await c.search(ou, {
+        filter: '(voiceboxMailboxNumber=*)',
+        attributes: ['voiceboxUserData'],
+      });
+      entries.push(...searchEntries);
+    }
+    return new Map(entries.map((e) => [e.dn, values(e, 'voiceboxUserData').sort()]));
   });
 }
 

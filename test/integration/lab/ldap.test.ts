@@ -28,10 +28,15 @@ function mailboxFilter(number: string): AndFilter {
   });
 }
 
+/** the seed's users that match (in the seed's OUs: other tests add entries of their own beside them) */
 async function uidsFor(filter: string | Filter): Promise<string[]> {
   return asLdapAdmin(lab, url, async (c) => {
-    const { searchEntries } = await c.search(base, { filter, attributes: ['uid'] });
-    return searchEntries.flatMap((e) => values(e, 'uid')).sort();
+    const found: string[] = [];
+    for (const ou of lab.ldap.ous) {
+      const { searchEntries } = await c.search(ou, { filter, attributes: ['uid'] });
+      found.push(...searchEntries.flatMap((e) => values(e, 'uid')));
+    }
+    return found.sort();
   });
 }
 
