@@ -1,39 +1,40 @@
-// The lamps and the SMS end to end in the lab: voicebox as `serve` builds it over the real slapd,
-// Dovecot and Postfix, FreeSWITCH's inbound side simulated (every MESSAGE_WAITING the phones got
-// is in sim.lamps). How each change reaches voicebox is said at each test: its own delivery of a
-// message left by phone ("delivery"), or the periodic check ("poll", every 200 ms here). The lab's
-// push port belongs to push.test.ts. wang and erin are changed and put back afterwards.
+// The lamps and the SMS end to end in the lab: voicebox as `serve` builds it over the real Dovecot
+// and Postfix, FreeSWITCH's inbound side simulated (every MESSAGE_WAITING the phones got is in
+// sim.lamps). How each change reaches voicebox is said at each test: its own delivery of a message
+// left by phone ("delivery"), or the periodic check ("poll", every 200 ms here). The lab's push
+// port belongs to push.test.ts. The owners, nora and noah, are the lab's mailboxes of these tests'
+// own, listed in a users file in this test's temp dir (no LDAP entry): no other test's users, mail
+// or reset mailbox (`lamps-off` here) change under these tests, nor these tests under theirs.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Attribute, Change } from 'ldapts';
 import nodemailer from 'nodemailer';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { VoiceboxConfig } from '../../../src/config/index.js';
+import { YamlDirectory } from '../../../src/directory/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { Simulator, type Lamp } from '../../../src/sim/index.js';
-import { asLdapAdmin, imapClient, labDirectory, labTls, values, withImap } from '../lab/support.js';
+import { imapClient, labTls, withImap } from '../lab/support.js';
 import {
   entryOf,
-  erin,
   GATEWAY,
   herVoiceMessages,
   inHerInbox,
   labConfig,
   lampsOf,
+  noah,
+  nora,
   removeTestMessages,
   shown,
   startVoicebox,
-  wang,
+  writeUsersFile,
   type LabUser,
   type Voicebox,
 } from './support.js';
 
 const lab = inject('lab');
-const ldapUrl = lab.ldap.servers[0].url;
-const dnOf = (u: LabUser) => `uid=${u.uid},ou=${u === wang ? 'sales' : 'engineering'},${lab.ldap.baseDn}`;
 /** this run's numbers: every message the tests make names it in its From (and is removed by it) */
 const TAG = String(1_000_000 + (Date.now() % 1_000_000)).slice(1);
 let calls = 0;
@@ -44,36 +45,21 @@ const PIN = '2468';
 const HER_MOBILE = '+4989444555';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicebox-lamps-it-'));
+/** the directory of every voicebox here: nora and noah (support.ts writeUsersFile) */
+const USERS = join(dir, 'users.yaml');
 /** mail.signingKey: the same on every voicebox of these tests */
 const KEY = randomBytes(32).toString('hex');
 const sim = new Simulator({ missingFiles: 'default-length' });
 let inboundPort = 0;
 const running: Voicebox[] = [];
-const before = new Map<string, string[]>();
 
-async function userData(u: LabUser): Promise<string[]> {
-  return asLdapAdmin(lab, ldapUrl, async (c) => {
-    const { searchEntries } = await c.search(dnOf(u), { scope: 'base', attributes: ['voiceboxUserData'] });
-    return values(searchEntries[0], 'voiceboxUserData');
-  });
-}
-
-async function putBack(u: LabUser, data: string[]): Promise<void> {
-  await asLdapAdmin(lab, ldapUrl, async (c) => {
-    const modification = new Attribute({ type: 'voiceboxUserData', values: data });
-    if (data.length > 0) await c.modify(dnOf(u), new Change({ operation: 'replace', modification }));
-    else if ((await userData(u)).length > 0)
-      await c.modify(
-        dnOf(u),
-        new Change({ operation: 'delete', modification: new Attribute({ type: 'voiceboxUserData' }) }),
-      );
-  });
-}
-
-/** Her counts start afresh now (as entering her messages does), her SMS counts cleared; her PIN set. */
+/**
+ * Her counts start afresh now (as entering her messages does), her SMS counts cleared; her PIN
+ * set — in the users file, as voicebox writes it (the YAML adapter, under its lock).
+ */
 async function freshStart(u: LabUser): Promise<void> {
   await removeTestMessages(lab, u, TAG);
-  const directory = labDirectory(lab);
+  const directory = new YamlDirectory({ file: USERS });
   try {
     const user = await directory.findByNumber([u.mailbox]);
     const pinHash = await hashPin(PIN);
@@ -89,7 +75,7 @@ async function freshStart(u: LabUser): Promise<void> {
 }
 
 async function voicebox(name: string, change: (c: VoiceboxConfig) => void): Promise<Voicebox> {
-  const vb = await startVoicebox(sim, inboundPort, labConfig(lab, dir, name, KEY, change), name);
+  const vb = await startVoicebox(sim, inboundPort, labConfig(lab, dir, USERS, name, KEY, change), name);
   running.push(vb);
   return vb;
 }
@@ -172,7 +158,7 @@ async function loggedLamps(vb: Voicebox, u: LabUser): Promise<string[]> {
 
 beforeAll(async () => {
   inboundPort = (await sim.listenInbound({ port: 0, password: 'ClueCon' })).port;
-  for (const u of [wang, erin]) before.set(u.uid, await userData(u));
+  writeUsersFile(USERS);
 });
 
 afterEach(async () => {
@@ -181,43 +167,40 @@ afterEach(async () => {
 
 afterAll(async () => {
   await sim.close();
-  for (const u of [wang, erin]) {
-    await removeTestMessages(lab, u, TAG);
-    await putBack(u, before.get(u.uid) ?? []);
-  }
+  for (const u of [noah, nora]) await removeTestMessages(lab, u, TAG);
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the lamp of a message left by phone', () => {
   it('lights (yes 1/0) by voicebox’s own delivery alone, and goes out when she enters her messages', async () => {
-    await freshStart(wang);
+    await freshStart(noah);
     // no periodic check: only voicebox's own delivery can tell the notifier
     const vb = await voicebox('own-delivery', (c) => {
       c.notify.watch.pollIntervalMs = 0;
       c.notify.thresholds = { voice: 1, fax: 1, sms: 1 };
     });
-    expect(lampsOf(sim, wang).at(-1)).toBe('no 0/0'); // the reconcile at connection
+    expect(lampsOf(sim, noah).at(-1)).toBe('no 0/0'); // the reconcile at connection
     const from = sim.lamps.length;
 
-    await leaveMessage(vb, wang);
-    const lit = await lampOf(wang, (l) => l.waiting, from);
+    await leaveMessage(vb, noah);
+    const lit = await lampOf(noah, (l) => l.waiting, from);
     expect(lit.headers).toContainEqual(['Voice-Message', '1/0 (0/0)']);
     expect(lit.headers).toContainEqual(['Messages-Waiting', 'yes']);
 
     const entered = sim.lamps.length;
-    await entersHerMessages(vb, wang);
-    await lampOf(wang, (l) => !l.waiting, entered);
+    await entersHerMessages(vb, noah);
+    await lampOf(noah, (l) => !l.waiting, entered);
     // her message is still unseen (she did not listen to it), but she knows of it: the lamp is out
-    expect(lampsOf(sim, wang).at(-1)).toBe('no 1/0');
+    expect(lampsOf(sim, noah).at(-1)).toBe('no 1/0');
     // (the same state may go out twice: checked at once and again when the message landed)
-    const logged = await loggedLamps(vb, wang);
+    const logged = await loggedLamps(vb, noah);
     expect(logged.filter((l, i) => l !== logged[i - 1])).toEqual(['no reconcile', 'yes arrived', 'no seen']);
   });
 });
 
 describe('a fax delivered by Postfix', () => {
   it('lights her lamp by the fax threshold (voice 5, fax 1) — poll', async () => {
-    await freshStart(erin);
+    await freshStart(nora);
     const vb = await voicebox('fax', (c) => {
       c.notify.thresholds = { voice: 5, fax: 1, sms: 1 };
     });
@@ -227,41 +210,41 @@ describe('a fax delivered by Postfix', () => {
       .createTransport({ host: lab.host, port: lab.smtp.port, secure: false, ignoreTLS: true })
       .sendMail({
         from: `+49309${TAG}1@fax.${GATEWAY}`,
-        to: 'erin@example.com',
+        to: 'nora@example.com',
         subject: `Fax from +49 30 9${TAG}1`,
         text: 'one page',
       });
-    const lit = await lampOf(erin, (l) => l.waiting, from);
+    const lit = await lampOf(nora, (l) => l.waiting, from);
     expect(lit.headers).toContainEqual(['Fax-Message', '1/0 (0/0)']);
     expect(lit.voice).toMatchObject({ new: 0 }); // no voice message: the fax did it
     await vb.settled();
     // and it stays lit while the fax is unseen
-    const after = lampsOf(sim, erin).slice(lampsOf(sim, erin).indexOf('yes 0/0', 0));
+    const after = lampsOf(sim, nora).slice(lampsOf(sim, nora).indexOf('yes 0/0', 0));
     expect(after.every((l) => l === 'yes 0/0')).toBe(true);
-    expect((await loggedLamps(vb, erin)).at(-1)).toBe('yes changed');
+    expect((await loggedLamps(vb, nora)).at(-1)).toBe('yes changed');
   });
 });
 
 describe('a voice message deleted in a mail program', () => {
   it('the last unseen one deleted with an IMAP client turns the lamp off — delivery, then poll', async () => {
-    await freshStart(wang);
+    await freshStart(noah);
     const vb = await voicebox('deleted', (c) => {
       c.notify.thresholds = { voice: 1, fax: 1, sms: 1 };
     });
     const from = sim.lamps.length;
-    const sender = await leaveMessage(vb, wang);
-    await lampOf(wang, (l) => l.waiting && l.voice?.new === 1, from);
+    const sender = await leaveMessage(vb, noah);
+    await lampOf(noah, (l) => l.waiting && l.voice?.new === 1, from);
 
     const deleted = sim.lamps.length;
-    await inHerInbox(lab, wang, async (c) => {
+    await inHerInbox(lab, noah, async (c) => {
       const uids = (await c.search({ from: sender }, { uid: true })) || [];
       expect(uids).toHaveLength(1);
       await c.messageDelete(uids.join(','), { uid: true });
     });
-    const out = await lampOf(wang, (l) => !l.waiting, deleted);
+    const out = await lampOf(noah, (l) => !l.waiting, deleted);
     expect(shown(out)).toBe('no 0/0');
     await vb.settled();
-    expect(lampsOf(sim, wang).at(-1)).toBe('no 0/0');
+    expect(lampsOf(sim, noah).at(-1)).toBe('no 0/0');
   });
 });
 
@@ -306,7 +289,7 @@ async function smsMailsTo(u: LabUser): Promise<string[]> {
 
 describe('the SMS', () => {
   it('reaches an HTTP gateway exactly once — delivery and poll', async () => {
-    await freshStart(erin);
+    await freshStart(nora);
     const gateway = await smsGateway();
     try {
       const vb = await voicebox('sms-http', (c) => {
@@ -315,13 +298,13 @@ describe('the SMS', () => {
         c.notify.sms.gateway = 'http';
         c.notify.sms.http.url = gateway.url;
       });
-      const sender = await leaveMessage(vb, erin);
+      const sender = await leaveMessage(vb, nora);
       await vb.settled();
       await vb.settled(); // and more rounds of the periodic check: still once
       expect(gateway.got).toHaveLength(1);
       const sms = JSON.parse(gateway.got[0]!.body) as { to: string; text: string };
-      expect(sms.to).toBe(`+${erin.mobileDigits}`);
-      // erin has no language of her own: the site's (German)
+      expect(sms.to).toBe(`+${nora.mobileDigits}`);
+      // nora has no language of her own: the site's (German)
       expect(sms.text).toMatch(/^1 neue Sprachnachricht, zuletzt von \+49 89/);
       expect(sms.text.replace(/\D/g, '')).toContain(sender.replace(/\D/g, '').slice(4));
       expect(gateway.got[0]!.key).not.toBe('');
@@ -331,31 +314,31 @@ describe('the SMS', () => {
   });
 
   it('reaches the e-mail-to-SMS address in Dovecot exactly once — delivery and poll', async () => {
-    await freshStart(erin);
-    const earlier = new Set(await smsMailsTo(erin));
+    await freshStart(nora);
+    const earlier = new Set(await smsMailsTo(nora));
     const vb = await voicebox('sms-mail', (c) => {
       c.notify.thresholds = { voice: 1, fax: 1, sms: 1 };
       c.notify.sms.enabled = true;
       c.notify.sms.gateway = 'mail';
       c.notify.sms.mailAddress = '$(MOBILE)@sms.example.com';
     });
-    await leaveMessage(vb, erin);
+    await leaveMessage(vb, nora);
     await vb.settled();
     // Postfix delivers to the provider's mailbox on its own time: wait for the first, then for more rounds
     let fresh: string[] = [];
     for (let round = 0; round < 50 && fresh.length === 0; round++) {
-      fresh = (await smsMailsTo(erin)).filter((id) => !earlier.has(id));
+      fresh = (await smsMailsTo(nora)).filter((id) => !earlier.has(id));
       if (fresh.length === 0) await vb.settled();
     }
     await vb.settled();
-    expect((await smsMailsTo(erin)).filter((id) => !earlier.has(id))).toEqual([fresh[0]]);
+    expect((await smsMailsTo(nora)).filter((id) => !earlier.has(id))).toEqual([fresh[0]]);
     expect(fresh[0]).toMatch(/^<voicebox\.sms\./);
   });
 });
 
 describe('two voicebox processes over one directory and lab', () => {
   it('never leave a lamp that contradicts her mailbox — delivery on either, poll on both', async () => {
-    await freshStart(wang);
+    await freshStart(noah);
     const thresholds = (c: VoiceboxConfig) => {
       c.notify.thresholds = { voice: 1, fax: 1, sms: 1 };
     };
@@ -367,46 +350,51 @@ describe('two voicebox processes over one directory and lab', () => {
     /** once both settled: the last lamp of hers is what her mailbox shows */
     const agrees = async (step: string, expected: string): Promise<void> => {
       await both();
-      const shows = await herVoiceMessages(lab, wang, TAG, (await entryOf(lab, wang)).settings.notifyResetAt);
+      const shows = await herVoiceMessages(
+        lab,
+        noah,
+        TAG,
+        (await entryOf(USERS, noah)).settings.notifyResetAt,
+      );
       const truth = `${shows.unseenSinceReset > 0 ? 'yes' : 'no'} ${shows.new}/${shows.old}`;
-      expect({ step, lamp: lampsOf(sim, wang).at(-1) }).toEqual({ step, lamp: truth });
+      expect({ step, lamp: lampsOf(sim, noah).at(-1) }).toEqual({ step, lamp: truth });
       expect({ step, lamp: truth }).toEqual({ step, lamp: expected });
       // and nothing contradicting it comes later, from either
       const from = sim.lamps.length;
       await both();
       const later = sim.lamps
         .slice(from)
-        .filter((l) => l.account === wang.lamp)
+        .filter((l) => l.account === noah.lamp)
         .map(shown)
         .filter((s) => s !== truth);
       expect({ step, later }).toEqual({ step, later: [] });
     };
 
-    const first = await leaveMessage(a, wang);
+    const first = await leaveMessage(a, noah);
     await agrees('a message arrives (left on a)', 'yes 1/0');
 
-    await inHerInbox(lab, wang, async (c) => {
+    await inHerInbox(lab, noah, async (c) => {
       const uids = (await c.search({ from: first }, { uid: true })) || [];
       await c.messageFlagsAdd(uids.join(','), ['\\Seen'], { uid: true });
     });
     await agrees('read in a mail program', 'no 0/1');
 
-    await leaveMessage(b, wang);
+    await leaveMessage(b, noah);
     await agrees('a new one (left on b)', 'yes 1/1');
 
-    await entersHerMessages(a, wang);
+    await entersHerMessages(a, noah);
     await agrees('seen by phone on a', 'no 1/1');
 
-    const third = await leaveMessage(b, wang);
+    const third = await leaveMessage(b, noah);
     await agrees('another one (left on b)', 'yes 2/1');
 
-    await inHerInbox(lab, wang, async (c) => {
+    await inHerInbox(lab, noah, async (c) => {
       const uids = (await c.search({ from: third }, { uid: true })) || [];
       await c.messageDelete(uids.join(','), { uid: true });
     });
     await agrees('that one deleted', 'no 1/1');
 
-    await inHerInbox(lab, wang, async (c) => {
+    await inHerInbox(lab, noah, async (c) => {
       const uids = (await c.search({ from: TAG }, { uid: true })) || [];
       await c.messageDelete(uids.join(','), { uid: true });
     });
@@ -417,15 +405,16 @@ describe('two voicebox processes over one directory and lab', () => {
 
 describe('the reset mail', () => {
   it('from her, through the submission port, resets her counts and puts her lamp out — poll', async () => {
-    await freshStart(erin);
+    await freshStart(nora);
     const vb = await voicebox('reset-mail', (c) => {
       c.notify.thresholds = { voice: 1, fax: 1, sms: 1 };
-      c.notify.reset.mailbox = 'notifier-off';
+      // the reset mailbox of these tests' own (reset-mail.test.ts drains notifier-off)
+      c.notify.reset.mailbox = 'lamps-off';
     });
     const from = sim.lamps.length;
-    await leaveMessage(vb, erin);
-    await lampOf(erin, (l) => l.waiting, from);
-    const resetBefore = (await entryOf(lab, erin)).settings.notifyResetAt;
+    await leaveMessage(vb, nora);
+    await lampOf(nora, (l) => l.waiting, from);
+    const resetBefore = (await entryOf(USERS, nora)).settings.notifyResetAt;
 
     const asked = sim.lamps.length;
     await nodemailer
@@ -435,12 +424,12 @@ describe('the reset mail', () => {
         secure: false,
         requireTLS: true,
         tls: labTls(lab),
-        auth: { user: 'erin', pass: 'erinpw' },
+        auth: { user: 'nora', pass: 'norapw' },
       })
-      .sendMail({ from: 'erin@example.com', to: 'notifier-off@example.com', subject: 'off', text: '' });
-    const out = await lampOf(erin, (l) => !l.waiting, asked);
+      .sendMail({ from: 'nora@example.com', to: 'lamps-off@example.com', subject: 'off', text: '' });
+    const out = await lampOf(nora, (l) => !l.waiting, asked);
     expect(shown(out)).toBe('no 1/0'); // the message is still unseen; the lamp is out
-    expect((await entryOf(lab, erin)).settings.notifyResetAt).not.toBe(resetBefore);
-    expect((await loggedLamps(vb, erin)).at(-1)).toBe('no reset');
+    expect((await entryOf(USERS, nora)).settings.notifyResetAt).not.toBe(resetBefore);
+    expect((await loggedLamps(vb, nora)).at(-1)).toBe('no reset');
   });
 });

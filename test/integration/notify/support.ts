@@ -1,15 +1,17 @@
-// voicebox as `serve` builds it, against the lab's real slapd, Dovecot and Postfix, with FreeSWITCH's
+// voicebox as `serve` builds it, against the lab's real Dovecot and Postfix, with FreeSWITCH's
 // inbound side simulated: the lamps it sends are the simulator's (sim.lamps). Several may run over
 // one simulator (two voicebox processes). Changes reach them by voicebox's own delivery and by the
 // periodic check (notify.watch.pollIntervalMs); the lab's push port is push.test.ts's.
+// The owners are the lab's mailboxes of these tests' own (nora, noah: lab/README.md), listed in a
+// users file of the tests' own, so no other test's users or mail change under them.
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { loadMenus } from '../../../dsl/index.js';
 import { buildServices, type Services } from '../../../src/cli/services.js';
 import { readConfig, type VoiceboxConfig } from '../../../src/config/index.js';
-import type { DirectoryUser } from '../../../src/directory/index.js';
+import { YamlDirectory, type DirectoryUser } from '../../../src/directory/index.js';
 import { InboundLink, OutboundServer } from '../../../src/esl/index.js';
 import { CallServer, type CallEvent, type RuntimeLogger } from '../../../src/runtime/index.js';
 import type { Lamp, ScriptedCaller, Simulator } from '../../../src/sim/index.js';
@@ -17,7 +19,7 @@ import type { LabState } from '../../env/lab.js';
 import { dialler } from '../../support/dialogue.js';
 import type { LoggedLine } from '../../support/log.js';
 import { textVoice } from '../../support/voice.js';
-import { imapClient, labDirectory, withImap } from '../lab/support.js';
+import { imapClient, withImap } from '../lab/support.js';
 
 /** the SIP domain of the lamps in these tests (notify.lamp.domain) */
 export const LAMP_DOMAIN = 'pbx.example.com';
@@ -26,34 +28,77 @@ export const GATEWAY = 'gw.example.com';
 /** the periodic check in these tests: small, so a change made elsewhere shows within a second */
 export const POLL_MS = 200;
 
-/** A lab user as the tests act for her. */
+/** An owner of these tests: a mailbox of the lab's Dovecot (password `<uid>pw`), listed in the users file. */
 export interface LabUser {
   readonly uid: string;
   /** her mailbox number (as dialled to leave her a message) */
   readonly mailbox: string;
+  /** her office number: her lamp account's */
+  readonly office: string;
+  /** her mobile number, where her SMS go */
+  readonly mobile: string;
   /** her lamp account: her office number's extension at LAMP_DOMAIN */
   readonly lamp: string;
   /** her mobile as the e-mail-to-SMS address writes it ($(MOBILE)) */
   readonly mobileDigits: string;
+  /** her settings in the users file before any test changed them */
+  readonly settings: readonly string[];
 }
 
-export const wang: LabUser = {
-  uid: 'wang',
-  mailbox: '+49301234505',
-  lamp: `sip:105@${LAMP_DOMAIN}`,
-  mobileDigits: '491701000005',
+// Berlin numbers the lab's seed does not use (it has +49 30 12341xx and 12345xx up to 08); the
+// lab's location (lab/lab.sh: +49 30 1234, three-digit extensions) makes the office numbers 121, 122
+export const nora: LabUser = {
+  uid: 'nora',
+  mailbox: '+49 30 1234521',
+  office: '+49 30 1234121',
+  mobile: '+49 170 1000021',
+  lamp: `sip:121@${LAMP_DOMAIN}`,
+  mobileDigits: '491701000021',
+  // no language of her own: the site's (German)
+  settings: ['enabled=Y', 'wrongPinCount=0'],
 };
-export const erin: LabUser = {
-  uid: 'erin',
-  mailbox: '+49 30 1234506',
-  lamp: `sip:106@${LAMP_DOMAIN}`,
-  mobileDigits: '491701000006',
+export const noah: LabUser = {
+  uid: 'noah',
+  mailbox: '+49301234522',
+  office: '+49301234122',
+  mobile: '+491701000022',
+  lamp: `sip:122@${LAMP_DOMAIN}`,
+  mobileDigits: '491701000022',
+  settings: ['enabled=Y', 'wrongPinCount=0', 'language=en'],
 };
 
-/** the lab's config (lab/voicebox.yaml) with voicebox's own files in `dir` and the lamps on */
+/**
+ * Writes the users file of these tests (src/directory/README.md, YAML adapter): nora and noah,
+ * welcomed long ago (no welcome mail fills their INBOXes), their mail at <uid>@example.com.
+ */
+export function writeUsersFile(file: string): void {
+  const user = (u: LabUser, name: string) =>
+    [
+      `  ${u.uid}:`,
+      `    name: ${name}`,
+      `    email: ${u.uid}@example.com`,
+      `    login: ${u.uid}`,
+      `    mailbox: '${u.mailbox}'`,
+      `    numbers: { office: '${u.office}', mobile: '${u.mobile}' }`,
+      `    settings:`,
+      ...[...u.settings, 'welcomeSentAt=2020-01-01T00:00:00.000Z'].map((s) => `      - ${s}`),
+    ].join('\n');
+  writeFileSync(file, `users:\n${user(nora, 'Nora Neumann')}\n${user(noah, 'Noah Nowak')}\n`, {
+    mode: 0o600,
+  });
+}
+
+/**
+ * The lab's config (lab/voicebox.yaml) with voicebox's own files in `dir`, the lamps on, and the
+ * users file `users` as the directory (the lab's Dovecot and Postfix stay: mailbox.imap, mail.smtp).
+ * Every voicebox of these tests is built in the test's own process, so they share the YAML
+ * adapter's lock on that file (it locks within one process only): two of them over one file are
+ * two voicebox processes over one directory as far as the notifier can tell.
+ */
 export function labConfig(
   lab: LabState,
   dir: string,
+  users: string,
   name: string,
   key: string,
   change: (c: VoiceboxConfig) => void = () => undefined,
@@ -62,8 +107,9 @@ export function labConfig(
   const own = join(dir, name);
   mkdirSync(join(own, 'media'), { recursive: true });
   config.media.local = join(own, 'media');
+  config.directory.type = 'yaml';
+  config.directory.file = users;
   config.directory.localSettings = join(own, 'local-settings.json');
-  if (config.directory.type === 'ldap') config.directory.lastKnown = join(own, 'last-known.json');
   config.login.wrongPinLog = join(own, 'wrong-pin.log');
   config.mail.spool = join(own, 'spool');
   // every voicebox that sends or reads voice messages has the same key (mail.signingKey)
@@ -228,12 +274,12 @@ export function inHerInbox<T>(lab: LabState, user: LabUser, fn: (c: ImapFlow) =>
   });
 }
 
-/** Her entry as the lab's slapd holds it now. */
-export async function entryOf(lab: LabState, user: LabUser): Promise<DirectoryUser> {
-  const directory = labDirectory(lab);
+/** Her entry as the users file `users` holds it now. */
+export async function entryOf(users: string, user: LabUser): Promise<DirectoryUser> {
+  const directory = new YamlDirectory({ file: users });
   try {
     const found = await directory.findByNumber([user.mailbox]);
-    if (!found) throw new Error(`${user.uid} is not in the lab's directory`);
+    if (!found) throw new Error(`${user.uid} is not in ${users}`);
     return found;
   } finally {
     await directory.close();
