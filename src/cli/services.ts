@@ -35,6 +35,8 @@ import { packageRoot } from './runtime.js';
 
 export interface Services {
   readonly actions: ActionRegistry;
+  /** the actions for another release of the menus (`voicebox deploy`), over the same directory, spool and mailboxes */
+  actionsFor(bundle: Bundle): ActionRegistry;
   /** "the owner has seen her messages": for the message-waiting lamp */
   readonly messageWaiting: MessageWaitingEvents;
   readonly directory: Directory;
@@ -280,32 +282,40 @@ export async function buildServices(
   const messageWaiting = new MessageWaitingEvents();
   // she entered the message menu: her counts start afresh and her lamp goes out
   messageWaiting.on('seen', (e) => void notifier?.seen(e));
-  const actions = createActions({
-    bundle,
-    directory,
-    mailboxes,
-    mailer: spoolMailer({
-      spool,
-      domain: config.mail.domain,
-      fromTemplate: config.mail.fromTemplate,
-      timeZone: bundle.officeHours?.timeZone ?? 'UTC',
-      defaultLanguage: bundle.languages.default,
-      signingKey,
-    }),
-    greetings: new GreetingStore(media),
-    media,
-    location,
-    policy: {
-      login: { ...config.login, wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog) },
-      welcome: config.welcome,
-      dial: dialPolicy,
-    },
-    messageWaiting,
-    clock: options.clock,
-    log,
-  });
+  // the actions are per release of the menus (their languages, profiles, office hours); everything
+  // they talk to is shared by all releases
+  const actionsFor = (release: Bundle): ActionRegistry =>
+    createActions({
+      bundle: release,
+      directory,
+      mailboxes,
+      mailer: spoolMailer({
+        spool,
+        domain: config.mail.domain,
+        fromTemplate: config.mail.fromTemplate,
+        timeZone: release.officeHours?.timeZone ?? 'UTC',
+        defaultLanguage: release.languages.default,
+        signingKey,
+      }),
+      greetings: new GreetingStore(media),
+      media,
+      location,
+      policy: {
+        login: {
+          ...config.login,
+          wrongPinLog: config.login.wrongPinLog && resolve(config.login.wrongPinLog),
+        },
+        welcome: config.welcome,
+        dial: dialPolicy,
+      },
+      messageWaiting,
+      clock: options.clock,
+      log,
+    });
+  const actions = actionsFor(bundle);
   return {
     actions,
+    actionsFor,
     messageWaiting,
     directory,
     spool,

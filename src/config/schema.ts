@@ -689,6 +689,80 @@ export const schema = {
   log: section({
     level: e(['debug', 'info', 'warn', 'error'], 'info'),
   }),
+  // menus as versioned releases (`voicebox deploy`): serve runs the live one and switches without
+  // dropping a call; SIGTERM drains (src/cli/README.md, "Deploying menus")
+  deploy: section({
+    dir: s({
+      default: 'releases',
+      path: true,
+      hint: 'the menu releases voicebox deploy installs; serve runs the live one (none yet: the menus folder as it is)',
+    }),
+    keep: n({
+      default: 10,
+      min: 2,
+      max: 1000,
+      integer: true,
+      hint: 'releases kept for a rollback (the live one and the one before it are never removed)',
+    }),
+    drainMs: n({
+      default: 300_000,
+      min: 0,
+      max: 86_400_000,
+      integer: true,
+      hint: 'on SIGTERM: milliseconds calls in progress may go on (no new call is taken); then they are ended',
+    }),
+  }),
+  // Prometheus's /metrics and a load balancer's /health: nothing listens unless the admin says where
+  metrics: section(
+    {
+      listen: s({
+        default: '',
+        empty: true,
+        pattern: hostPort,
+        hint: 'HOST:PORT for /metrics and /health, e.g. 127.0.0.1:9464; empty: off',
+      }),
+      token: s({
+        default: '',
+        empty: true,
+        secret: true,
+        pattern: /^[A-Za-z0-9._~+/=-]{16,256}$/,
+        hint: 'a bearer token /metrics requires (16 to 256 letters, digits or ._~+/=-); needed for an address other than loopback',
+      }),
+    },
+    (m) => {
+      const listen = typeof m['listen'] === 'string' ? m['listen'] : '';
+      const host = listen.slice(0, listen.lastIndexOf(':'));
+      return listen && !LOOPBACK.test(host) && !m['token']
+        ? [
+            {
+              key: 'listen',
+              message: `'${listen}' is reachable from other hosts: set metrics.token (or listen on 127.0.0.1)`,
+            },
+          ]
+        : [];
+    },
+  ),
+  // the admin's side: who is told of mail to others the mail server refused, and what admins changed
+  admin: section({
+    email: s({
+      default: '',
+      empty: true,
+      hint: "the admin's address: told once of each mail to others (a forwarded fax, a notice) the mail server refused for good; empty: only logged",
+    }),
+    auditLog: s({
+      default: 'audit.log',
+      path: true,
+      hint: 'one JSON line per change an admin command made (who, what, which user; never a PIN); rotate with logrotate',
+    }),
+  }),
+  // `voicebox doctor`: what it looks up to prove the directory and the mailboxes work end to end
+  doctor: section({
+    user: s({
+      default: '',
+      empty: true,
+      hint: 'a mailbox number or login the doctor finds in the directory and opens the mailbox of (e.g. a test user); empty: the searches and logins are skipped',
+    }),
+  }),
 } as const satisfies Fields;
 
 // The config's TypeScript type, read off the rules above: a key is typed by its rule's kind, and
