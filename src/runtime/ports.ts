@@ -147,3 +147,25 @@ export type CallEvent =
   | { kind: 'hangup'; cause: string; by: 'caller' | 'voicebox' | 'freeswitch' }
   | { kind: 'error'; message: string; at: string }
   | ActionNote;
+
+/** One accepted call as its observers (metrics, logs) see it. */
+export interface ObservedCall {
+  readonly uuid: string;
+  /** the flow it runs (`voicebox_flow`, else the server's default) */
+  readonly flow: string;
+  /** the release of the menus it runs, kept from its start to its end (`voicebox deploy`) */
+  readonly release: string;
+}
+
+/**
+ * How a call ended, for counting: `completed` voicebox ended it (goodbye), `caller_hangup` the
+ * caller hung up, `transferred` FreeSWITCH bridged it on, `error` a failure ended it, `refused`
+ * it lacked the dialplan's token, `drained` it was still running when a stop's drain time ran out.
+ */
+export type CallOutcome = 'completed' | 'caller_hangup' | 'transferred' | 'error' | 'refused' | 'drained';
+
+/** Told of every call the server accepts: `started` once, then `ended` once. */
+export interface CallObserver {
+  started(call: ObservedCall): void;
+  ended(call: ObservedCall, outcome: CallOutcome): void;
+}
