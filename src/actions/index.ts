@@ -17,7 +17,8 @@ export {
 } from './define.js';
 export { loginDecision } from './login.js';
 export { mailboxOwnerOf, type ImapHostRule, type SiteMailboxStore } from './mailboxes.js';
-export { pinExpired, pinExpiresSoon } from './pin.js';
+export { loginAccess } from './access.js';
+export { pinExpired, pinExpiresAt, pinExpiresSoon } from './pin.js';
 export {
   MessageWaitingEvents,
   type ActionKit,

@@ -13,6 +13,7 @@ import {
 } from '../directory/index.js';
 import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
+import { appendAudit, changedKeys } from './audit.js';
 import { adminDirectory } from './services.js';
 
 interface ResetOptions {
@@ -128,8 +129,21 @@ export function notifyCommand(io: Io, setExit: (code: number) => void): Command 
         for (const user of users) {
           const now = new Date().toISOString();
           try {
-            await directory.updateSettings(user, (s) => resetNotifications(s, now, ownSettings));
+            let before: UserSettings = user.settings;
+            let after: UserSettings = user.settings;
+            await directory.updateSettings(user, (s) => {
+              before = s;
+              after = resetNotifications(s, now, ownSettings);
+              return after;
+            });
             reset++;
+            await appendAudit(config.admin.auditLog, {
+              command: 'notify reset',
+              user: user.mailbox || user.login || user.id,
+              change: changedKeys({ ...before }, { ...after }),
+            }).catch((e: Error) => {
+              throw new Error(`reset, but the audit log could not be written: ${e.message}`);
+            });
             io.out(
               `  ${who(user)}: reset${ownSettings ? "; her own notification settings removed, the site's apply" : ''}\n`,
             );

@@ -10,6 +10,7 @@ import { formats } from '../phone/index.js';
 import type { RuntimeLogger } from '../runtime/index.js';
 import type { Io } from './menus.js';
 import { directoryFrom, mailboxStoreFrom } from './services.js';
+import { addUserAdminCommands } from './user-admin.js';
 
 /** Where the password is read from: stdin, without echo at a terminal. */
 export interface SecretInput {
@@ -158,7 +159,9 @@ export function userCommand(
   setExit: (code: number) => void,
   input: SecretInput = process.stdin,
 ): Command {
-  const command = new Command('user').description("a mailbox owner's own settings that only the admin sets");
+  const command = new Command('user').description(
+    'a mailbox owner as the admin sees and changes her: settings, lock, PIN, default user data',
+  );
   command
     .command('mail-password')
     .description(
@@ -186,5 +189,6 @@ export function userCommand(
         throw error;
       }
     });
+  addUserAdminCommands(command, io, setExit, input, readSecret);
   return command;
 }
