@@ -34,6 +34,8 @@ import {
   type UserIndex,
 } from '../notify/index.js';
 import type { RuntimeLogger } from '../runtime/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { countedNotifierLog } from './metrics.js';
 
 /** after a delivery, her mailbox is looked at again after these waits until the message is there */
 const DELIVERY_FOLLOW_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
@@ -53,6 +55,8 @@ export interface NotificationParts {
   readonly defaultLanguage: string;
   readonly log: RuntimeLogger;
   readonly clock?: (() => Date) | undefined;
+  /** lamps and SMS counted for /metrics (metrics.listen) */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** What `serve` runs for the notifications; `notifier` undefined when neither a lamp nor an SMS can go out. */
@@ -89,7 +93,9 @@ export function notificationsFrom(config: VoiceboxConfig, parts: NotificationPar
     log.warn({}, 'no message-waiting lamps: they go over freeswitch.inbound, which is not set');
     lamps = false;
   }
-  const notifierLog = openNotifierLog(n.log, log);
+  const notifierLog = parts.metrics
+    ? countedNotifierLog(openNotifierLog(n.log, log), parts.metrics)
+    : openNotifierLog(n.log, log);
   const ownerOf = (user: DirectoryUser): MailboxOwner =>
     mailboxOwnerOf(user, { location: config.location, hostRule: parts.mailboxes.hostRule, log });
 

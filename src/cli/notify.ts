@@ -15,11 +15,13 @@ import { formats } from '../phone/index.js';
 import type { Io } from './menus.js';
 import { appendAudit, changedKeys } from './audit.js';
 import { adminDirectory } from './services.js';
+import { AdminError, confirmed, type AdminInput } from './user-admin.js';
 
 interface ResetOptions {
   config?: string;
   all?: boolean;
   settings?: boolean;
+  yes?: boolean;
 }
 
 /** A mistake of the admin's (no such user, a directory that cannot list): exit 1, no stack. */
@@ -86,7 +88,11 @@ async function usersToReset(
   return all;
 }
 
-export function notifyCommand(io: Io, setExit: (code: number) => void): Command {
+export function notifyCommand(
+  io: Io,
+  setExit: (code: number) => void,
+  input: AdminInput = process.stdin,
+): Command {
   const command = new Command('notify').description('the message-waiting lamp and the SMS notifications');
   command
     .command('reset')
@@ -94,7 +100,8 @@ export function notifyCommand(io: Io, setExit: (code: number) => void): Command 
       "reset a user's notification counters, as entering her messages by phone does: only messages arriving from now on count, and an SMS goes out again at her threshold",
     )
     .argument('[number|login]', 'her mailbox number (any format), or her login, mailbox alias or DN')
-    .option('--all', 'every user of the directory')
+    .option('--all', 'every user of the directory (asks first, unless --yes)')
+    .option('--yes', 'reset every user without asking (for scripts)')
     .option(
       '--settings',
       "also remove her own notification settings (thresholds, lamp, SMS): the site's notify settings apply",
@@ -104,7 +111,7 @@ export function notifyCommand(io: Io, setExit: (code: number) => void): Command 
       'after',
       '\nExamples:\n' +
         '  $ voicebox notify reset 501 --config /etc/voicebox/voicebox.yaml\n' +
-        '  $ voicebox notify reset --all --settings --config /etc/voicebox/voicebox.yaml\n' +
+        '  $ voicebox notify reset --all --settings --yes --config /etc/voicebox/voicebox.yaml\n' +
         '\nThe reset is written to the directory only; it does not reach FreeSWITCH. A running voicebox\n' +
         'turns her lamp off at its next check of her mailbox (notify.watch.pollIntervalMs, or the\n' +
         "mail server's next push).\n" +
@@ -120,6 +127,16 @@ export function notifyCommand(io: Io, setExit: (code: number) => void): Command 
       }
       const admin = adminDirectory(name, opts.config, io.err);
       if (!admin) return setExit(2);
+      if (opts.all) {
+        try {
+          await confirmed(io, input, opts.yes, "This resets every user's notification counters");
+        } catch (e) {
+          if (!(e instanceof AdminError)) throw e;
+          await admin.directory.close();
+          io.err(`${name}: ${e.message}\n`);
+          return setExit(1);
+        }
+      }
       const { config, directory } = admin;
       const ownSettings = opts.settings === true;
       let reset = 0;

@@ -38,7 +38,8 @@ export interface AdminInput {
 export type ReadSecret = (input: AdminInput, ask: (text: string) => void, prompt: string) => Promise<string>;
 
 /** The admin's mistake or a refusal: one line, exit 1. */
-class AdminError extends Error {}
+/** A mistake of the admin's or a refusal (not confirmed): one line, exit 1. */
+export class AdminError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -259,7 +260,7 @@ function readLine(input: AdminInput): Promise<string> {
 }
 
 /** `--yes`, or `yes` typed at a terminal; without a terminal and without `--yes`: refused. */
-async function confirmed(io: Io, input: AdminInput, yes: boolean | undefined, what: string): Promise<void> {
+export async function confirmed(io: Io, input: AdminInput, yes: boolean | undefined, what: string): Promise<void> {
   if (yes) return;
   if (!input.isTTY) throw new AdminError(`${what}: give --yes to go on without a terminal; nothing changed`);
   io.err(`${what}. Type yes to go on: `);

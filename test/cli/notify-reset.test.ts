@@ -97,7 +97,7 @@ describe('voicebox notify reset on a users file', () => {
   });
 
   it('--all --settings resets everyone and removes their own notification settings; the rest stays', async () => {
-    const r = await voicebox('notify', 'reset', '--all', '--settings', '--config', config);
+    const r = await voicebox('notify', 'reset', '--all', '--settings', '--yes', '--config', config);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(
       "  Alice Anders (+49 30 1234501): reset; her own notification settings removed, the site's apply\n",
@@ -116,6 +116,15 @@ describe('voicebox notify reset on a users file', () => {
     expect(all.bob!.rawUserData).toContain('MNThrhlds=0;1;0');
     expect(all.alice!.settings.language).toBe('de');
     expect(all.ida!.settings.language).toBe('en');
+  });
+
+  it('--all without --yes and without a terminal asks nobody and changes nothing', async () => {
+    const r = await voicebox('notify', 'reset', '--all', '--config', config);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "voicebox notify reset: This resets every user's notification counters: give --yes to go on without a terminal; nothing changed\n",
+    );
+    expect(readFileSync(join(dir, 'users.yaml'), 'utf8')).toBe(users);
   });
 
   it('says whom it could not find, and changes nothing', async () => {
@@ -145,7 +154,7 @@ describe('voicebox notify reset on a users file', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('directory.type: expected one of yaml, ldap, got "yml"');
     writeFileSync(config, 'directory:\n  type: yaml\n  file: missing.yaml\n');
-    const missing = await voicebox('notify', 'reset', '--all', '--config', config);
+    const missing = await voicebox('notify', 'reset', '--all', '--yes', '--config', config);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^voicebox notify reset: the directory cannot be read: .*missing\.yaml/);
   });

@@ -208,6 +208,7 @@ describe('voicebox notify reset --all against the lab', () => {
       'notify',
       'reset',
       '--all',
+      '--yes',
       '--config',
       configFile('admin', lab.ldap.bindDn, lab.ldap.bindPassword),
     );
@@ -239,7 +240,14 @@ describe('voicebox notify reset --all against the lab', () => {
     await setUserData(paula, [...before.get(paula)!, 'smsNotified=voice:1']);
     await setUserData(nadia, [...before.get(nadia)!, 'smsNotified=voice:1']);
     await setUserData(oskar, [...before.get(oskar)!, 'smsNotified=fax:2']);
-    const r = await voicebox('notify', 'reset', '--all', '--config', configFile('paula', paula, 'paulapw'));
+    const r = await voicebox(
+      'notify',
+      'reset',
+      '--all',
+      '--yes',
+      '--config',
+      configFile('paula', paula, 'paulapw'),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toContain('  Paula Pohl (+49 30 1234563): reset\n');
     expect(r.out).toMatch(
