@@ -1,6 +1,8 @@
 // Outgoing mail that is never lost: compose (pure), spool (on disk before "thank you"),
 // and the transports that hand a message on (SMTP, or Maildir when there is no MTA).
 export {
+  composeDeadLetterNotice,
+  composeDeadLetterReport,
   composeFax,
   composeForward,
   composeLockMail,
@@ -20,6 +22,9 @@ export {
   VOICEBOX_HEADERS,
 } from './compose.js';
 export type {
+  DeadLetterKind,
+  DeadLetterNoticeInput,
+  DeadLetterReportInput,
   FaxInput,
   ForwardInput,
   InquiryMessage,
@@ -61,8 +66,20 @@ export {
   verifyVoiceFields,
 } from './signature.js';
 export type { SignedVoiceFields } from './signature.js';
-export { MailSpool, DEFAULT_RETRY, backoffMs, buildRawMessage, spoolFileName } from './spool.js';
-export type { MailSpoolOptions, RetryPolicy, SpoolFileSystem } from './spool.js';
+export {
+  MailSpool,
+  DEFAULT_RETRY,
+  backoffMs,
+  buildRawMessage,
+  dropSpoolEntry,
+  findSpoolEntry,
+  messageHeaders,
+  PartlyDelivered,
+  readSpoolFolder,
+  retrySpoolEntry,
+  spoolFileName,
+} from './spool.js';
+export type { DeadLetter, MailSpoolOptions, RetryPolicy, SpoolFileSystem, SpoolListing } from './spool.js';
 export { smtpTransport, SMTP_COMMAND_TIMEOUT_MS, SMTP_DATA_TIMEOUT_MS } from './smtp.js';
 export type { SmtpTransportOptions } from './smtp.js';
 export { maildirTransport, localPartFolder } from './maildir.js';

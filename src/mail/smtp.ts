@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { PartlyDelivered } from './spool.js';
 import type { MailTransport, RawMessage } from './types.js';
 import { MailDeliveryError } from './types.js';
 
@@ -66,6 +67,31 @@ function certificateProblem(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The commands whose 5xx is a verdict on this message (its sender, a recipient, its content):
+ * a 5xx to AUTH, EHLO or STARTTLS is the server's setup or ours, and every message would get it.
+ */
+const MESSAGE_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
+
+/** `550 5.1.1 <x@example.com>: Recipient address rejected` — the server's reply, one line. */
+function replyOf(error: unknown): string {
+  const response = field(error, 'response');
+  const text =
+    typeof response === 'string' && response
+      ? response
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+      .slice(0, 300)
+  );
+}
+
 class SmtpTimeout extends Error {
   override readonly name = 'SmtpTimeout';
 }
@@ -115,7 +141,12 @@ export function smtpTransport(options: SmtpTransportOptions): MailTransport {
         (phase === 'reply' && code === undefined
           ? ' (it may have it all the same: the next attempt carries the same Message-ID)'
           : '');
-    return new MailDeliveryError(text, code, code !== undefined && code >= 500, { cause: error });
+    const command = field(error, 'command');
+    const permanent =
+      code !== undefined && code >= 500 && typeof command === 'string' && MESSAGE_COMMANDS.has(command);
+    return new MailDeliveryError(permanent ? `${text} (refused for good)` : text, code, permanent, {
+      cause: error,
+    });
   }
 
   function send(message: RawMessage): Promise<void> {
@@ -196,6 +227,28 @@ export function smtpTransport(options: SmtpTransportOptions): MailTransport {
                   `SMTP ${where} accepted no recipient of ${message.messageId}`,
                   undefined,
                   true,
+                ),
+              );
+            }
+            // those refused for good are told of (the spool makes them a dead letter); a 4xx
+            // refusal of some is left to the MTA's sender: a retry would duplicate it for the others
+            const refused = (info.rejectedErrors ?? [])
+              .map((e) => ({ recipient: field(e, 'recipient'), code: responseCodeOf(e), reply: replyOf(e) }))
+              .filter(
+                (r): r is { recipient: string; code: number; reply: string } =>
+                  typeof r.recipient === 'string' && r.code !== undefined && r.code >= 500,
+              );
+            if (refused.length > 0) {
+              settled = true;
+              clearTimeout(timer);
+              open.delete(connection);
+              connection.quit();
+              return reject(
+                new PartlyDelivered(
+                  `SMTP ${where} took ${message.messageId} for ${info.accepted.join(', ')} and refused it for good for ` +
+                    refused.map((r) => `${r.recipient} (${r.reply})`).join(', '),
+                  info.accepted.map(String),
+                  refused.map((r) => ({ recipient: r.recipient, reply: r.reply, responseCode: r.code })),
                 ),
               );
             }

@@ -3,7 +3,7 @@
 // queue is the durable queue after that. Layout and guarantees: README.md beside this file.
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { MailLogger, MailMessage, RawMessage, SendRaw } from './types.js';
@@ -29,6 +29,7 @@ export interface SpoolFileSystem {
   readFile: typeof readFile;
   rename: typeof rename;
   rm: typeof rm;
+  stat: typeof stat;
   unlink: typeof unlink;
   renameSync: typeof renameSync;
 }
@@ -41,6 +42,7 @@ const nodeFileSystem: SpoolFileSystem = Object.freeze({
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   renameSync,
 });
@@ -65,6 +67,49 @@ export interface MailSpoolOptions {
    * restart finds one): what it was composed from, e.g. the caller's recording, may go now
    */
   onDelivered?: (id: string) => Promise<void> | void;
+  /**
+   * runs once for each message the server refused for good (a 5xx reply), after it moved to
+   * `dead/`: whoever should know is told (the owner, the admin). A hook that throws is run again
+   * at the next scan or start, so it must be idempotent (enqueue under an id derived from `info`)
+   */
+  onDeadLetter?: (info: DeadLetter) => Promise<void> | void;
+  /** how often the folder is read for entries put there by another process (`voicebox spool retry`); default 30 s, 0 = never */
+  rescanMs?: number;
+}
+
+/** A message the server refused for good, as the `onDeadLetter` hook gets it. */
+export interface DeadLetter {
+  /** the spool id it was enqueued under */
+  id: string;
+  messageId: string;
+  /** `to`: the recipients the server refused (the others, if any, have the message) */
+  envelope: { from: string; to: string[] };
+  /** the server's answer, one line, trimmed */
+  reason: string;
+  responseCode?: number;
+  /** recipients the message was delivered to although others were refused */
+  deliveredTo?: string[];
+  attempts: number;
+  enqueuedAt: number;
+  deadAt: number;
+  /** Subject, From, To and every X-Voicebox-* header of the message, decoded; never the body */
+  headers: Record<string, string>;
+}
+
+/**
+ * Thrown by a transport that delivered a message to some recipients while the server refused
+ * others for good: the message is delivered (never sent again to those who have it) and the
+ * refused recipients become a dead letter.
+ */
+export class PartlyDelivered extends Error {
+  override readonly name = 'PartlyDelivered';
+  constructor(
+    message: string,
+    readonly accepted: string[],
+    readonly refused: { recipient: string; reply: string; responseCode?: number }[],
+  ) {
+    super(message);
+  }
 }
 
 /** One spool entry as stored in `<dir>/<name>.json`. */
@@ -79,6 +124,16 @@ interface SpoolEntry {
   lastError?: string;
   /** the message's bytes, base64 */
   raw: string;
+}
+
+/** A dead letter as stored in `<dir>/dead/<name>.json`: the entry and why it died. */
+interface DeadEntry extends SpoolEntry {
+  deadAt: number;
+  reason: string;
+  responseCode?: number;
+  deliveredTo?: string[];
+  /** when the `onDeadLetter` hook finished: it never runs again for this entry */
+  notifiedAt?: number;
 }
 
 /** The delay before attempt n+1 after n failed attempts (n ≥ 1). */
@@ -104,6 +159,82 @@ function errorCode(error: unknown): string | undefined {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A server's answer as one trimmed line (a multi-line 5xx reply, a stack of causes). */
+const oneLineOf = (text: string): string =>
+  text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim()
+    .slice(0, 500);
+
+/**
+ * A permanent refusal: the transport said so (`MailDeliveryError.permanent`, a 5xx to MAIL, RCPT
+ * or DATA), or an error of another sender carries a 5xx reply code. Everything else — a 4xx, a
+ * network error, a timeout — is worth another attempt.
+ */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof PartlyDelivered) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  if ('permanent' in error) return error.permanent === true;
+  const code = 'responseCode' in error ? error.responseCode : undefined;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** The server's own answer behind an error (nodemailer's `response`, maybe as a cause), else its message. */
+function serverReplyOf(error: unknown): string {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
+    if ('response' in e && typeof e.response === 'string' && e.response.trim()) return oneLineOf(e.response);
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return oneLineOf(messageOf(error));
+}
+
+function responseCodeOf(error: unknown): number | undefined {
+  const code =
+    typeof error === 'object' && error !== null && 'responseCode' in error ? error.responseCode : undefined;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** RFC 2047 encoded words (`=?utf-8?B?...?=`, `=?iso-8859-1?Q?...?=`) in a header value → text. */
+function decodeWords(value: string): string {
+  return value
+    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1')
+    .replace(
+      /=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g,
+      (word, charset: string, enc: string, text: string) => {
+        try {
+          const bytes =
+            enc.toUpperCase() === 'B'
+              ? Buffer.from(text, 'base64')
+              : Buffer.from(
+                  text
+                    .replace(/_/g, ' ')
+                    .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+                  'latin1',
+                );
+          return new TextDecoder(charset.trim().toLowerCase()).decode(bytes);
+        } catch {
+          return word;
+        }
+      },
+    );
+}
+
+/** The headers a dead letter or `voicebox spool show` may show: Subject, From, To, X-Voicebox-*. */
+export function messageHeaders(raw: Buffer): Record<string, string> {
+  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const text = Buffer.from(end < 0 ? head : head.slice(0, end), 'latin1').toString('utf8');
+  const headers: Record<string, string> = {};
+  for (const line of text.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const m = /^(Subject|From|To|X-Voicebox-[A-Za-z-]+):[ \t]*(.*)$/i.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined && !(m[1] in headers))
+      headers[m[1]] = oneLineOf(decodeWords(m[2]));
+  }
+  return headers;
+}
 
 function isEntry(v: unknown): v is SpoolEntry {
   if (typeof v !== 'object' || v === null) return false;
@@ -176,6 +307,8 @@ export async function buildRawMessage(
 interface Known {
   id: string;
   timer?: NodeJS.Timeout;
+  /** the entry file's mtime at the last scan: a change (`voicebox spool retry`) is read again */
+  mtimeMs?: number;
 }
 
 /**
@@ -188,6 +321,7 @@ export class MailSpool {
   private readonly tmpDir: string;
   private readonly sentDir: string;
   private readonly badDir: string;
+  private readonly deadDir: string;
   private readonly sendRaw: SendRaw;
   private readonly retry: RetryPolicy;
   private readonly log: MailLogger;
@@ -196,6 +330,12 @@ export class MailSpool {
   private readonly concurrency: number;
   private readonly fs: SpoolFileSystem;
   private readonly onDelivered: ((id: string) => Promise<void> | void) | undefined;
+  private readonly onDeadLetter: ((info: DeadLetter) => Promise<void> | void) | undefined;
+  private readonly rescanMs: number;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  /** dead letters whose hook is running now, by file name */
+  private readonly notifying = new Map<string, Promise<void>>();
 
   /** entries on disk that this process knows of, by file name */
   private readonly known = new Map<string, Known>();
@@ -212,6 +352,7 @@ export class MailSpool {
     this.tmpDir = join(options.dir, 'tmp');
     this.sentDir = join(options.dir, 'sent');
     this.badDir = join(options.dir, 'bad');
+    this.deadDir = join(options.dir, 'dead');
     this.sendRaw = options.send;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = options.logger ?? silentMailLogger;
@@ -220,6 +361,8 @@ export class MailSpool {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.fs = { ...nodeFileSystem, ...options.fs };
     this.onDelivered = options.onDelivered;
+    this.onDeadLetter = options.onDeadLetter;
+    this.rescanMs = options.rescanMs ?? 30_000;
   }
 
   /**
@@ -296,44 +439,106 @@ export class MailSpool {
     });
   }
 
-  /** Resumes everything in the directory (after a restart): corrupt entries go to `bad/`. */
+  /**
+   * Resumes everything in the directory (after a restart): corrupt entries go to `bad/`; a dead
+   * letter whose hook has not finished gets it now. Then reads the folder every `rescanMs` for
+   * entries another process put there (`voicebox spool retry`).
+   */
   async start(): Promise<void> {
     this.stopped = false;
     await this.ensureDirs();
     await this.cleanTmp();
     await this.pruneSent();
+    await this.scan(true);
+    if (this.rescanMs > 0 && !this.rescanTimer) {
+      this.rescanTimer = setInterval(() => void this.rescan(), this.rescanMs);
+      this.rescanTimer.unref();
+    }
+  }
+
+  /** Reads the folder now for entries this process does not know (what the periodic scan does). */
+  rescan(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.scanning ??= this.scan(false)
+      .catch((error: unknown) =>
+        this.log.error({ err: messageOf(error) }, 'mail spool: the folder could not be read'),
+      )
+      .finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async scan(starting: boolean): Promise<void> {
     for (const file of await this.fs.readdir(this.dir)) {
       if (!file.endsWith(ENTRY_SUFFIX)) continue;
       const name = file.slice(0, -ENTRY_SUFFIX.length);
-      if (this.inFlight.has(name)) continue;
+      if (this.inFlight.has(name) || this.enqueuing.has(name)) continue;
+      const known = this.known.get(name);
+      let mtimeMs: number;
+      try {
+        mtimeMs = (await this.fs.stat(this.entryPath(name))).mtimeMs;
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') continue;
+        throw error;
+      }
+      if (known && known.mtimeMs === mtimeMs) continue;
       let entry: SpoolEntry;
       try {
         entry = await this.readEntry(name);
       } catch (error) {
         if (errorCode(error) === 'ENOENT') continue;
+        this.known.delete(name);
         await this.moveToBad(file, error);
         continue;
       }
+      if (this.inFlight.has(name)) continue;
       if (await this.wasSent(name)) {
         // sent, but the process stopped before the entry was removed
         await this.removeEntry(name);
+        this.known.delete(name);
         await this.delivered(entry.id);
         continue;
       }
-      this.known.set(name, { id: entry.id });
+      const dead = await this.readDead(name);
+      if (dead) {
+        // refused for good, but the process stopped before the entry was removed: never resent
+        await this.removeEntry(name);
+        this.known.delete(name);
+        if (dead.deliveredTo) await this.delivered(entry.id);
+        continue;
+      }
+      this.known.set(name, { ...known, id: entry.id, mtimeMs });
       this.schedule(name, Math.max(0, entry.nextAttemptAt - this.now()));
-      this.log.info({ id: entry.id, attempts: entry.attempts }, 'mail spool: resumed');
+      if (known) continue;
+      this.log.info(
+        { id: entry.id, attempts: entry.attempts },
+        starting ? 'mail spool: resumed' : 'mail spool: found in the folder',
+      );
+    }
+    // dead letters whose hook did not finish (the process stopped, the hook failed)
+    if (!this.onDeadLetter) return;
+    for (const file of await this.fs.readdir(this.deadDir)) {
+      if (!file.endsWith(ENTRY_SUFFIX)) continue;
+      const name = file.slice(0, -ENTRY_SUFFIX.length);
+      const dead = await this.readDead(name);
+      if (dead && dead.notifiedAt === undefined) await this.notifyDead(name, dead);
     }
   }
 
   /** Stops retrying (entries stay on disk for the next start) and waits for sends under way. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.rescanTimer = undefined;
     for (const k of this.known.values()) {
       if (k.timer) clearTimeout(k.timer);
       delete k.timer;
     }
-    await Promise.allSettled([...this.enqueuing.values(), ...this.inFlight.values()]);
+    await Promise.allSettled([
+      ...this.enqueuing.values(),
+      ...this.inFlight.values(),
+      ...this.notifying.values(),
+      ...(this.scanning ? [this.scanning] : []),
+    ]);
   }
 
   /** Attempts every spooled message now, whatever its back-off, and waits for the outcome (tests). */
@@ -430,7 +635,30 @@ export class MailSpool {
       try {
         await this.sendRaw(message);
       } catch (error) {
+        if (error instanceof PartlyDelivered) {
+          // the others have it: recorded as sent, and only the refused become a dead letter
+          // (written first: a restart that finds both never sends the message again)
+          await this.bury(name, entry, error).catch((buryError: unknown) =>
+            this.log.error(
+              { id: entry.id, refused: error.refused, err: messageOf(buryError) },
+              'mail spool: partly refused, and the dead letter could not be written',
+            ),
+          );
+          await this.markSent(name, entry, marker);
+          await this.removeEntry(name);
+          this.known.delete(name);
+          await this.delivered(entry.id);
+          await this.notifyDeadNow(name);
+          return;
+        }
         if (marker) await this.fs.rm(marker, { force: true }).catch(() => undefined);
+        if (isPermanent(error)) {
+          await this.bury(name, entry, error);
+          await this.removeEntry(name);
+          this.known.delete(name);
+          await this.notifyDeadNow(name);
+          return;
+        }
         await this.failed(name, entry, error);
         return;
       }
@@ -461,6 +689,13 @@ export class MailSpool {
       // the attempt count survives a restart, so the back-off does not start over
       const tmp = this.tmpPath(name);
       await writeSynced(this.fs, tmp, JSON.stringify(entry));
+      if (!(await this.exists(this.entryPath(name)))) {
+        // dropped (`voicebox spool drop`) while it was being sent: it stays dropped
+        await this.fs.rm(tmp, { force: true });
+        this.known.delete(name);
+        this.log.info({ id: entry.id }, 'mail spool: removed from the folder while being sent; forgotten');
+        return;
+      }
       await this.fs.rename(tmp, this.entryPath(name));
     } catch (writeError) {
       this.log.error(
@@ -469,6 +704,123 @@ export class MailSpool {
       );
     }
     this.schedule(name, delay);
+  }
+
+  /**
+   * Moves an entry the server refused for good to `dead/<name>.json`, with the server's answer.
+   * The caller removes the entry afterwards: a restart finding both keeps the dead letter.
+   */
+  private async bury(name: string, entry: SpoolEntry, error: unknown): Promise<void> {
+    const partly = error instanceof PartlyDelivered ? error : undefined;
+    const reason = partly
+      ? oneLineOf(partly.refused.map((r) => `${r.recipient}: ${r.reply}`).join('; '))
+      : serverReplyOf(error);
+    const responseCode = partly ? partly.refused[0]?.responseCode : responseCodeOf(error);
+    const dead: DeadEntry = {
+      ...entry,
+      envelope: partly
+        ? { from: entry.envelope.from, to: partly.refused.map((r) => r.recipient) }
+        : entry.envelope,
+      attempts: entry.attempts + 1,
+      lastError: oneLineOf(messageOf(error)),
+      deadAt: this.now(),
+      reason,
+      ...(responseCode !== undefined ? { responseCode } : {}),
+      ...(partly ? { deliveredTo: partly.accepted } : {}),
+    };
+    await this.writeDead(name, dead);
+    this.log.error(
+      {
+        id: entry.id,
+        messageId: entry.messageId,
+        refused: dead.envelope.to,
+        attempts: dead.attempts,
+        err: reason,
+        movedTo: join(this.deadDir, name + ENTRY_SUFFIX),
+      },
+      'mail spool: refused for good, not retried (a dead letter)',
+    );
+  }
+
+  private async writeDead(name: string, dead: DeadEntry): Promise<void> {
+    const tmp = this.tmpPath(name);
+    await writeSynced(this.fs, tmp, JSON.stringify(dead));
+    await this.fs.rename(tmp, join(this.deadDir, name + ENTRY_SUFFIX));
+    await syncDir(this.fs, this.deadDir);
+  }
+
+  private async readDead(name: string): Promise<DeadEntry | undefined> {
+    let text: string;
+    try {
+      text = await this.fs.readFile(join(this.deadDir, name + ENTRY_SUFFIX), 'utf8');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return isEntry(parsed) ? (parsed as DeadEntry) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async notifyDeadNow(name: string): Promise<void> {
+    const dead = await this.readDead(name).catch(() => undefined);
+    if (dead) await this.notifyDead(name, dead);
+  }
+
+  /** Runs the hook once per dead letter: `notifiedAt` is written after it finished. */
+  private notifyDead(name: string, dead: DeadEntry): Promise<void> {
+    const hook = this.onDeadLetter;
+    if (!hook || dead.notifiedAt !== undefined) return Promise.resolve();
+    const running = this.notifying.get(name);
+    if (running) return running;
+    const info: DeadLetter = {
+      id: dead.id,
+      messageId: dead.messageId,
+      envelope: { from: dead.envelope.from, to: [...dead.envelope.to] },
+      reason: dead.reason,
+      ...(dead.responseCode !== undefined ? { responseCode: dead.responseCode } : {}),
+      ...(dead.deliveredTo ? { deliveredTo: [...dead.deliveredTo] } : {}),
+      attempts: dead.attempts,
+      enqueuedAt: dead.enqueuedAt,
+      deadAt: dead.deadAt,
+      headers: messageHeaders(Buffer.from(dead.raw, 'base64')),
+    };
+    const p = (async () => {
+      try {
+        await hook(info);
+      } catch (error) {
+        this.log.warn(
+          { id: dead.id, err: messageOf(error) },
+          'mail spool: telling of a dead letter failed; tried again at the next scan',
+        );
+        return;
+      }
+      // the same file, unless it was dropped or retried meanwhile
+      const now = await this.readDead(name).catch(() => undefined);
+      if (now?.deadAt !== dead.deadAt) return;
+      try {
+        await this.writeDead(name, { ...now, notifiedAt: this.now() });
+      } catch (error) {
+        this.log.warn(
+          { id: dead.id, err: messageOf(error) },
+          'mail spool: could not record the dead letter as told',
+        );
+      }
+    })().finally(() => this.notifying.delete(name));
+    this.notifying.set(name, p);
+    return p;
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      await this.fs.stat(path);
+      return true;
+    } catch (error) {
+      return errorCode(error) !== 'ENOENT';
+    }
   }
 
   private async readEntry(name: string): Promise<SpoolEntry> {
@@ -577,7 +929,7 @@ export class MailSpool {
 
   private ensureDirs(): Promise<void> {
     this.dirsReady ??= (async () => {
-      for (const d of [this.dir, this.tmpDir, this.sentDir, this.badDir])
+      for (const d of [this.dir, this.tmpDir, this.sentDir, this.badDir, this.deadDir])
         await this.fs.mkdir(d, { recursive: true, mode: 0o700 });
     })().catch((error: unknown) => {
       this.dirsReady = undefined;
@@ -607,4 +959,134 @@ export class MailSpool {
     if (next) next();
     else this.sending -= 1;
   }
+}
+
+/** One entry of a spool folder as `voicebox spool list|show` reads it (never the body). */
+export interface SpoolListing {
+  /** the file name without `.json` */
+  name: string;
+  id: string;
+  state: 'queued' | 'dead';
+  messageId: string;
+  envelope: { from: string; to: string[] };
+  enqueuedAt: number;
+  attempts: number;
+  /** queued: when the next attempt is due */
+  nextAttemptAt?: number;
+  lastError?: string;
+  deadAt?: number;
+  /** dead: the server's answer, one line */
+  reason?: string;
+  responseCode?: number;
+  deliveredTo?: string[];
+  /** dead: when whoever should know was told */
+  notifiedAt?: number;
+  /** Subject, From, To, X-Voicebox-* */
+  headers: Record<string, string>;
+}
+
+function listingOf(entry: SpoolEntry | DeadEntry, name: string, state: 'queued' | 'dead'): SpoolListing {
+  const dead = state === 'dead' ? (entry as DeadEntry) : undefined;
+  return {
+    name,
+    id: entry.id,
+    state,
+    messageId: entry.messageId,
+    envelope: { from: entry.envelope.from, to: [...entry.envelope.to] },
+    enqueuedAt: entry.enqueuedAt,
+    attempts: entry.attempts,
+    ...(state === 'queued' ? { nextAttemptAt: entry.nextAttemptAt } : {}),
+    ...(entry.lastError !== undefined ? { lastError: entry.lastError } : {}),
+    ...(dead?.deadAt !== undefined ? { deadAt: dead.deadAt } : {}),
+    ...(dead?.reason !== undefined ? { reason: dead.reason } : {}),
+    ...(dead?.responseCode !== undefined ? { responseCode: dead.responseCode } : {}),
+    ...(dead?.deliveredTo ? { deliveredTo: dead.deliveredTo } : {}),
+    ...(dead?.notifiedAt !== undefined ? { notifiedAt: dead.notifiedAt } : {}),
+    headers: messageHeaders(Buffer.from(entry.raw, 'base64')),
+  };
+}
+
+async function readFolder(folder: string, state: 'queued' | 'dead'): Promise<SpoolListing[]> {
+  let files: string[];
+  try {
+    files = await readdir(folder);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const found: SpoolListing[] = [];
+  for (const file of files.filter((f) => f.endsWith(ENTRY_SUFFIX)).sort()) {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(join(folder, file), 'utf8'));
+      if (isEntry(parsed)) found.push(listingOf(parsed, file.slice(0, -ENTRY_SUFFIX.length), state));
+    } catch {
+      // sent and removed meanwhile, or half-written by hand: not an entry to show
+    }
+  }
+  return found;
+}
+
+/**
+ * The entries of a spool folder, waiting and dead, oldest first: what `voicebox spool list`
+ * shows. Reads only; a running spool may change the folder meanwhile.
+ */
+export async function readSpoolFolder(dir: string): Promise<SpoolListing[]> {
+  const all = [...(await readFolder(dir, 'queued')), ...(await readFolder(join(dir, 'dead'), 'dead'))];
+  return all.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.name.localeCompare(b.name));
+}
+
+/** The entry with this spool id (or file name), waiting or dead. */
+export async function findSpoolEntry(dir: string, id: string): Promise<SpoolListing | undefined> {
+  const all = await readSpoolFolder(dir);
+  return all.find((e) => e.id === id) ?? all.find((e) => e.name === id || e.name === spoolFileName(id));
+}
+
+/**
+ * `voicebox spool retry`: a dead entry goes back into the folder (attempts reset, due now) — a
+ * running spool finds it at its next scan; a waiting one is made due now. A message that was
+ * partly delivered goes only to the recipients that refused it.
+ */
+export async function retrySpoolEntry(dir: string, entry: SpoolListing, now = Date.now()): Promise<void> {
+  const fs = nodeFileSystem;
+  const main = join(dir, entry.name + ENTRY_SUFFIX);
+  if (entry.state === 'dead') {
+    if (
+      await stat(main).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new MailSpoolError(`${entry.id} is waiting in the spool already`);
+    // its sent marker (a partly delivered message) would make the spool drop it unsent
+    await rm(join(dir, 'sent', entry.name), { force: true });
+    await rename(join(dir, 'dead', entry.name + ENTRY_SUFFIX), main);
+    await syncDir(fs, join(dir, 'dead'));
+  }
+  const stored: unknown = JSON.parse(await readFile(main, 'utf8'));
+  if (!isEntry(stored)) throw new MailSpoolError(`${entry.id}: not a spool entry`);
+  const {
+    deadAt: _d,
+    reason: _r,
+    responseCode: _c,
+    deliveredTo: _t,
+    notifiedAt: _n,
+    ...rest
+  } = stored as DeadEntry;
+  const queued: SpoolEntry = {
+    ...rest,
+    attempts: entry.state === 'dead' ? 0 : rest.attempts,
+    nextAttemptAt: now,
+  };
+  const tmp = join(dir, 'tmp', `${entry.name}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+  await writeSynced(fs, tmp, JSON.stringify(queued));
+  await rename(tmp, main);
+  await syncDir(fs, dir);
+}
+
+/** `voicebox spool drop`: the entry is removed; a running spool forgets it at its next look. */
+export async function dropSpoolEntry(dir: string, entry: SpoolListing): Promise<void> {
+  const folder = entry.state === 'dead' ? join(dir, 'dead') : dir;
+  await rm(join(folder, entry.name + ENTRY_SUFFIX), { force: true });
+  await syncDir(nodeFileSystem, folder);
 }
