@@ -7,7 +7,7 @@ import { formatDiagnostic, loadMenus } from '../../dsl/index.js';
 import type { Bundle } from '../graph/index.js';
 import { makeFolder } from '../greetings/index.js';
 import { speechVoice, type PreparedPrompts, type RuntimeLogger, type Voice } from '../runtime/index.js';
-import { createRenderer, loadCatalogs, type MediaRoot } from '../speech/index.js';
+import { createRenderer, loadCatalogs, type MediaRoot, type Renderer } from '../speech/index.js';
 
 /** the folder holding package.json, bin/ and menus/ (run from dist/ or from the sources) */
 export const packageRoot = ((): string => {
@@ -33,6 +33,58 @@ export interface LoadedRuntime {
   prepared: PreparedPrompts;
 }
 
+/** The menus compiled and checked: the bundle, and the folder of the catalogs it was checked with. */
+export interface CompiledMenus {
+  bundle: Bundle;
+  /** the prompt catalogs (`prompts/` beside the menus) */
+  catalogs: string;
+}
+
+/** Compiles the menus, refusing any with errors (and with `strict`, any with warnings). */
+export function compileMenus(menus: string, options: { strict?: boolean } = {}): CompiledMenus {
+  const loaded = loadMenus([menus]);
+  const refused = loaded.diagnostics.filter((d) => d.severity === 'error' || options.strict);
+  if (refused.length > 0) {
+    throw new MenusInvalid(refused.map((d) => formatDiagnostic(d, { sources: loaded.sources })).join('\n'));
+  }
+  const menusDir = statSync(menus).isDirectory() ? menus : dirname(menus);
+  return {
+    bundle: loaded.bundle,
+    catalogs: loaded.catalogDir ? resolve(loaded.catalogDir) : join(menusDir, 'prompts'),
+  };
+}
+
+/** How prompts become audio: one renderer (and its cache) for every release a serve runs. */
+export async function speechRenderer(options: {
+  media: MediaRoot;
+  speech?: { renderTimeoutMs?: number; concurrency?: number };
+}): Promise<Renderer> {
+  // callers' voices live in here: FreeSWITCH's group may enter (freeswitch/README.md), nobody else
+  await makeFolder(options.media.local, 0o750);
+  return createRenderer({
+    mediaRoot: options.media,
+    ...(options.speech?.renderTimeoutMs ? { timeoutMs: options.speech.renderTimeoutMs } : {}),
+    ...(options.speech?.concurrency ? { concurrency: options.speech.concurrency } : {}),
+  });
+}
+
+/**
+ * A compiled bundle and its catalogs made ready to run: the voice over the catalogs, and what a
+ * failing call plays rendered before the first call, so no failure waits for the renderer. A
+ * release (`voicebox deploy`) is loaded this way without compiling again.
+ */
+export async function runtimeFrom(options: {
+  bundle: Bundle;
+  catalogs: string;
+  media: MediaRoot;
+  renderer: Renderer;
+}): Promise<LoadedRuntime> {
+  const catalogs = await loadCatalogs(options.catalogs);
+  const voice = speechVoice(catalogs, options.renderer);
+  const prepared = await voice.prepare();
+  return { bundle: options.bundle, voice, mediaRoot: options.media, prepared };
+}
+
 /**
  * Compiles the menus (refusing any with errors), sets up prompts and speech, and renders
  * what a failing call plays, so no failure waits for the renderer.
@@ -42,23 +94,9 @@ export async function loadRuntime(options: {
   media: MediaRoot;
   speech?: { renderTimeoutMs?: number; concurrency?: number };
 }): Promise<LoadedRuntime> {
-  const loaded = loadMenus([options.menus]);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    throw new MenusInvalid(errors.map((d) => formatDiagnostic(d, { sources: loaded.sources })).join('\n'));
-  }
-  const menusDir = statSync(options.menus).isDirectory() ? options.menus : dirname(options.menus);
-  const catalogs = await loadCatalogs(join(menusDir, 'prompts'));
-  // callers' voices live in here: FreeSWITCH's group may enter (freeswitch/README.md), nobody else
-  await makeFolder(options.media.local, 0o750);
-  const renderer = createRenderer({
-    mediaRoot: options.media,
-    ...(options.speech?.renderTimeoutMs ? { timeoutMs: options.speech.renderTimeoutMs } : {}),
-    ...(options.speech?.concurrency ? { concurrency: options.speech.concurrency } : {}),
-  });
-  const voice = speechVoice(catalogs, renderer);
-  const prepared = await voice.prepare();
-  return { bundle: loaded.bundle, voice, mediaRoot: options.media, prepared };
+  const compiled = compileMenus(options.menus);
+  const renderer = await speechRenderer(options);
+  return runtimeFrom({ ...compiled, media: options.media, renderer });
 }
 
 /** One line for the start-up log: are the prompts of a failing call there? */

@@ -67,6 +67,8 @@ export class OutboundServer {
   private readonly budget: BufferBudget;
   private readonly maxConnections: number;
   private closing = false;
+  /** the listening socket's close (it completes once the last connection is gone) */
+  private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: OutboundServerOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -120,13 +122,21 @@ export class OutboundServer {
     return this.budget.peakBufferedBytes;
   }
 
+  /**
+   * Closes the listening socket at once — a new connection is refused, so FreeSWITCH's
+   * `socket a|b` tries the next host — while the calls in progress go on.
+   */
+  stopAccepting(): void {
+    this.closing = true;
+    this.stopped ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
   /** Stops accepting calls, ends the running sessions (hang-up + exit) and resolves when all sockets are gone. */
   async close(): Promise<void> {
-    this.closing = true;
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.stopAccepting();
     await Promise.all([...this.channels].map((c) => c.close()));
     for (const s of this.sockets) s.destroy();
-    await stopped;
+    await this.stopped;
   }
 
   private accept(socket: Socket): void {

@@ -12,6 +12,7 @@ export {
   TOKEN_VARIABLE,
   VoiceboxServer,
   type CallServerOptions,
+  type Release,
   type VoiceboxServerOptions,
 } from './server.js';
 export {
