@@ -22,6 +22,7 @@ import {
   loadSigningKey,
   MailSpool,
   maildirTransport,
+  PartlyDelivered,
   smtpTransport,
   spoolMailer,
   type MailTransport,
@@ -32,6 +33,15 @@ import { dialPolicyFrom, isInternal, type Location } from '../phone/index.js';
 import { RecordingRetention, type ActionRegistry, type RuntimeLogger } from '../runtime/index.js';
 import type { MediaRoot } from '../speech/index.js';
 import { packageRoot } from './runtime.js';
+import { deadLetterNotices } from './dead-letters.js';
+import {
+  countedSpoolSends,
+  measuredDirectory,
+  measuredMailboxes,
+  measuredTransport,
+  spoolStateOf,
+  type Metrics,
+} from './metrics.js';
 
 export interface Services {
   readonly actions: ActionRegistry;
@@ -57,10 +67,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function directoryFrom(config: VoiceboxConfig, log?: RuntimeLogger): Directory {
+export function directoryFrom(
+  config: VoiceboxConfig,
+  log?: RuntimeLogger,
+  /** put around the configured directory itself, inside the fall-backs (metrics: LDAP's own times and errors) */
+  measure: (directory: Directory) => Directory = (directory) => directory,
+): Directory {
   // settings changed by phone fall back to a local file when LDAP may not be written (S6)
   const directory = new LocalSettingsFallback(
-    configuredDirectory(config),
+    measure(configuredDirectory(config)),
     resolve(config.directory.localSettings),
     log,
   );
@@ -220,6 +235,8 @@ export interface ServiceOptions {
   readonly lampLink?: LampLink | undefined;
   /** the events over it (subscribed to MESSAGE_QUERY): a phone registering asks for its lamp */
   readonly linkEvents?: LinkEvents | undefined;
+  /** Prometheus's view (`metrics.listen`): LDAP, IMAP and SMTP timed, the spool's sends counted */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** a voice message voicebox composed (its X-Voicebox-Type header, in the message's head) */
@@ -229,6 +246,17 @@ function isVoiceMessage(raw: Buffer): boolean {
   return /^X-Voicebox-Type:[ \t]*voice[ \t]*\r?$/im.test(end < 0 ? head : head.slice(0, end));
 }
 
+/** the spool's dead letters counted for /metrics (metrics.listen), then handed on */
+function countDead<T>(
+  notices: (info: T) => Promise<void> | void,
+  metrics: Metrics | undefined,
+): (info: T) => Promise<void> {
+  return async (info) => {
+    metrics?.spool.dead();
+    await notices(info);
+  };
+}
+
 export async function buildServices(
   config: VoiceboxConfig,
   bundle: Bundle,
@@ -236,8 +264,18 @@ export async function buildServices(
   log: RuntimeLogger,
   options: ServiceOptions = {},
 ): Promise<Services> {
-  const directory = directoryFrom(config, log);
-  const transport = mailTransportFrom(config);
+  // metrics and health (metrics.listen): the adapters measured from outside, none of them knows
+  const metrics = options.metrics;
+  const directory = directoryFrom(config, log, (d) =>
+    metrics && config.directory.type === 'ldap' ? measuredDirectory(d, metrics) : d,
+  );
+  // the spool's only way out: its attempts are this transport's sends
+  const transport = metrics
+    ? countedSpoolSends(
+        config.mail.smtp ? measuredTransport(mailTransportFrom(config), metrics) : mailTransportFrom(config),
+        metrics,
+      )
+    : mailTransportFrom(config);
   mkdirSync(resolve(config.mail.spool), { recursive: true });
   // the spool holds its own copy of a message: the caller's recording may go once it is delivered
   const recordings: RecordingRetention = new RecordingRetention({
@@ -248,21 +286,47 @@ export async function buildServices(
   });
   const signingKey = await signingKeyFrom(config);
   const users = new UserIndex({ directory, log });
-  const mailboxes = mailboxStoreFrom(config, signingKey);
+  const mailboxes =
+    metrics && config.mailbox.type === 'imap'
+      ? measuredMailboxes(mailboxStoreFrom(config, signingKey), metrics)
+      : mailboxStoreFrom(config, signingKey);
   // set below, once the spool the e-mail-to-SMS gateway uses is there
   const later: { notifications?: Notifications } = {};
-  const spool = new MailSpool({
+  const spool: MailSpool = new MailSpool({
     dir: resolve(config.mail.spool),
     // voicebox's own delivery is a change of the recipients' mailboxes (a voice message left)
     send: async (message) => {
-      await transport.send(message);
-      if (isVoiceMessage(message.raw))
-        for (const to of message.envelope.to) later.notifications?.delivered(to);
+      const delivered = (to: readonly string[]) => {
+        if (isVoiceMessage(message.raw)) for (const r of to) later.notifications?.delivered(r);
+      };
+      try {
+        await transport.send(message);
+      } catch (error) {
+        // the others refused it for good: still a change of the mailboxes that took it
+        if (error instanceof PartlyDelivered) delivered(error.accepted);
+        throw error;
+      }
+      delivered(message.envelope.to);
     },
     logger: log,
     onDelivered: (id) => recordings.delivered(id),
+    onSpooled: () => metrics?.spool.spooled(),
+    // a 5xx ends the retries: the owner (and admin.email) are told once, through this spool
+    onDeadLetter: countDead(
+      deadLetterNotices({
+        directory,
+        queue: { enqueue: (message, id) => spool.enqueue(message, id) },
+        domain: config.mail.domain,
+        defaultLanguage: bundle.languages.default,
+        adminEmail: config.admin.email,
+        location: config.location,
+        log,
+      }),
+      metrics,
+    ),
   });
   await spool.start();
+  metrics?.readSpoolFrom(spoolStateOf(spool)); // metrics and health: the spool's gauges, read on each scrape
   const notifications = notificationsFrom(config, {
     directory,
     mailboxes,
@@ -273,6 +337,7 @@ export async function buildServices(
     defaultLanguage: bundle.languages.default,
     log,
     clock: options.clock,
+    metrics,
   });
   later.notifications = notifications;
   const notifier = notifications.notifier;
@@ -296,6 +361,8 @@ export async function buildServices(
         timeZone: release.officeHours?.timeZone ?? 'UTC',
         defaultLanguage: release.languages.default,
         signingKey,
+        sender: { address: config.welcome.from, name: config.welcome.fromName },
+        welcome: config.welcome,
       }),
       greetings: new GreetingStore(media),
       media,

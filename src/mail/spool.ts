@@ -75,6 +75,8 @@ export interface MailSpoolOptions {
   onDeadLetter?: (info: DeadLetter) => Promise<void> | void;
   /** how often the folder is read for entries put there by another process (`voicebox spool retry`); default 30 s, 0 = never */
   rescanMs?: number;
+  /** runs once a message is synced into the spool (counting: /metrics) */
+  onSpooled?: (id: string) => void;
 }
 
 /** A message the server refused for good, as the `onDeadLetter` hook gets it. */
@@ -309,6 +311,8 @@ interface Known {
   timer?: NodeJS.Timeout;
   /** the entry file's mtime at the last scan: a change (`voicebox spool retry`) is read again */
   mtimeMs?: number;
+  /** when it was put into the spool (the entry's `enqueuedAt`) */
+  enqueuedAt?: number;
 }
 
 /**
@@ -330,6 +334,7 @@ export class MailSpool {
   private readonly concurrency: number;
   private readonly fs: SpoolFileSystem;
   private readonly onDelivered: ((id: string) => Promise<void> | void) | undefined;
+  private readonly onSpooled: ((id: string) => void) | undefined;
   private readonly onDeadLetter: ((info: DeadLetter) => Promise<void> | void) | undefined;
   private readonly rescanMs: number;
   private rescanTimer: NodeJS.Timeout | undefined;
@@ -361,6 +366,7 @@ export class MailSpool {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.fs = { ...nodeFileSystem, ...options.fs };
     this.onDelivered = options.onDelivered;
+    this.onSpooled = options.onSpooled;
     this.onDeadLetter = options.onDeadLetter;
     this.rescanMs = options.rescanMs ?? 30_000;
   }
@@ -428,7 +434,8 @@ export class MailSpool {
       return;
     }
     this.log.info({ id, messageId: entry.messageId, to: entry.envelope.to }, 'mail spool: message spooled');
-    this.known.set(name, { id });
+    this.known.set(name, { id, enqueuedAt: entry.enqueuedAt });
+    this.onSpooled?.(id);
     if (!this.stopped) this.schedule(name, 0);
   }
 
@@ -506,7 +513,7 @@ export class MailSpool {
         if (dead.deliveredTo) await this.delivered(entry.id);
         continue;
       }
-      this.known.set(name, { ...known, id: entry.id, mtimeMs });
+      this.known.set(name, { ...known, id: entry.id, mtimeMs, enqueuedAt: entry.enqueuedAt });
       this.schedule(name, Math.max(0, entry.nextAttemptAt - this.now()));
       if (known) continue;
       this.log.info(
@@ -557,6 +564,15 @@ export class MailSpool {
   /** The ids waiting to be sent (in this process's view). */
   pending(): string[] {
     return [...this.known.values()].map((k) => k.id);
+  }
+
+  /** How many messages wait (this process's view), and when the oldest of them was spooled. */
+  stats(): { messages: number; oldestEnqueuedAt?: number } {
+    let oldest: number | undefined;
+    for (const k of this.known.values())
+      if (k.enqueuedAt !== undefined && (oldest === undefined || k.enqueuedAt < oldest))
+        oldest = k.enqueuedAt;
+    return { messages: this.known.size, ...(oldest === undefined ? {} : { oldestEnqueuedAt: oldest }) };
   }
 
   /** Is the message `id` waiting to be sent, or being put into the spool now (this process's view)? */
