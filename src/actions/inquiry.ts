@@ -1,7 +1,7 @@
 // Remote inquiry (R5–R7): the owner's messages, straight from her mailbox, for one call; and
 // the dial policy's word on a number the owner would call (passing messages on: forward.ts).
 import { detectLanguage, MessageTooLarge, MessageUnreadable } from '../mailbox/index.js';
-import type { MessageFilter, MessageKind } from '../mailbox/index.js';
+import type { MessageFilter, MessageKind, MessageSummary } from '../mailbox/index.js';
 import { checkDial } from '../phone/index.js';
 import type { Audio, Value } from '../runtime/index.js';
 import { toFreeSwitchPath } from '../speech/index.js';
@@ -21,12 +21,17 @@ const MESSAGE_KINDS: readonly MessageKind[] = ['voice', 'email', 'fax', 'sms'];
 const isMessageKind = (v: unknown): v is MessageKind =>
   typeof v === 'string' && (MESSAGE_KINDS as readonly string[]).includes(v);
 
+function withoutEmails(s: MessageSummary): MessageSummary {
+  return { ...s, newEmail: 0, oldEmail: 0, total: s.total - s.newEmail - s.oldEmail };
+}
+
 export const inquiryActions = [
   defineAction('message summary', async (kit, [rec], ctx) => {
     const user = kit.users.entry(rec);
     const answer = await kit.callMailboxes.use(user, ctx, (m) => m.summary());
     if (!answer) return outcome('unavailable');
-    const result = answer.value;
+    // speech.readMail off: e-mails are not read aloud, so they are not counted, announced or offered
+    const result = kit.policy.readMail === false ? withoutEmails(answer.value) : answer.value;
     const perKind = {
       voice: result.newVoice + result.oldVoice,
       email: result.newEmail + result.oldEmail,
@@ -61,8 +66,11 @@ export const inquiryActions = [
       m.list(order === 'oldest_first' ? 'oldest_first' : 'newest_first', filter),
     );
     if (!answer) return outcome('unavailable');
+    ctx.log.debug({ user: owner.id, order, ...filter, found: answer.value.length }, 'mailbox search');
+    const listed =
+      kit.policy.readMail === false ? answer.value.filter((i) => i.kind !== 'email') : answer.value;
     // the new ones first, then the heard and read ones, each part in the order asked for
-    const infos = [...answer.value.filter((i) => i.isNew), ...answer.value.filter((i) => !i.isNew)];
+    const infos = [...listed.filter((i) => i.isNew), ...listed.filter((i) => !i.isNew)];
     const firstOld = infos.find((i) => !i.isNew);
     return value(
       infos.map((info) => {

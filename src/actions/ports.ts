@@ -58,6 +58,8 @@ export interface ActionPolicy {
   readonly welcome: WelcomePolicy;
   /** where a transfer, a call back or a fax may go (default: internal and national) */
   readonly dial?: DialPolicy | undefined;
+  /** config speech.readMail: e-mails read aloud in remote inquiry (default true; false: not counted or offered) */
+  readonly readMail?: boolean | undefined;
 }
 
 /** "The owner has seen her messages": the notifier clears her message-waiting lamp (N1). */

@@ -4,7 +4,7 @@ import { load as loadYaml, YAMLException } from 'js-yaml';
 import { schema, type CheckedConfig, type Fields, type Rule } from './schema.js';
 
 export type ConfigValue =
-  string | number | boolean | string[] | Record<string, string> | ConfigTree | undefined;
+  string | number | boolean | string[] | Record<string, string> | ConfigTree | ConfigTree[] | undefined;
 export interface ConfigTree {
   [key: string]: ConfigValue;
 }
@@ -26,27 +26,57 @@ export class ConfigError extends Error {
   }
 }
 
-/** the line a dotted key is written on (0 when not written) */
+/** a list item's dash: `  - areaCode: '8151'` */
+const ITEM = /^(\s*)-(?:\s|$)/;
+
+/** the line a dotted key is written on (0 when not written); `sites[1].areaCode` is in the second item */
 function lineOf(lines: string[], key: string): number {
+  // an item's first key sits on its dash line: read `- areaCode:` as `  areaCode:`
+  const keyed = lines.map((l) =>
+    l.replace(ITEM, (dash, pad: string) => `${pad} ${dash.slice(pad.length + 1)}`),
+  );
+  /** where the search for the next part starts and ends, and the line found so far (1-based) */
   let from = 0;
+  let until = lines.length;
+  let line = 0;
   let indent = -1;
   for (const part of key.split('.')) {
+    const [, name = part, index] = /^(.*)\[(\d+)\]$/.exec(part) ?? [];
     let found = -1;
-    for (let i = from; i < lines.length; i++) {
-      const m = /^(\s*)(?:"([^"]+)"|'([^']+)'|([^\s:#][^:#]*?))\s*:/.exec(lines[i]!);
+    for (let i = from; i < until; i++) {
+      const m = /^(\s*)(?:"([^"]+)"|'([^']+)'|([^\s:#][^:#]*?))\s*:/.exec(keyed[i]!);
       if (!m) continue;
       const level = m[1]!.length;
       if (level <= indent) break;
-      if ((m[2] ?? m[3] ?? m[4]) === part) {
+      if ((m[2] ?? m[3] ?? m[4]) === name) {
         found = i;
         indent = level;
         break;
       }
     }
-    if (found < 0) return from > 0 ? from : 0;
+    if (found < 0) return line;
     from = found + 1;
+    line = found + 1;
+    if (index === undefined) continue;
+    // the items: dash lines at one indent (YAML allows the key's own), up to the next key
+    const items: number[] = [];
+    let dashAt = -1;
+    for (let i = found + 1; i < until; i++) {
+      const level = /^\s*/.exec(lines[i]!)![0].length;
+      if (ITEM.test(lines[i]!)) {
+        if (level < indent) break;
+        if (dashAt < 0) dashAt = level;
+        if (level === dashAt) items.push(i);
+      } else if (/^\s*[^\s#]/.test(lines[i]!) && level <= Math.max(indent, dashAt)) break;
+    }
+    const item = items[Number(index)];
+    if (item === undefined) return line;
+    from = item;
+    until = items[Number(index) + 1] ?? until;
+    line = item + 1;
+    indent = dashAt;
   }
-  return from;
+  return line;
 }
 
 interface Checking {
@@ -72,6 +102,8 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
         return undefined;
       case 'map':
         return undefined;
+      case 'sections':
+        return [];
       case 'string':
         if (rule.default !== undefined) return atBase(rule.default);
         if (!rule.optional) problems.push({ key, message: 'is required' });
@@ -147,6 +179,24 @@ function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigVa
         else out[k] = v;
       }
       return out;
+    }
+    case 'sections': {
+      if (!Array.isArray(value)) {
+        problems.push({ key, message: 'expected a list, each item a section of settings' });
+        return [];
+      }
+      const row: Rule = { kind: 'section', fields: rule.fields };
+      return value.map((item: unknown, i) => {
+        const at = `${key}[${i}]`;
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+          problems.push({
+            key: at,
+            message: `expected a section of settings (${Object.keys(rule.fields).join(', ')})`,
+          });
+          return {};
+        }
+        return check(row, item, at, ctx) as ConfigTree;
+      });
     }
     case 'section': {
       if (typeof value !== 'object' || Array.isArray(value)) {
@@ -243,6 +293,8 @@ export function redacted(tree: ConfigTree, rules: Fields = schema): ConfigTree {
     const rule = rules[k];
     if (rule?.kind === 'section' && v && typeof v === 'object' && !Array.isArray(v))
       out[k] = redacted(v as ConfigTree, rule.fields);
+    else if (rule?.kind === 'sections' && Array.isArray(v))
+      out[k] = (v as ConfigTree[]).map((item) => redacted(item, rule.fields));
     else if (rule?.kind === 'string' && rule.secret && v !== undefined) out[k] = '********';
     else out[k] = v;
   }

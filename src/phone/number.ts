@@ -21,6 +21,23 @@ export interface Location {
   internationalPrefix?: string;
   /** Voice-box numbers shared by everyone: a call forwarded to one is for whoever forwarded it */
   commonNumbers?: readonly string[];
+  /**
+   * The company's further sites (the manual §4.4 "Site" lists several): their numbers are the
+   * company's own as well. The location itself is the first site, the one a bare extension or a
+   * local number without area code belongs to.
+   */
+  sites?: readonly CompanySite[];
+}
+
+/** One more site of the company: what it does not say, it has as the location. */
+export interface CompanySite {
+  /** what the admin calls it, e.g. "Starnberg" (for logs and errors only) */
+  name?: string;
+  countryCode?: string;
+  areaCode: string;
+  subscriberBase: string;
+  extensionLength?: number;
+  outsideLinePrefix?: string;
 }
 
 /**
@@ -208,6 +225,52 @@ function companyPrefix(location: Location): string {
   return `${homePrefix(location)}${location.subscriberBase}`;
 }
 
+const SITES = new WeakMap<Location, readonly Location[]>();
+
+/**
+ * Every site of the company as a location of its own, the location itself first: a further
+ * site takes what it does not say (country code, extension length, prefixes) from the location.
+ */
+export function sitesOf(location: Location): readonly Location[] {
+  const known = SITES.get(location);
+  if (known) return known;
+  const { sites = [], ...first } = location;
+  const all: Location[] = [first];
+  for (const site of sites) {
+    const merged: Location = { ...first, areaCode: site.areaCode, subscriberBase: site.subscriberBase };
+    if (site.countryCode !== undefined) merged.countryCode = site.countryCode;
+    if (site.extensionLength !== undefined) merged.extensionLength = site.extensionLength;
+    if (site.outsideLinePrefix !== undefined) merged.outsideLinePrefix = site.outsideLinePrefix;
+    all.push(merged);
+  }
+  SITES.set(location, all);
+  return all;
+}
+
+/**
+ * The site a number belongs to (its office number falls in the site's range: country, area
+ * code and subscriber base), the longest match when one site's base starts another's; undefined
+ * for a number of no site. Accepts any format `toE164` does.
+ */
+export function siteOf(number: string, location: Location): Location | undefined {
+  const e164 = toE164(number, location);
+  if (e164 === undefined) return undefined;
+  return longestMatch(location, (site) => site.subscriberBase !== '' && e164.startsWith(companyPrefix(site)));
+}
+
+/** the site whose area the number is in: where its area code ends */
+function areaSiteOf(e164: string, location: Location): Location | undefined {
+  return longestMatch(location, (site) => site.areaCode !== '' && startsWithPrefix(e164, homePrefix(site)));
+}
+
+function longestMatch(location: Location, matches: (site: Location) => boolean): Location | undefined {
+  let best: Location | undefined;
+  for (const site of sitesOf(location)) {
+    if (matches(site) && (!best || companyPrefix(site).length > companyPrefix(best).length)) best = site;
+  }
+  return best;
+}
+
 /**
  * The ixi-UMS canonical format `+CC AREA SUBSCRIBER` (`+49 30 1234501`). Where an area code
  * ends is known only for the company's own area; other numbers read `+CC NATIONAL`.
@@ -216,10 +279,8 @@ function companyPrefix(location: Location): string {
 export function canonical(number: string, location: Location): string | undefined {
   const e164 = toE164(number, location);
   if (e164 === undefined) return undefined;
-  const home = homePrefix(location);
-  if (location.areaCode !== '' && e164.startsWith(home) && e164.length > home.length) {
-    return `+${location.countryCode} ${location.areaCode} ${e164.slice(home.length)}`;
-  }
+  const site = areaSiteOf(e164, location);
+  if (site) return `+${site.countryCode} ${site.areaCode} ${e164.slice(homePrefix(site).length)}`;
   const code = countryCodeOf(e164) ?? '';
   return `+${code} ${e164.slice(1 + code.length)}`;
 }
@@ -234,26 +295,25 @@ export function national(number: string, location: Location): string | undefined
   if (e164 === undefined || countryCodeOf(e164) !== location.countryCode) return undefined;
   const nationalNumber = e164.slice(country.length);
   const trunk = prefixesOf(location).national;
-  if (location.areaCode !== '' && nationalNumber.startsWith(location.areaCode)) {
-    const subscriber = nationalNumber.slice(location.areaCode.length);
-    if (subscriber !== '') return `${trunk}${location.areaCode} ${subscriber}`;
+  const site = areaSiteOf(e164, location);
+  if (site && site.countryCode === location.countryCode) {
+    return `${trunk}${site.areaCode} ${nationalNumber.slice(site.areaCode.length)}`;
   }
   return `${trunk}${nationalNumber}`;
 }
 
 /**
  * The extension (`501`) when the number is one of the company's own (it starts with
- * country, area and subscriber base); otherwise undefined. Accepts any format `toE164` does.
+ * country, area and subscriber base of one of its sites); otherwise undefined. Accepts any
+ * format `toE164` does.
  */
 export function extension(number: string, location: Location): string | undefined {
   const e164 = toE164(number, location);
-  const company = companyPrefix(location);
-  if (e164 === undefined || location.subscriberBase === '' || !startsWithPrefix(e164, company)) {
-    return undefined;
-  }
-  const digits = e164.slice(company.length);
-  const longest = location.extensionLength;
-  return longest !== undefined && digits.length > longest ? undefined : digits;
+  const site = e164 === undefined ? undefined : siteOf(e164, location);
+  if (e164 === undefined || site === undefined) return undefined;
+  const digits = e164.slice(companyPrefix(site).length);
+  const longest = site.extensionLength;
+  return digits === '' || (longest !== undefined && digits.length > longest) ? undefined : digits;
 }
 
 /**
@@ -289,10 +349,10 @@ export function isInternal(callerNumber: string, location: Location): boolean {
   if (typeof callerNumber !== 'string') return false;
   const raw = callerNumber.trim();
   const { outside } = prefixesOf(location);
-  const longest = location.extensionLength ?? DEFAULT_EXTENSION_LENGTH;
+  // the sites' PBXs are connected: a caller at another site may arrive with her bare extension
+  const longest = Math.max(...sitesOf(location).map((s) => s.extensionLength ?? DEFAULT_EXTENSION_LENGTH));
   if (/^[0-9]+$/.test(raw) && raw.length <= longest && !(outside !== '' && raw.startsWith(outside))) {
     return true;
   }
-  const e164 = toE164(raw, location);
-  return e164 !== undefined && location.subscriberBase !== '' && e164.startsWith(companyPrefix(location));
+  return siteOf(raw, location) !== undefined;
 }

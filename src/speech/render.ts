@@ -17,6 +17,10 @@ export const DEFAULT_VOICES: Readonly<Record<string, string>> = { en: 'en-us', d
 
 /** How long a render may run before it is killed, unless configured (`speech.renderTimeoutMs`). */
 export const DEFAULT_RENDER_TIMEOUT_MS = 20_000;
+/** espeak-ng's speed unless configured (`speech.rate`), and the range its `-s` takes. */
+export const DEFAULT_WORDS_PER_MINUTE = 150;
+export const MIN_WORDS_PER_MINUTE = 80;
+export const MAX_WORDS_PER_MINUTE = 450;
 
 /** The size of the canonical WAV header sox writes; a file no longer than this holds no audio. */
 const WAV_HEADER_BYTES = 44;
@@ -29,6 +33,8 @@ export interface RendererOptions {
   voices?: Readonly<Record<string, string>>;
   /** espeak-ng speed (`-s`), words per minute. Default 150. */
   wordsPerMinute?: number;
+  /** espeak-ng speed per language, over `wordsPerMinute` (config `speech.rate`). */
+  rates?: Readonly<Record<string, number>>;
   /** Renders at once. Default: the number of cores. */
   concurrency?: number;
   /** Paths of the programs, for hosts where they are not on PATH. */
@@ -58,6 +64,8 @@ export interface Renderer {
   readonly mediaRoot: MediaRoot;
   /** The espeak-ng voice used for a language; throws RangeError for a language without one. */
   voiceFor(lang: string): string;
+  /** The espeak-ng speed for a language, words per minute. */
+  wordsPerMinuteFor(lang: string): number;
   /** Where `text` in `lang` is (or would be) cached, without rendering it. */
   locate(text: string, lang: string): Omit<RenderedAudio, 'cached'>;
   /** A WAV of `text` (8 or 16 kHz, mono, 16-bit signed PCM), rendered once and cached by content. */
@@ -100,7 +108,15 @@ export function createRenderer(options: RendererOptions): Renderer {
     throw new RangeError(`sample rate must be one of ${SAMPLE_RATES.join(', ')}, got ${String(sampleRate)}`);
   }
   const voices: Record<string, string> = { ...DEFAULT_VOICES, ...options.voices };
-  const wordsPerMinute = options.wordsPerMinute ?? 150;
+  const wordsPerMinute = options.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE;
+  const rates: Record<string, number> = { ...options.rates };
+  for (const [lang, rate] of [['*', wordsPerMinute] as const, ...Object.entries(rates)]) {
+    if (!Number.isInteger(rate) || rate < MIN_WORDS_PER_MINUTE || rate > MAX_WORDS_PER_MINUTE) {
+      throw new RangeError(
+        `words per minute${lang === '*' ? '' : ` for "${lang}"`} must be a whole number from ${MIN_WORDS_PER_MINUTE} to ${MAX_WORDS_PER_MINUTE}, got ${String(rate)}`,
+      );
+    }
+  }
   const espeak = options.commands?.espeak ?? 'espeak-ng';
   const sox = options.commands?.sox ?? 'sox';
   const timeoutMs = options.timeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS;
@@ -121,6 +137,10 @@ export function createRenderer(options: RendererOptions): Renderer {
     return voice;
   }
 
+  function wordsPerMinuteFor(lang: string): number {
+    return rates[lang] ?? wordsPerMinute;
+  }
+
   function locate(text: string, lang: string): Omit<RenderedAudio, 'cached'> {
     const said = respelled(normalizeText(text), lang);
     if (said === '') throw new RangeError('nothing to say: the text is empty');
@@ -128,7 +148,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     const key = JSON.stringify({
       engine: 'espeak-ng',
       voice,
-      wordsPerMinute,
+      wordsPerMinute: wordsPerMinuteFor(lang),
       sampleRate,
       format: 'wav-pcm16-mono',
       text: said,
@@ -174,7 +194,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     const tmp = `${target.localPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await synthesize(
-        { espeak, sox, voice: voiceFor(lang), wordsPerMinute, sampleRate },
+        { espeak, sox, voice: voiceFor(lang), wordsPerMinute: wordsPerMinuteFor(lang), sampleRate },
         target.text,
         tmp,
         signal,
@@ -203,7 +223,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     return size > WAV_HEADER_BYTES ? { ...target, cached: true } : undefined;
   }
 
-  return { sampleRate, mediaRoot: options.mediaRoot, voiceFor, locate, render, cached };
+  return { sampleRate, mediaRoot: options.mediaRoot, voiceFor, wordsPerMinuteFor, locate, render, cached };
 }
 
 async function hasAudio(path: string): Promise<boolean> {

@@ -45,6 +45,8 @@ export function testActions(o: {
   now?: (() => Date) | undefined;
   /** default: the shipped config's */
   location?: Location | undefined;
+  /** config speech.readMail (default true) */
+  readMail?: boolean | undefined;
 }): ActionRegistry {
   const config = readConfig();
   const bundle = o.bundle ?? loadMenus(['menus']).bundle;
@@ -66,6 +68,7 @@ export function testActions(o: {
     policy: {
       login: { ...config.login, wrongPinLog: join(o.media, 'log', 'wrong-pin.log'), ...o.login },
       welcome: { ...config.welcome, ...o.welcome },
+      readMail: o.readMail ?? config.speech.readMail,
     },
     clock: o.now,
     log: silentLogger,
@@ -126,6 +129,10 @@ export async function startVoicebox(o: {
   log?: RuntimeLogger;
   /** the compiled menus (default: the shipped ones) */
   bundle?: Bundle;
+  /** config.location (default: the shipped config's) */
+  location?: Location;
+  /** config speech.readMail (default true) */
+  readMail?: boolean;
 }): Promise<Voicebox> {
   const config = readConfig();
   const bundle = o.bundle ?? loadMenus(['menus']).bundle;
@@ -147,7 +154,7 @@ export async function startVoicebox(o: {
     mediaRoot,
     log: o.log ?? silentLogger,
     port: 0,
-    classifyCaller: (n) => (isInternal(n, config.location) ? 'internal' : 'external'),
+    classifyCaller: (n) => (isInternal(n, o.location ?? config.location) ? 'internal' : 'external'),
     ...(o.now ? { now: o.now } : {}),
     onCall,
   });

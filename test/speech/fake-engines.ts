@@ -19,6 +19,8 @@ export interface FakeEngines {
   lower(flag: Misbehaviour): void;
   /** the processes started while 'espeak-hangs' was raised */
   hungPids(): number[];
+  /** the arguments of each espeak-ng started, one list per run */
+  espeakRuns(): string[][];
   /** PATH as it was; any hung process still running is killed */
   restore(): void;
 }
@@ -37,6 +39,7 @@ export function installFakeEngines(): FakeEngines {
   const savedPath = process.env.PATH;
   const flag = (name: Misbehaviour) => join(bin, name);
   const pidFile = join(bin, 'pids');
+  const argsFile = join(bin, 'espeak-args');
   const real = (command: string) =>
     execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
   const script = (name: string, body: string) => {
@@ -53,7 +56,8 @@ exec ${real('sox')} "$@"`,
   );
   script(
     'espeak-ng',
-    `if [ -e ${flag('espeak-hangs')} ]; then
+    `printf '%s\\t' "$@" >> ${argsFile}; echo >> ${argsFile}
+if [ -e ${flag('espeak-hangs')} ]; then
   sleep 600 &
   echo $! >> ${pidFile}
   echo $$ >> ${pidFile}
@@ -74,6 +78,13 @@ exec ${real('espeak-ng')} "$@"`,
     raise: (name) => writeFileSync(flag(name), ''),
     lower: (name) => rmSync(flag(name), { force: true }),
     hungPids,
+    espeakRuns: () =>
+      existsSync(argsFile)
+        ? readFileSync(argsFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => line.split('\t').slice(0, -1))
+        : [],
     restore() {
       process.env.PATH = savedPath;
       for (const pid of hungPids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
