@@ -1,18 +1,34 @@
 // The caller side (C1–C10): who is called, which profile is in force, the caller's language,
 // the message into the spool, the welcome mail.
+import type { DirectoryUser } from '../directory/index.js';
 import { checkDial, formats, languageForCaller, toE164 } from '../phone/index.js';
-import { activeProfile } from '../schedule/index.js';
+import { activeProfileTrace } from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 import { ownerOfForwardedCall } from './forwarded.js';
 import { remindPinExpiry } from './pin.js';
 import { welcomeNewUser } from './welcome.js';
+
+/** her directory entry for a debug line: no PIN, PIN hash or mail password, not even the raw user data they are in */
+function withoutSecrets(user: DirectoryUser): object {
+  const { rawUserData: _raw, settings, ...entry } = user;
+  const { pinHash: _hash, legacyPin: _legacy, mailPassword: _password, ...shown } = settings;
+  return { ...entry, settings: shown };
+}
 
 export const callerSideActions = [
   defineAction('lookup user', async (kit, [number], ctx) => {
     const f = formats(number, kit.location);
     if (!f) return outcome('unknown');
     const user = (await ownerOfForwardedCall(kit, ctx, number)) ?? (await kit.directory.findByNumber(f.all));
-    if (!user) return outcome('unknown');
+    if (!user) {
+      ctx.log.info({ called: number.slice(0, 64) }, 'no user has this number');
+      return outcome('unknown');
+    }
+    ctx.log.info(
+      { user: user.id, mailbox: user.mailbox, ...(user.login !== undefined ? { login: user.login } : {}) },
+      'user found',
+    );
+    ctx.log.debug({ user: user.id, data: withoutSecrets(user) }, 'user data');
     return value(kit.users.record(user, ctx.log));
   }),
 
@@ -21,13 +37,18 @@ export const callerSideActions = [
     const chosen = user.settings.activeProfile ?? kit.defaults.profile;
     const rules = { officeHours: kit.bundle.officeHours, profiles: kit.bundle.profiles };
     const own = kit.users.schedule(rec, rules, ctx.log);
-    const result = activeProfile({
+    const result = activeProfileTrace({
       rules,
       user: { chosen, ...(user.settings.vacation ? { vacation: true } : {}), ...own },
       at: ctx.call.time,
       internalCaller: ctx.call.callerClass === 'internal',
     });
-    ctx.log.info({ user: user.id, profile: result.profile, reason: result.reason }, 'active profile');
+    ctx.log.info(
+      { user: user.id, profile: result.profile, reason: result.reason, office: result.office?.state },
+      'active profile',
+    );
+    // the grounds (whose office hours, the day's windows, the profile looked for): `voicebox explain` reads them
+    ctx.log.debug({ user: user.id, trace: result }, 'active profile: why');
     ctx.note?.({ kind: 'profile', profile: result.profile, reason: result.reason });
     return value(result.profile);
   }),

@@ -144,6 +144,17 @@ export class CallMailboxes {
     let mailbox = this.open.get(key);
     if (!mailbox) {
       const owner = mailboxOwnerOf(user, { location: this.location, hostRule: store.hostRule, log: ctx.log });
+      // the IMAP user whose mailbox is read (the call's last line repeats it); the login name at debug
+      ctx.log.info({ user: user.id, imapUser: owner.mailbox }, 'opening mailbox');
+      ctx.log.debug(
+        {
+          user: user.id,
+          login: owner.login ?? "the site's account",
+          folder: owner.folder ?? 'mailbox.folder',
+          host: owner.imapHost ?? 'mailbox.imap.host',
+        },
+        'mailbox login',
+      );
       const opened = store.open(owner).catch((e: unknown) => {
         // a folder, user or server of her own that does not work: named with her, so the admin
         // finds the setting (the site's other mailboxes are not touched)

@@ -78,7 +78,7 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--server <host:port>', 'call a running `voicebox serve` instead of an in-process one')
     .option('--json', 'one JSON object a line')
     .option('--no-interactive', 'at a terminal without --dtmf, do not read keys from the keyboard')
-    .option('--verbose', 'log lines of the runtime on stderr')
+    .option('--verbose', 'log lines of the runtime on stderr, at log.level of --config (default info)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ voicebox call 100 --menu examples/demo --dtmf 2\n  $ voicebox call +4930123456 --from +4989111 --dtmf 0 --talk 5\n  $ voicebox call 100 --menu examples/demo --hangup-after 2 --json',
@@ -146,9 +146,10 @@ export function callCommand(io: Io, setExit: (code: number) => void): Command {
           const runtime = await loadRuntime({
             menus: menusPath(opts.menu ?? config.menus),
             media,
-            speech: { renderTimeoutMs: config.speech.renderTimeoutMs },
+            speech: config.speech,
           });
-          const log = logger('info', opts.verbose ? 'stderr' : 'silent');
+          // log.level of --config (the embedded default: info), as `serve` logs
+          const log = logger(config.log.level, opts.verbose ? 'stderr' : 'silent');
           logPrepared(log, runtime.prepared);
           services = await buildServices(config, runtime.bundle, runtime.mediaRoot, log);
           const flows = Object.keys(runtime.bundle.flows);

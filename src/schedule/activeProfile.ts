@@ -1,5 +1,5 @@
 import type { OfficeHours, ProfileRules } from '../graph/index.js';
-import { officeState } from './officeHours.js';
+import { officeStateDetail, type OfficeStateDetail } from './officeHours.js';
 
 /** Why a profile is in force — for the call log and for `voicebox` asking "which profile, and why?". */
 export type ProfileReason =
@@ -35,6 +35,20 @@ function ownOrCompany(own: string | undefined, company: string | undefined): str
 }
 
 /**
+ * Why `activeProfile` chose: whose office hours applied (`own`, `company`, `none`) and what they
+ * said at that instant, and which off-hours or break profile was looked for (`''`: none, so her
+ * choice stayed). For `voicebox explain`: the same decision, with its grounds.
+ */
+export interface ProfileTrace extends ActiveProfile {
+  /** the profile she chose (or the menus' default when she chose none) */
+  chosen: string;
+  officeHours: 'own' | 'company' | 'none' | 'not-asked';
+  office?: OfficeStateDetail;
+  /** the off-hours or break profile the office state called for; `''`: none configured */
+  wanted?: { profile: string; whose: 'own' | 'company' };
+}
+
+/**
  * The profile in force for one call (the ixi-UMS Voice-Mail Server manual §4.7.5–4.7.6): an
  * internal caller gets the internal profile when there is one (office hours and vacation do not count);
  * a user on vacation stays on vacation; on a holiday, a day without work hours or
@@ -44,19 +58,42 @@ function ownOrCompany(own: string | undefined, company: string | undefined): str
  * @throws ScheduleError when the office hours name an unknown time zone
  */
 export function activeProfile(input: ActiveProfileInput): ActiveProfile {
+  const { profile, reason } = activeProfileTrace(input);
+  return { profile, reason };
+}
+
+/** `activeProfile`, with the grounds of its decision (ProfileTrace). */
+export function activeProfileTrace(input: ActiveProfileInput): ProfileTrace {
   const { rules, user, at, internalCaller } = input;
+  const chosenProfile = user.chosen || rules.profiles.default;
+  const base = { chosen: chosenProfile, officeHours: 'not-asked' as const };
   if (internalCaller && rules.profiles.internal)
-    return { profile: rules.profiles.internal, reason: 'internal' };
-  if (user.vacation === true || user.chosen === VACATION) return { profile: VACATION, reason: 'vacation' };
-  const chosen: ActiveProfile = { profile: user.chosen || rules.profiles.default, reason: 'chosen' };
+    return { ...base, profile: rules.profiles.internal, reason: 'internal' };
+  if (user.vacation === true || user.chosen === VACATION)
+    return { ...base, profile: VACATION, reason: 'vacation' };
+  const chosen: ActiveProfile = { profile: chosenProfile, reason: 'chosen' };
+  const whose = user.officeHours !== undefined ? 'own' : 'company';
   const officeHours = user.officeHours !== undefined ? user.officeHours : rules.officeHours;
-  if (officeHours === null) return chosen;
-  const state = officeState(officeHours, at);
-  if (state === 'open') return chosen;
-  if (state === 'break') {
+  if (officeHours === null) return { ...chosen, chosen: chosenProfile, officeHours: 'none' };
+  const office = officeStateDetail(officeHours, at);
+  const traced = { chosen: chosenProfile, officeHours: whose, office } as const;
+  if (office.state === 'open') return { ...chosen, ...traced };
+  if (office.state === 'break') {
     const breakProfile = ownOrCompany(user.breakProfile, rules.profiles.breaks);
-    return breakProfile === undefined ? chosen : { profile: breakProfile, reason: 'break' };
+    const wanted = {
+      profile: breakProfile ?? '',
+      whose: user.breakProfile !== undefined ? 'own' : 'company',
+    } as const;
+    return breakProfile === undefined
+      ? { ...chosen, ...traced, wanted }
+      : { ...traced, wanted, profile: breakProfile, reason: 'break' };
   }
   const offHours = ownOrCompany(user.offHoursProfile, rules.profiles.offHours);
-  return offHours === undefined ? chosen : { profile: offHours, reason: state };
+  const wanted = {
+    profile: offHours ?? '',
+    whose: user.offHoursProfile !== undefined ? 'own' : 'company',
+  } as const;
+  return offHours === undefined
+    ? { ...chosen, ...traced, wanted }
+    : { ...traced, wanted, profile: offHours, reason: office.state };
 }

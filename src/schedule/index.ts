@@ -1,6 +1,8 @@
 export {
   activeProfile,
+  activeProfileTrace,
   type ActiveProfile,
+  type ProfileTrace,
   type ActiveProfileInput,
   type ProfileReason,
 } from './activeProfile.js';
@@ -9,6 +11,8 @@ export {
   isOpen,
   nextChange,
   officeState,
+  officeStateDetail,
+  type OfficeStateDetail,
   ScheduleError,
   type OfficeState,
   type ScheduleErrorCode,

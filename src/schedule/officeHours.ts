@@ -59,10 +59,10 @@ function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
 }
 
-function isHoliday(closed: readonly string[], local: DateTime): boolean {
+function holidayOf(closed: readonly string[], local: DateTime): string | undefined {
   const monthDay = `${pad(local.month)}-${pad(local.day)}`;
   const date = `${pad(local.year, 4)}-${monthDay}`;
-  return closed.some((entry) => entry === monthDay || entry === date);
+  return closed.find((entry) => entry === monthDay || entry === date);
 }
 
 function localTime(officeHours: OfficeHours, at: Date): DateTime {
@@ -79,15 +79,58 @@ function localTime(officeHours: OfficeHours, at: Date): DateTime {
   return local;
 }
 
-function stateAt(officeHours: OfficeHours, local: DateTime): OfficeState {
-  if (isHoliday(officeHours.closed, local)) return 'holiday';
+/** The office state at an instant and what decided it: for `voicebox explain`. */
+export interface OfficeStateDetail {
+  state: OfficeState;
+  /** the instant in the office hours' zone: `Tue 2026-12-01 21:32` */
+  local: string;
+  timeZone: string;
+  /** that day's work hours and breaks, `08:00-12:00` (valid ranges only) */
+  hours: string[];
+  breaks: string[];
+  /** the `closed` entry that made it a holiday */
+  holiday?: string;
+}
+
+const hhmm = (minute: number): string => `${pad(Math.floor(minute / 60))}:${pad(minute % 60)}`;
+const shown = (ranges: Range[]): string[] => ranges.map((r) => `${hhmm(r.from)}-${hhmm(r.to)}`);
+
+interface Decided {
+  state: OfficeState;
+  hours: Range[];
+  breaks: Range[];
+  holiday?: string;
+}
+
+function decide(officeHours: OfficeHours, local: DateTime): Decided {
   const today = officeHours.days.filter((workDay) => workDay.day === local.weekday);
   const hours = rangesOf(today.flatMap((workDay) => workDay.hours));
-  if (hours.length === 0) return 'closed-day';
+  const breaks = rangesOf(today.flatMap((workDay) => workDay.breaks));
+  const holiday = holidayOf(officeHours.closed, local);
+  if (holiday !== undefined) return { state: 'holiday', hours, breaks, holiday };
+  if (hours.length === 0) return { state: 'closed-day', hours, breaks };
   // seconds and milliseconds count: 12:59:59.999 is still in a break that ends at 13:00
   const minute = local.hour * 60 + local.minute + (local.second + local.millisecond / 1000) / 60;
-  if (within(rangesOf(today.flatMap((workDay) => workDay.breaks)), minute)) return 'break';
-  return within(hours, minute) ? 'open' : 'off-hours';
+  if (within(breaks, minute)) return { state: 'break', hours, breaks };
+  return { state: within(hours, minute) ? 'open' : 'off-hours', hours, breaks };
+}
+
+function stateAt(officeHours: OfficeHours, local: DateTime): OfficeState {
+  return decide(officeHours, local).state;
+}
+
+/** `officeState` with what decided it: the local time, that day's hours and breaks, the holiday. */
+export function officeStateDetail(officeHours: OfficeHours, at: Date): OfficeStateDetail {
+  const local = localTime(officeHours, at);
+  const { state, hours, breaks, holiday } = decide(officeHours, local);
+  return {
+    state,
+    local: local.toFormat('ccc yyyy-MM-dd HH:mm', { locale: 'en' }),
+    timeZone: officeHours.timeZone,
+    hours: shown(hours),
+    breaks: shown(breaks),
+    ...(holiday !== undefined ? { holiday } : {}),
+  };
 }
 
 /**
