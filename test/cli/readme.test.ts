@@ -181,6 +181,8 @@ describe('README.md: trying it', () => {
       expect(dot.code, ok(dot)).toBe(0);
       expect(dot.stdout.trimStart()).toMatch(/^digraph\b/);
     },
+    // two runs of the command and a Graphviz render: a busy machine takes longer than one run's limit
+    60_000,
   );
 
   example('npx voicebox graph menus/ --menu inquiry.messages --format mermaid', async (command) => {
