@@ -168,7 +168,8 @@ export type Stmt =
   | {
       kind: 'record';
       variable: Name;
-      maxMs?: number;
+      /** the longest recording: a duration */
+      max?: Expr;
       silenceMs?: number;
       terminators: Name[];
       outcomes: OutcomeHandler[];

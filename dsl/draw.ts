@@ -71,7 +71,7 @@ function describeNode(n: GraphNode): string {
       return lines.join('\n');
     }
     case 'record':
-      return `record ${n.variable} (up to ${n.maxMs / 1000}s)`;
+      return `record ${n.variable} (up to ${typeof n.maxMs === 'number' ? `${n.maxMs / 1000}s` : exprText(n.maxMs)})`;
     case 'transfer':
       return `${n.mode} to ${exprText(n.to)}`;
     case 'loop':

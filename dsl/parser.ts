@@ -977,8 +977,9 @@ class IvrParser extends EmbeddedActionsParser {
           ALT: () => {
             this.CONSUME(T.Up);
             this.CONSUME(T.To);
-            const d = this.CONSUME(T.DurationLiteral);
-            this.ACTION(() => (stmt.maxMs = durationMs(d.image)));
+            // a duration (`up to 180s`) or one the admin sets (`up to config.max_message`)
+            const max = this.SUBRULE(this.expression);
+            this.ACTION(() => (stmt.max = max));
           },
         },
         {

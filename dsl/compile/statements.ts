@@ -129,9 +129,32 @@ function lowerStatement(cx: CompileContext, s: Stmt, next: NodeId, scope: Scope,
     case 'record': {
       checkVariable(cx, s.variable, 'audio');
       const terminators = s.terminators.map((k) => key(cx, k)).filter((k): k is string => k !== undefined);
-      const maxMs = s.maxMs ?? 180_000;
-      if (!(maxMs > 0)) report(cx, error(loc, 'a recording needs a positive length'));
-      const outcomes = lowerOutcomes(cx, ['empty'], [], s.outcomes, next, scope, 'record', loc);
+      const max = s.max ? expr(cx, s.max, 'duration') : undefined;
+      if (s.max && max && !assignable(max.type, 'duration'))
+        report(
+          cx,
+          error(
+            s.max.loc,
+            `a recording's length is a duration, but this is ${article(describeType(max.type))}`,
+          ),
+        );
+      // a literal is kept as milliseconds; a length the admin sets is read when the call records
+      const maxMs = max === undefined ? 180_000 : max.kind === 'literal' ? Number(max.value) : max;
+      if (typeof maxMs === 'number' && !(maxMs > 0))
+        report(cx, error(loc, 'a recording needs a positive length'));
+      // `full` (cut off at the longest length) may be left out: the flow goes on with the message
+      const full = s.outcomes.find((o) => o.outcome.text === 'full');
+      const outcomes = lowerOutcomes(
+        cx,
+        ['empty'],
+        [],
+        s.outcomes.filter((o) => o !== full),
+        next,
+        scope,
+        'record',
+        loc,
+      );
+      if (full) outcomes['full'] = lowerHandler(cx, full.handler, next, scope);
       return addNode(cx, {
         id,
         kind: 'record',

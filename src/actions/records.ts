@@ -70,7 +70,10 @@ export class UserRecords {
       has_language_choice: s.languageChoice !== undefined,
       language_choice: s.languageChoice ?? 'default',
       menu_language: menuLanguage ?? language ?? this.defaults.language,
+      // her own greeting type and transfer announcement; without one the flow uses the site's
+      has_greeting_type: s.greetingType !== undefined,
       greeting_type: s.greetingType ?? 'individual',
+      has_transfer_announcement: s.transferAnnouncement !== undefined,
       transfer_announcement: s.transferAnnouncement ?? 'user',
       profile: s.activeProfile ?? this.defaults.profile,
     };

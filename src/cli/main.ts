@@ -4,10 +4,14 @@ import { menuCommands, type Io } from './menus.js';
 import { promptsCommand } from './prompts.js';
 import { callCommand } from './call.js';
 import { serveCommand } from './serve.js';
+import { deployCommand } from './deploy.js';
 import { configCommand } from './config.js';
 import { userCommand } from './user-mail-password.js';
 import { migrateCommand } from './migrate.js';
 import { notifyCommand } from './notify.js';
+import { spoolCommand } from './spool.js';
+import { doctorCommand } from './doctor.js';
+import { explainCommand } from './explain.js';
 
 export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   const out: Io = {
@@ -34,11 +38,15 @@ export async function run(argv: string[], io?: Partial<Io>): Promise<number> {
   for (const command of [
     ...menuCommands(out, setExit),
     serveCommand(out, setExit),
+    deployCommand(out, setExit),
     configCommand(out, setExit),
     callCommand(out, setExit),
     userCommand(out, setExit),
     migrateCommand(out, setExit),
     notifyCommand(out, setExit),
+    spoolCommand(out, setExit),
+    doctorCommand(out, setExit),
+    explainCommand(out, setExit),
     promptsCommand(),
   ]) {
     program.addCommand(tame(command));

@@ -57,7 +57,13 @@ export function compileMenus(menus: string, options: { strict?: boolean } = {}):
 /** How prompts become audio: one renderer (and its cache) for every release a serve runs. */
 export async function speechRenderer(options: {
   media: MediaRoot;
-  speech?: { renderTimeoutMs?: number; concurrency?: number };
+  speech?: {
+    renderTimeoutMs?: number;
+    concurrency?: number;
+    /** config speech.voices and speech.rate: espeak-ng's voice and words per minute per language */
+    voices?: Readonly<Record<string, string>>;
+    rate?: Readonly<Record<string, number>>;
+  };
 }): Promise<Renderer> {
   // callers' voices live in here: FreeSWITCH's group may enter (freeswitch/README.md), nobody else
   await makeFolder(options.media.local, 0o750);
@@ -65,6 +71,8 @@ export async function speechRenderer(options: {
     mediaRoot: options.media,
     ...(options.speech?.renderTimeoutMs ? { timeoutMs: options.speech.renderTimeoutMs } : {}),
     ...(options.speech?.concurrency ? { concurrency: options.speech.concurrency } : {}),
+    ...(options.speech?.voices ? { voices: options.speech.voices } : {}),
+    ...(options.speech?.rate ? { rates: options.speech.rate } : {}),
   });
 }
 
@@ -92,7 +100,7 @@ export async function runtimeFrom(options: {
 export async function loadRuntime(options: {
   menus: string;
   media: MediaRoot;
-  speech?: { renderTimeoutMs?: number; concurrency?: number };
+  speech?: Parameters<typeof speechRenderer>[0]['speech'];
 }): Promise<LoadedRuntime> {
   const compiled = compileMenus(options.menus);
   const renderer = await speechRenderer(options);

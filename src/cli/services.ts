@@ -364,7 +364,7 @@ export async function buildServices(
         sender: { address: config.welcome.from, name: config.welcome.fromName },
         welcome: config.welcome,
       }),
-      greetings: new GreetingStore(media),
+      greetings: new GreetingStore(media, { languageFallback: config.greetings.languageFallback }),
       media,
       location,
       policy: {
@@ -374,6 +374,7 @@ export async function buildServices(
         },
         welcome: config.welcome,
         dial: dialPolicy,
+        readMail: config.speech.readMail,
       },
       messageWaiting,
       clock: options.clock,

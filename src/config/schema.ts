@@ -1,6 +1,8 @@
 // The server's settings: one YAML file, every key with a default, checked at start.
 // A bad value is reported with its key and the line of the file; secrets are never
 // printed (see `redacted`).
+import { accessSync, constants, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { enumTypes, fileDefault, mapSwitches, type SwitchName, type SwitchValue } from '../graph/index.js';
 
 interface Common {
@@ -50,8 +52,15 @@ export interface SectionRule extends Common {
   /** rules between its settings, on the checked values: problems keyed relative to the section */
   check?: (values: Readonly<Record<string, unknown>>) => Array<{ key: string; message: string }>;
 }
+/** A list whose every item is a section of the same settings (the rows of a table). */
+export interface SectionsRule extends Common {
+  kind: 'sections';
+  fields: Fields;
+  default: readonly [];
+}
 /** How one setting is checked. */
-export type Rule = StringRule | NumberRule | BooleanRule | EnumRule | ListRule | MapRule | SectionRule;
+export type Rule =
+  StringRule | NumberRule | BooleanRule | EnumRule | ListRule | MapRule | SectionRule | SectionsRule;
 export type Fields = Readonly<Record<string, Rule>>;
 
 // The helpers keep each rule's literal type (`const` parameters): the config's TypeScript type
@@ -82,6 +91,14 @@ const optionalSection = <const F extends Fields>(fields: F, check?: SectionRule[
   fields,
   optional: true as const,
   ...(check ? { check } : {}),
+});
+
+/** a list of sections, empty unless the file has items: each is checked as `key[index].field` */
+const sections = <const F extends Fields>(fields: F, hint: string) => ({
+  kind: 'sections' as const,
+  fields,
+  default: [] as const,
+  hint,
 });
 
 type SwitchRule = (BooleanRule | NumberRule | EnumRule) & { default: SwitchValue };
@@ -119,6 +136,79 @@ const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
 
 const hostPort = /^[^\s:]+:\d{1,5}$/;
 const digits = /^[0-9]*$/;
+
+/** an espeak-ng voice (`espeak-ng --voices=de` lists them): a language, a file, a variant after + */
+const voice = (value: string) =>
+  s({
+    default: value,
+    pattern: /^[A-Za-z][A-Za-z0-9_-]{0,40}(?:\/[A-Za-z0-9_-]{1,40})?(?:\+[A-Za-z0-9_-]{1,40})?$/,
+    hint: 'an espeak-ng voice as espeak-ng --voices lists it, a variant after + (e.g. de, de+f3, mb-de5, en-us+klatt)',
+  });
+/** espeak-ng's speed, the range its -s option takes */
+const wordsPerMinute = () =>
+  n({ default: 150, min: 80, max: 450, integer: true, hint: 'words per minute (espeak-ng -s)' });
+
+/** a further site whose numbers are those of the location or of a site before it */
+function sameSiteTwice(location: Readonly<Record<string, unknown>>): Array<{ key: string; message: string }> {
+  const range = (site: Readonly<Record<string, unknown>>): string =>
+    `+${String(site['countryCode'] ?? location['countryCode'])} ${String(site['areaCode'])} ${String(site['subscriberBase'])}`;
+  const seen = [range(location)];
+  const sites = Array.isArray(location['sites']) ? (location['sites'] as Array<Record<string, unknown>>) : [];
+  return sites.flatMap((site, i) => {
+    const own = range(site);
+    const twice = seen.includes(own);
+    seen.push(own);
+    return twice ? [{ key: `sites[${i}].subscriberBase`, message: `${own} is a site already` }] : [];
+  });
+}
+
+/** an e-mail address as a From may carry it: dot-atom local part @ a host name */
+const MAIL_ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+/** the languages voicebox writes its mails in (src/mail/compose.ts) */
+const MAIL_LANGUAGES = ['de', 'en'];
+/** a welcome mail's files together: well below the 10 to 25 MB mail servers commonly accept */
+export const WELCOME_ATTACHMENTS_MB = 10;
+
+/**
+ * The welcome mail's free texts and files, checked at start: a text in a language voicebox
+ * writes no mail in would never be sent, and a file that is missing or too big would fail
+ * every welcome mail at the mail server, long after the admin looked.
+ */
+function checkWelcome(w: Readonly<Record<string, unknown>>): Array<{ key: string; message: string }> {
+  const problems: Array<{ key: string; message: string }> = [];
+  const text = (w['text'] ?? {}) as Readonly<Record<string, string>>;
+  for (const language of Object.keys(text))
+    if (!MAIL_LANGUAGES.includes(language))
+      problems.push({
+        key: `text.${language}`,
+        message: `voicebox writes its mails in ${MAIL_LANGUAGES.join(' and ')}: a text for '${language}' is never sent`,
+      });
+  let total = 0;
+  for (const file of (w['attachments'] ?? []) as readonly string[]) {
+    if (!isAbsolute(file)) {
+      problems.push({ key: 'attachments', message: `'${file}' is not an absolute path` });
+      continue;
+    }
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile()) throw Object.assign(new Error(), { code: 'not a file' });
+      accessSync(file, constants.R_OK);
+      total += stat.size;
+    } catch (e) {
+      problems.push({
+        key: 'attachments',
+        message: `'${file}' cannot be read by voicebox: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      });
+    }
+  }
+  if (total > WELCOME_ATTACHMENTS_MB * 1024 * 1024)
+    problems.push({
+      key: 'attachments',
+      message: `the files are ${(total / 1024 / 1024).toFixed(1)} MB together; at most ${WELCOME_ATTACHMENTS_MB} MB`,
+    });
+  return problems;
+}
 
 export const schema = {
   freeswitch: section({
@@ -213,35 +303,73 @@ export const schema = {
       integer: true,
       hint: 'a text-to-speech render running longer is killed; the call then apologises and hangs up',
     }),
+    // §4.6 "Activate TTS-dependent functionality: for remote inquiry (reading e-mails)"
+    readMail: b(
+      true,
+      'read e-mails aloud in remote inquiry, for all users; false: e-mails are neither counted, announced nor offered',
+    ),
+    // §4.6 "Speaker Assignment": the espeak-ng voice and speed per language of the prompts
+    voices: section({ de: voice('de'), en: voice('en-us') }),
+    rate: section({ de: wordsPerMinute(), en: wordsPerMinute() }),
   }),
   menus: s({ optional: true, path: true, hint: 'a folder of .ivr files (default: the shipped menus)' }),
-  location: section({
-    countryCode: s({ default: '49', pattern: /^[1-9][0-9]{0,2}$/, hint: 'digits without +, e.g. 49' }),
-    areaCode: s({ default: '30', pattern: digits, hint: 'without the leading 0, e.g. 30' }),
-    subscriberBase: s({
-      default: '1234',
-      pattern: digits,
-      hint: "the company's number without the extension",
-    }),
-    extensionLength: n({
-      default: 3,
-      min: 1,
-      max: 8,
-      integer: true,
-      hint: 'digits of an internal extension',
-    }),
-    outsideLinePrefix: s({
-      default: '0',
-      pattern: digits,
-      hint: 'what is dialled first for an outside line',
-    }),
-    commonNumbers: {
-      kind: 'list',
-      of: 'string',
-      default: [],
-      hint: 'the voice-box numbers shared by everyone: a call to one that was forwarded finds the owner by the forwarding number (empty: off)',
+  location: section(
+    {
+      countryCode: s({ default: '49', pattern: /^[1-9][0-9]{0,2}$/, hint: 'digits without +, e.g. 49' }),
+      areaCode: s({ default: '30', pattern: digits, hint: 'without the leading 0, e.g. 30' }),
+      subscriberBase: s({
+        default: '1234',
+        pattern: digits,
+        hint: "the company's number without the extension",
+      }),
+      extensionLength: n({
+        default: 3,
+        min: 1,
+        max: 8,
+        integer: true,
+        hint: 'digits of an internal extension',
+      }),
+      outsideLinePrefix: s({
+        default: '0',
+        pattern: digits,
+        hint: 'what is dialled first for an outside line',
+      }),
+      commonNumbers: {
+        kind: 'list',
+        of: 'string',
+        default: [],
+        hint: 'the voice-box numbers shared by everyone: a call to one that was forwarded finds the owner by the forwarding number (empty: off)',
+      },
+      // §4.4 "Site" lists several: their numbers are the company's own too (internal callers, a
+      // user's extension at her own site); a bare extension still belongs to the site above
+      sites: sections(
+        {
+          name: s({ optional: true, hint: 'what you call it, e.g. Starnberg' }),
+          countryCode: s({
+            optional: true,
+            pattern: /^[1-9][0-9]{0,2}$/,
+            hint: 'default: location.countryCode',
+          }),
+          areaCode: s({ pattern: digits, hint: 'without the leading 0, e.g. 8151' }),
+          subscriberBase: s({ pattern: digits, hint: "the site's number without the extension, e.g. 36856" }),
+          extensionLength: n({
+            optional: true,
+            min: 1,
+            max: 8,
+            integer: true,
+            hint: 'default: location.extensionLength',
+          }),
+          outsideLinePrefix: s({
+            optional: true,
+            pattern: digits,
+            hint: 'default: location.outsideLinePrefix',
+          }),
+        },
+        "the company's further sites, each with areaCode and subscriberBase (and name, countryCode, extensionLength, outsideLinePrefix where they differ from the site above), e.g. [{ name: Starnberg, areaCode: '8151', subscriberBase: '36856' }]",
+      ),
     },
-  }),
+    sameSiteTwice,
+  ),
   directory: section({
     type: e(
       ['yaml', 'ldap'],
@@ -466,18 +594,42 @@ export const schema = {
       ),
     }),
   }),
-  welcome: section({
-    enabled: b(true),
-    minPinLength: n({
-      default: 4,
-      min: 4,
-      max: 12,
-      integer: true,
-      hint: 'each digit more makes a stolen PIN hash ten times harder to guess',
-    }),
-    defaultPin: s({ optional: true, secret: true, pattern: /^[0-9]{4,12}$/ }),
-    portalUrl: s({ optional: true }),
-  }),
+  welcome: section(
+    {
+      enabled: b(true),
+      minPinLength: n({
+        default: 4,
+        min: 4,
+        max: 12,
+        integer: true,
+        hint: 'each digit more makes a stolen PIN hash ten times harder to guess',
+      }),
+      defaultPin: s({ optional: true, secret: true, pattern: /^[0-9]{4,12}$/ }),
+      portalUrl: s({ optional: true }),
+      // the manual's "Sender e-mail" and "Display name" (§4.1.1): an address of the internal mail
+      // domain, so the mail server takes it; the lock notice and the PIN reminder come from it too
+      from: s({
+        default: '',
+        empty: true,
+        pattern: MAIL_ADDRESS,
+        hint: "the sender of voicebox's own mails (welcome, lock notice, PIN reminder); empty: voicebox@<mail.domain>",
+      }),
+      fromName: s({ default: 'voicebox', empty: true, hint: 'the display name of that sender; empty: none' }),
+      text: {
+        kind: 'map',
+        of: 'string',
+        optional: true,
+        hint: 'a free text per language (de, en) at the bottom of the welcome mail, e.g. how to log in to the portal',
+      },
+      attachments: {
+        kind: 'list',
+        of: 'string',
+        default: [],
+        hint: `files sent with every welcome mail, e.g. a quick guide as PDF: absolute paths, ${WELCOME_ATTACHMENTS_MB} MB together at most`,
+      },
+    },
+    checkWelcome,
+  ),
   greetings: section({
     languageFallback: e(
       ['recorded', 'standard'],
@@ -790,7 +942,9 @@ export type ValueOf<R> = R extends { kind: 'string' }
             ? Record<string, string>
             : R extends { kind: 'section'; fields: infer F }
               ? SectionOf<F>
-              : never;
+              : R extends { kind: 'sections'; fields: infer F }
+                ? Array<SectionOf<F>>
+                : never;
 
 type Flat<T> = { [K in keyof T]: T[K] } & {};
 

@@ -96,10 +96,21 @@ export const recordTypes: Record<string, Record<string, Field>> = {
       type: 'language',
       description: 'the language of her own menus after login (§5.3.2); default: her language',
     },
-    greeting_type: { type: 'greeting_type', description: 'individual or personalized' },
+    has_greeting_type: {
+      type: 'bool',
+      description: "she chose her greeting type; else the site's config.greeting_type",
+    },
+    greeting_type: {
+      type: 'greeting_type',
+      description: 'her own choice when has_greeting_type: individual or personalized',
+    },
+    has_transfer_announcement: {
+      type: 'bool',
+      description: "she chose who offers the transfer; else the site's config.transfer_announcement",
+    },
     transfer_announcement: {
       type: 'transfer_announcement',
-      description: 'who announces the transfer option',
+      description: 'her own choice when has_transfer_announcement: who announces the transfer option',
     },
     profile: { type: 'profile', description: 'the profile the user chose' },
   },

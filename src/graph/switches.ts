@@ -34,6 +34,19 @@ export const menuSwitches = {
     default: 'by_caller',
   },
   global_greeting: { type: 'global_greeting', description: 'company greeting use', default: 'when_missing' },
+  // the site's "User announcement" (§4.7.1), for each user who chose none of her own
+  greeting_type: {
+    type: 'greeting_type',
+    description:
+      "greeting type of a user who chose none: individual, or personalized (her recorded name in the system's words)",
+    default: 'individual',
+  },
+  transfer_announcement: {
+    type: 'transfer_announcement',
+    description:
+      'who offers the transfer after a recorded greeting, for a user who chose none: user (her recording alone) or user_and_system',
+    default: 'user',
+  },
   announce_number_as: {
     type: 'number_announcement',
     description: 'extension or canonical',

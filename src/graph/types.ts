@@ -98,7 +98,8 @@ export type GraphNode =
   | (NodeBase & {
       kind: 'record';
       variable: string;
-      maxMs: number;
+      /** milliseconds, or a duration read when the call records (`config.max_message`) */
+      maxMs: number | GraphExpr;
       silenceMs: number;
       terminators: string[];
       outcomes: Record<string, NodeId>;

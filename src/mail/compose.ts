@@ -675,3 +675,189 @@ export function composeFax(input: FaxInput): MailMessage {
     date: input.date,
   };
 }
+
+/** What a dead letter was, in the owner's words: her forward, her reply, her fax, a message. */
+export type DeadLetterKind = 'forward' | 'reply' | 'fax' | 'message';
+
+export interface DeadLetterNoticeInput {
+  /** the owner of the refused message */
+  to: { email: string; name: string };
+  mailbox: string;
+  language: string;
+  kind: DeadLetterKind;
+  /** whom the server refused it for (an address; for a fax, the fax number) */
+  recipients: readonly string[];
+  /** the refused message's subject; empty when it had none */
+  subject: string;
+  /** the server's answer, one line */
+  reason: string;
+  from: { address: string; name?: string };
+  messageId: string;
+  date: Date;
+}
+
+const DEAD_LETTER_TEXT = {
+  de: {
+    subject: (s: string) =>
+      s ? `Nicht zugestellt: ${s}` : 'Nicht zugestellt: Ihre Nachricht aus der Voicebox',
+    hello: (name: string) => (name ? `Hallo ${name},` : 'Hallo,'),
+    what: { forward: 'Ihre Weiterleitung', reply: 'Ihre Antwort', fax: 'Ihr Fax', message: 'Ihre Nachricht' },
+    failed: (what: string, to: string) =>
+      `${what} an ${to} konnte nicht zugestellt werden. Der Mailserver hat die Annahme endgültig abgelehnt:`,
+    subjectLine: (s: string) => `Betreff: ${s}`,
+    next: 'Die Voicebox versucht es nicht noch einmal. Bitte prüfen Sie die Adresse oder Nummer; bei Fragen hilft Ihnen Ihr Administrator.',
+  },
+  en: {
+    subject: (s: string) => (s ? `Not delivered: ${s}` : 'Not delivered: your message from voicebox'),
+    hello: (name: string) => (name ? `Hello ${name},` : 'Hello,'),
+    what: { forward: 'Your forward', reply: 'Your reply', fax: 'Your fax', message: 'Your message' },
+    failed: (what: string, to: string) =>
+      `${what} to ${to} could not be delivered. The mail server refused it for good:`,
+    subjectLine: (s: string) => `Subject: ${s}`,
+    next: 'voicebox will not try again. Please check the address or number, or ask your administrator.',
+  },
+} as const;
+
+/**
+ * The owner is told once that a message she sent from voicebox (a forward, a reply, a fax) was
+ * refused for good: to whom, the subject and the server's answer — never the message itself.
+ */
+export function composeDeadLetterNotice(input: DeadLetterNoticeInput): MailMessage {
+  const t = DEAD_LETTER_TEXT[mailLanguage(input.language)];
+  const subject = oneLine(input.subject);
+  const paragraphs = [
+    t.hello(oneLine(input.to.name)),
+    `${t.failed(t.what[input.kind], input.recipients.map(oneLine).join(', '))}\n${oneLine(input.reason)}`,
+    ...(subject ? [t.subjectLine(subject)] : []),
+    t.next,
+  ];
+  return {
+    from: { name: oneLine(input.from.name ?? 'voicebox'), address: input.from.address.trim() },
+    to: [{ name: oneLine(input.to.name), address: input.to.email.trim() }],
+    subject: t.subject(subject),
+    text: `${paragraphs.join('\n\n')}\n`,
+    date: input.date,
+    messageId: normalizeMessageId(input.messageId),
+    headers: { [VOICEBOX_HEADERS.type]: 'dead-letter', [VOICEBOX_HEADERS.mailbox]: oneLine(input.mailbox) },
+    disableUrlAccess: true,
+    disableFileAccess: true,
+  };
+}
+
+export interface DeadLetterReportInput {
+  /** the admin (config admin.email) */
+  to: string;
+  /** the site's language */
+  language: string;
+  id: string;
+  refusedMessageId: string;
+  envelopeFrom: string;
+  refused: readonly string[];
+  deliveredTo?: readonly string[] | undefined;
+  subject: string;
+  reason: string;
+  responseCode?: number | undefined;
+  attempts: number;
+  enqueuedAt: Date;
+  deadAt: Date;
+  /** "Alice Anders <alice@example.com>, mailbox +49301234501", or undefined when nobody was found */
+  owner?: string | undefined;
+  /** why the owner was not told, when she was not */
+  ownerNotTold?: 'own-mailbox' | 'no-owner' | 'notice' | undefined;
+  from: { address: string; name?: string };
+  messageId: string;
+}
+
+const DEAD_LETTER_REPORT_TEXT = {
+  de: {
+    subject: (id: string) => `Unzustellbare Nachricht in der Voicebox: ${id}`,
+    intro:
+      'Der Mailserver hat eine Nachricht endgültig abgelehnt; die Voicebox versucht es nicht noch einmal.',
+    labels: {
+      id: 'Spool-ID',
+      messageId: 'Message-ID',
+      subject: 'Betreff',
+      from: 'Absender (Envelope)',
+      refused: 'Abgelehnt für',
+      delivered: 'Zugestellt an',
+      reply: 'Antwort des Servers',
+      attempts: 'Versuche',
+      enqueued: 'Eingereiht',
+      dead: 'Abgelehnt',
+      owner: 'Postfach von',
+    },
+    nobody: 'nicht gefunden',
+    told: {
+      'own-mailbox':
+        'Das Postfach der Person, der die Nachricht gehört, hat sie selbst abgelehnt: nur Sie werden benachrichtigt.',
+      'no-owner':
+        'Im Verzeichnis wurde niemand gefunden, dem die Nachricht gehört: nur Sie werden benachrichtigt.',
+      notice:
+        'Es war selbst eine Benachrichtigung über eine unzustellbare Nachricht: niemand sonst wird benachrichtigt.',
+      yes: 'Die Person, der die Nachricht gehört, wurde per Mail benachrichtigt.',
+    },
+    next: (id: string) =>
+      `Nach Behebung der Ursache erneut senden: voicebox spool retry ${id}\nEntfernen: voicebox spool drop ${id}`,
+  },
+  en: {
+    subject: (id: string) => `Undeliverable voicebox mail: ${id}`,
+    intro: 'The mail server refused a message for good; voicebox does not try it again.',
+    labels: {
+      id: 'Spool id',
+      messageId: 'Message-ID',
+      subject: 'Subject',
+      from: 'Envelope sender',
+      refused: 'Refused for',
+      delivered: 'Delivered to',
+      reply: 'Server reply',
+      attempts: 'Attempts',
+      enqueued: 'Queued',
+      dead: 'Refused',
+      owner: 'Owner',
+    },
+    nobody: 'not found',
+    told: {
+      'own-mailbox': 'Her own mailbox refused it: only you are told.',
+      'no-owner': 'No owner found in the directory: only you are told.',
+      notice: 'It was itself a notice of undeliverable mail: nobody else is told.',
+      yes: 'The owner was told by mail.',
+    },
+    next: (id: string) =>
+      `Send it again once the cause is fixed: voicebox spool retry ${id}\nRemove it: voicebox spool drop ${id}`,
+  },
+} as const;
+
+/** The admin's copy of a dead letter (config admin.email): the technical details, never the body. */
+export function composeDeadLetterReport(input: DeadLetterReportInput): MailMessage {
+  const t = DEAD_LETTER_REPORT_TEXT[mailLanguage(input.language)];
+  const l = t.labels;
+  const id = oneLine(input.id);
+  const rows: [string, string][] = [
+    [l.id, id],
+    [l.messageId, oneLine(input.refusedMessageId)],
+    [l.subject, oneLine(input.subject)],
+    [l.from, oneLine(input.envelopeFrom)],
+    [l.refused, input.refused.map(oneLine).join(', ')],
+    ...(input.deliveredTo?.length
+      ? [[l.delivered, input.deliveredTo.map(oneLine).join(', ')] as [string, string]]
+      : []),
+    [l.reply, oneLine(input.reason)],
+    [l.attempts, String(input.attempts)],
+    [l.enqueued, input.enqueuedAt.toISOString()],
+    [l.dead, input.deadAt.toISOString()],
+    [l.owner, oneLine(input.owner) || t.nobody],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  const table = rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n');
+  return {
+    from: { name: oneLine(input.from.name ?? 'voicebox'), address: input.from.address.trim() },
+    to: input.to.trim(),
+    subject: t.subject(id),
+    text: `${[t.intro, table, t.told[input.ownerNotTold ?? 'yes'], t.next(id)].join('\n\n')}\n`,
+    date: input.deadAt,
+    messageId: normalizeMessageId(input.messageId),
+    headers: { [VOICEBOX_HEADERS.type]: 'dead-letter' },
+    disableUrlAccess: true,
+    disableFileAccess: true,
+  };
+}

@@ -1,6 +1,7 @@
 // The mails voicebox sends, as verbs: the business actions say what happened (a caller left
 // a message, a login was locked, the owner forwarded a message) and the Mailer composes the
 // mail (compose.ts, pure) and puts it in the spool. No action builds MIME or knows a spool id.
+import { basename } from 'node:path';
 import {
   composeFax,
   composeForward,
@@ -158,12 +159,28 @@ export interface SpoolMailerOptions {
   readonly defaultLanguage: string;
   /** the site's key: voice messages are signed with it (mail.signingKey) */
   readonly signingKey?: Uint8Array | undefined;
+  /** the From of voicebox's own mails (welcome, lock notice, PIN reminder); default voicebox@<domain> */
+  readonly sender?: { readonly address: string; readonly name?: string | undefined } | undefined;
+  /** what every welcome mail carries besides her data (config `welcome`) */
+  readonly welcome?: WelcomeExtras | undefined;
+}
+
+/** The site's additions to every welcome mail (the ixi-UMS Voice-Mail Server manual §4.1.1). */
+export interface WelcomeExtras {
+  /** a free text per language (`de`, `en`), at the bottom */
+  readonly text?: Readonly<Record<string, string>> | undefined;
+  /** files, e.g. a quick guide as PDF: attached under their own names, read when the mail is spooled */
+  readonly attachments?: readonly string[] | undefined;
 }
 
 /** The Mailer over the spool: composes, signs voice messages, enqueues under a stable id. */
 export function spoolMailer(o: SpoolMailerOptions): Mailer {
   const languageOf = (r: Recipient) => r.language ?? o.defaultLanguage;
-  const voicebox = { address: `voicebox@${o.domain}`, name: 'voicebox' };
+  const voicebox = o.sender?.address
+    ? { address: o.sender.address, name: o.sender.name ?? '' }
+    : { address: `voicebox@${o.domain}`, name: o.sender?.name ?? 'voicebox' };
+  const welcomeText = o.welcome?.text ? { text: o.welcome.text } : {};
+  const welcomeFiles = (o.welcome?.attachments ?? []).map((path) => ({ filename: basename(path), path }));
   const signature = async (wav: string) =>
     o.signingKey ? { signature: { key: o.signingKey, audioDigest: await fileAudioDigest(wav) } } : {};
   const fromTemplate = o.fromTemplate ? { fromTemplate: o.fromTemplate } : {};
@@ -196,6 +213,8 @@ export function spoolMailer(o: SpoolMailerOptions): Mailer {
         ...(m.resentAt ? { resent: true } : {}),
         language: languageOf(m.to),
         ...(m.portalUrl ? { portalUrl: m.portalUrl } : {}),
+        ...welcomeText,
+        ...(welcomeFiles.length > 0 ? { attachments: welcomeFiles } : {}),
         from: voicebox,
         messageId: ids.messageId,
       });

@@ -168,6 +168,56 @@ function where(loc: SourceLoc): string {
   return `${loc.file}:${loc.line}:${loc.col}`;
 }
 
+/** a caller's number or name is anyone's text: a log line carries it cut short */
+function cut(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * What the call's log lines said that its last line repeats (the manual's "Normal" level, §4.10):
+ * the mailbox found, the profile in force, the IMAP user, the errors met.
+ */
+interface CallSummary {
+  mailbox?: string;
+  login?: string;
+  profile?: string;
+  imapUser?: string;
+  errors: string[];
+}
+
+const MAX_SUMMARY_ERRORS = 10;
+
+/** the call's logger, noting for the summary what passes through it */
+function summarising(log: RuntimeLogger, summary: CallSummary): RuntimeLogger {
+  const note = (level: 'info' | 'warn' | 'error', obj: object, msg = ''): void => {
+    const o = obj as Record<string, unknown>;
+    if (msg === 'user found') {
+      if (typeof o.mailbox === 'string') summary.mailbox = o.mailbox;
+      if (typeof o.login === 'string') summary.login = o.login;
+    }
+    if (msg === 'active profile' && typeof o.profile === 'string') summary.profile = o.profile;
+    if (typeof o.imapUser === 'string') summary.imapUser = o.imapUser;
+    if (level !== 'info' && summary.errors.length < MAX_SUMMARY_ERRORS)
+      summary.errors.push(cut(typeof o.err === 'string' ? `${msg}: ${o.err}` : msg, 160));
+  };
+  return {
+    debug: (obj, msg) => log.debug(obj, msg),
+    info: (obj, msg) => {
+      note('info', obj, msg);
+      log.info(obj, msg);
+    },
+    warn: (obj, msg) => {
+      note('warn', obj, msg);
+      log.warn(obj, msg);
+    },
+    error: (obj, msg) => {
+      note('error', obj, msg);
+      log.error(obj, msg);
+    },
+    child: (bindings) => summarising(log.child(bindings), summary),
+  };
+}
+
 export class CallSession {
   private readonly vars = new Map<string, Value>();
   private readonly nodes = new Map<NodeId, { node: GraphNode; flow: FlowGraph }>();
@@ -191,6 +241,10 @@ export class CallSession {
   private current: GraphNode | undefined;
   private readonly endHooks: Array<() => Promise<void> | void> = [];
   private readonly log: RuntimeLogger;
+  private readonly summary: CallSummary = { errors: [] };
+  /** who ended the call, and whether it was handed on: the call's last log line */
+  private endedBy: 'caller' | 'voicebox' | 'freeswitch' | undefined;
+  private transferred = false;
   private readonly call: CallInfo;
   private readonly timeZone: string;
 
@@ -213,7 +267,7 @@ export class CallSession {
     };
     this.language = o.bundle.languages.default;
     this.timeZone = o.bundle.officeHours?.timeZone ?? 'UTC';
-    this.log = o.log.child({ call: o.media.uuid });
+    this.log = summarising(o.log.child({ call: o.media.uuid }), this.summary);
     this.o = { ...o, media: this.reportingMedia(o.media) };
   }
 
@@ -247,7 +301,11 @@ export class CallSession {
   /** Runs the call to its end. Never throws. */
   async run(): Promise<void> {
     const flow = this.o.bundle.flows[this.o.flow];
-    this.log.info({ caller: this.call.caller, called: this.call.called, flow: this.o.flow }, 'call');
+    const startedAt = Date.now();
+    this.log.info(
+      { caller: cut(this.call.caller), called: cut(this.call.called), flow: this.o.flow },
+      'call',
+    );
     let at: GraphNode | undefined;
     try {
       if (!flow) throw new Error(`no flow '${this.o.flow}' in the menus`);
@@ -288,13 +346,47 @@ export class CallSession {
           this.log.warn({ err: (e as Error).message }, "the call's recordings could not be cleared");
         });
       }
+      this.logCallEnded(Date.now() - startedAt);
     }
+  }
+
+  /** one line per call (the manual's "Normal" log level): who called whom, what was found, how it ended */
+  private logCallEnded(ms: number): void {
+    const s = this.summary;
+    const ended = this.failed
+      ? 'error'
+      : this.transferred
+        ? 'transferred'
+        : this.endedBy === 'caller'
+          ? 'caller hung up'
+          : this.endedBy === 'freeswitch'
+            ? 'freeswitch hung up'
+            : 'completed';
+    this.log.info(
+      {
+        called: cut(this.call.called),
+        caller: cut(this.call.caller),
+        ...(this.call.callerName ? { callerName: cut(this.call.callerName) } : {}),
+        ...(this.call.redirectedFrom ? { redirectedFrom: cut(this.call.redirectedFrom) } : {}),
+        flow: this.o.flow,
+        ...(s.mailbox !== undefined ? { mailbox: s.mailbox } : {}),
+        ...(s.login !== undefined ? { login: s.login } : {}),
+        ...(s.profile !== undefined ? { profile: s.profile } : {}),
+        ...(s.imapUser !== undefined ? { imapUser: s.imapUser } : {}),
+        ms,
+        ended,
+        cause: this.hangupCause || 'NORMAL_CLEARING',
+        ...(s.errors.length > 0 ? { errors: [...s.errors] } : {}),
+      },
+      'call ended',
+    );
   }
 
   private noteHangup(cause: string, by: 'caller' | 'freeswitch' = 'caller'): void {
     if (this.hangupCause) return;
     this.hangupCause = cause || 'NORMAL_CLEARING';
     this.hungUp = true;
+    this.endedBy = by;
     this.emit({ kind: 'hangup', cause: this.hangupCause, by });
   }
 
@@ -302,6 +394,7 @@ export class CallSession {
     if (this.hungUp) return;
     this.hungUp = true;
     this.hangupCause = cause;
+    this.endedBy = 'voicebox';
     this.emit({ kind: 'hangup', cause, by: 'voicebox' });
     try {
       await this.o.media.hangup(cause);
@@ -809,8 +902,9 @@ export class CallSession {
     this.recorded.push({ id, localPath: local });
     const file = toFreeSwitchPath(this.o.mediaRoot, local);
     const silenceSeconds = Math.round(node.silenceMs / 1000);
+    const maxMs = typeof node.maxMs === 'number' ? node.maxMs : Number(await this.value(node.maxMs));
     const r = await this.o.media.record(file, {
-      maxSeconds: Math.max(1, Math.round(node.maxMs / 1000)),
+      maxSeconds: Math.max(1, Math.round(maxMs / 1000)),
       ...(silenceSeconds > 0
         ? { silenceThreshold: 200, silenceHits: silenceSeconds }
         : { silenceThreshold: 0 }),
@@ -858,7 +952,9 @@ export class CallSession {
       id,
     };
     this.vars.set(node.variable, audio);
-    return node.next;
+    // cut off at the longest length: neither a key, nor silence, nor a hang-up ended it
+    const full = !r.hungUp && r.terminator === undefined && !r.silence;
+    return (full && node.outcomes.full) || node.next;
   }
 
   private async transfer(node: GraphNode & { kind: 'transfer' }): Promise<NodeId | null> {
@@ -880,6 +976,7 @@ export class CallSession {
     switch (r.outcome) {
       case 'answered':
         if (node.mode === 'transfer') {
+          this.transferred = true;
           await this.hangup('NORMAL_CLEARING');
           return null;
         }

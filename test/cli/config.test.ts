@@ -148,6 +148,18 @@ describe('voicebox config check', () => {
     expect(out).not.toContain('f3b9c2a77e1d4c0b9a8e6d5c4b3a2910');
   });
 
+  it('names the welcome mail file it cannot read, with its key and line', async () => {
+    const file = configFile(
+      'welcome:\n  from: voicemailbox@example.com\n  attachments:\n    - /nonexistent/quick-guide.pdf\n',
+    );
+    const { code, err } = await voicebox('config', 'check', '--config', file);
+    expect(code).not.toBe(0);
+    expect(err.trim().split('\n')).toEqual([
+      `${file}:3: welcome.attachments: '/nonexistent/quick-guide.pdf' cannot be read by voicebox: ENOENT`,
+      `1 problem in ${file}`,
+    ]);
+  });
+
   it('a missing file is a problem of the file, not a crash', async () => {
     const { code, err } = await voicebox('config', 'check', '--config', '/nonexistent/voicebox.yaml');
     expect(code).toBe(1);

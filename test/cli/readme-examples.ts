@@ -10,6 +10,18 @@ import { join, resolve } from 'node:path';
 export const repo = resolve('.');
 export const bin = join(repo, 'bin', 'voicebox.js');
 
+/** why the `voicebox user …` examples are not run here */
+const USER_ADMIN_EXAMPLE =
+  "names the site's config in /etc/voicebox; test/cli/user-admin.test.ts runs it, read from the README, on a users file of its own";
+
+/** why the `voicebox deploy …` examples are not run here */
+const DEPLOY_EXAMPLE =
+  "names the site's config in /etc/voicebox; test/cli/deploy.test.ts and test/cli/serve-deploy.test.ts run deploy, --status and --rollback on releases of their own, with and without a serve running";
+
+/** why the `voicebox spool …` examples are not run here */
+const SPOOL_EXAMPLE =
+  "names the site's config in /etc/voicebox; test/cli/spool.test.ts runs list, show, retry and drop on a spool folder of its own, test/integration/mail/dead-letter.test.ts list against the lab's Postfix";
+
 /**
  * Examples that are not run by any test, each with why. A command in the README that is neither
  * run nor listed here (or in {@link runInLab}) fails test/cli/readme.test.ts.
@@ -23,6 +35,21 @@ export const notRunUnattended: Readonly<Record<string, string>> = {
     'would replace node_modules under the test run itself; its prepare script (npm run build) is what ensureBuilt() does',
   'bash test/run':
     'the whole test run, this file included (it would run itself), with apt-get installs and a lab of its own',
+  'npx voicebox user show 501 --config /etc/voicebox/voicebox.yaml': USER_ADMIN_EXAMPLE,
+  'npx voicebox user unlock 501 --config /etc/voicebox/voicebox.yaml': USER_ADMIN_EXAMPLE,
+  'npx voicebox user unlock 501 --new-pin --resend-welcome --config /etc/voicebox/voicebox.yaml':
+    USER_ADMIN_EXAMPLE,
+  'npx voicebox user unlock --all --yes --config /etc/voicebox/voicebox.yaml': USER_ADMIN_EXAMPLE,
+  'printf %s "$PIN" | npx voicebox user pin set 501 --require-change --config /etc/voicebox/voicebox.yaml':
+    USER_ADMIN_EXAMPLE,
+  'npx voicebox user defaults --from defaults.yaml --config /etc/voicebox/voicebox.yaml': USER_ADMIN_EXAMPLE,
+  'npx voicebox deploy menus/ --config /etc/voicebox/voicebox.yaml': DEPLOY_EXAMPLE,
+  'npx voicebox deploy --status --config /etc/voicebox/voicebox.yaml': DEPLOY_EXAMPLE,
+  'npx voicebox deploy --rollback --config /etc/voicebox/voicebox.yaml': DEPLOY_EXAMPLE,
+  'npx voicebox spool list --config /etc/voicebox/voicebox.yaml': SPOOL_EXAMPLE,
+  'npx voicebox spool show fax-c1-7 --config /etc/voicebox/voicebox.yaml': SPOOL_EXAMPLE,
+  'npx voicebox spool retry fax-c1-7 --config /etc/voicebox/voicebox.yaml': SPOOL_EXAMPLE,
+  'npx voicebox spool drop rec-1 --yes --config /etc/voicebox/voicebox.yaml': SPOOL_EXAMPLE,
 };
 
 /** Examples the integration project runs (it has the lab), each with where or how. */
@@ -32,6 +59,9 @@ export const runInLab: Readonly<Record<string, string>> = {
   'npx voicebox call 502 --config lab/voicebox.yaml --dtmf 0': 'test/integration/cli/readme.test.ts',
   'npx voicebox migrate --config lab/voicebox.yaml': 'test/integration/cli/migrate.test.ts',
   'npx voicebox migrate --config lab/voicebox.yaml --write': 'test/integration/cli/migrate.test.ts',
+  'npx voicebox doctor --config lab/voicebox.yaml --user 501': 'test/integration/cli/doctor.test.ts',
+  'npx voicebox explain 501 --config lab/voicebox.yaml --from +442071234567 --at 2026-12-01T21:32':
+    'test/integration/cli/explain.test.ts',
 };
 
 export interface Readme {

@@ -31,6 +31,10 @@ describe('the config type', () => {
       minPinLength: number;
       defaultPin?: string;
       portalUrl?: string;
+      from: string;
+      fromName: string;
+      text?: Record<string, string>;
+      attachments: string[];
     }>();
     // what typedConfig makes ready to use
     expectTypeOf(config.freeswitch.listen).toEqualTypeOf<{ host: string; port: number }>();

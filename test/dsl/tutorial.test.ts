@@ -33,7 +33,7 @@ describe('the tutorial', () => {
   it('catches a quick-message key the menu already uses', () => {
     const dir = copyOfMenus();
     edit(join(dir, 'voicebox.ivr'), 'press 0 -> leave_message', 'press 1 -> leave_message');
-    expect(errors(dir)).toEqual(["voicebox.ivr:124:11: key 1 is already used in menu 'greeting'"]);
+    expect(errors(dir)).toEqual(["voicebox.ivr:133:11: key 1 is already used in menu 'greeting'"]);
   });
 
   it('adds "press 3 for the reception"', () => {
