@@ -69,23 +69,62 @@ export function deployCommand(io: Io, setExit: (code: number) => void): Command 
     });
 }
 
-/** Moves `live` to `to` and has serve switch; on serve's refusal `live` goes back to `from`. */
+/**
+ * Moves `live` to `to` and has serve switch. Only serve's explicit refusal moves `live` back to
+ * `from` (if no other deploy moved it meanwhile); when the answer is lost (a timeout, a broken
+ * connection) serve may have switched: it is asked what it runs, and nothing is moved back.
+ */
 async function goLive(io: Io, dir: string, to: number, from: number | undefined): Promise<boolean> {
   setLive(dir, to);
-  const answer = await askSwitch(dir).catch((e: Error) => ({ ok: false as const, error: e.message }));
+  let answer: ControlAnswer | undefined;
+  try {
+    answer = await askSwitch(dir);
+  } catch (e) {
+    return afterLostAnswer(io, dir, to, (e as Error).message);
+  }
   if (answer === undefined) {
     io.out(`release ${to} is live; serve is not running: it runs release ${to} at its next start\n`);
     return true;
   }
   if (answer.ok && 'release' in answer) {
-    io.out(`release ${to} is live: serve runs it for new calls; calls in progress keep theirs\n`);
-    return true;
+    if (answer.release === String(to)) {
+      io.out(`release ${to} is live: serve runs it for new calls; calls in progress keep theirs\n`);
+      return true;
+    }
+    io.err(
+      `voicebox deploy: serve switched to release ${answer.release}, not to ${to}: another deploy ran at the same time; ` +
+        `nothing was moved back (see voicebox deploy --status)\n`,
+    );
+    return false;
   }
-  setLive(dir, from);
   const error = 'error' in answer ? answer.error : 'unexpected answer';
+  const moved = liveRelease(dir) !== to;
+  if (!moved) setLive(dir, from);
   io.err(
     `voicebox deploy: serve could not switch to release ${to}: ${error}\n` +
-      (from === undefined ? 'no release is live now\n' : `release ${from} stays live\n`),
+      (moved
+        ? `another deploy moved the live release meanwhile: left as it is (see voicebox deploy --status)\n`
+        : from === undefined
+          ? 'no release is live now\n'
+          : `release ${from} stays live\n`),
+  );
+  return false;
+}
+
+/** The switch was asked but its answer lost: what serve runs now decides what deploy reports. */
+async function afterLostAnswer(io: Io, dir: string, to: number, error: string): Promise<boolean> {
+  const status = await askServe(controlSocketPath(dir), { op: 'status' }, 10_000).catch(() => undefined);
+  const runs = status?.ok && 'live' in status ? status.live : undefined;
+  if (runs === String(to)) {
+    io.out(
+      `release ${to} is live: serve runs it for new calls; calls in progress keep theirs (its answer to the switch was lost: ${error})\n`,
+    );
+    return true;
+  }
+  io.err(
+    `voicebox deploy: no answer from serve to the switch to release ${to} (${error}); ` +
+      (runs === undefined ? 'what serve runs now is unknown' : `serve runs release ${runs} for new calls`) +
+      `; release ${to} stays named live, serve runs it at its next switch or start (see voicebox deploy --status)\n`,
   );
   return false;
 }

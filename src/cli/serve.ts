@@ -29,6 +29,9 @@ import { installSafetyNet } from './safety-net.js';
 import { buildServices, type Services } from './services.js';
 import { startMetrics } from './metrics.js';
 
+/** how long a stop waits, after the calls, for mail sends under way (freeswitch/voicebox.service) */
+const SPOOL_STOP_MS = 10_000;
+
 const isLoopback = (host: string): boolean =>
   /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === '[::1]' || host === 'localhost';
 
@@ -185,7 +188,7 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         });
         const renderer = await speechRenderer({
           media: config.media,
-          speech: { renderTimeoutMs: config.speech.renderTimeoutMs },
+          speech: config.speech,
         });
         const load = () => loadLive(deployDir, opts.menus ?? config.menus, config.media, renderer);
         const first = await load();
@@ -288,6 +291,9 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         await server.close();
         await control.close();
         control = undefined;
+        // a mail send still under way may take minutes (a slow server after DATA): it stays in
+        // the spool and is sent at the next start; drainMs + this must stay under TimeoutStopSec
+        await services.spool.stop(SPOOL_STOP_MS);
         await services.close();
         setExit(0);
       } catch (e) {

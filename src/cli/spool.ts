@@ -1,6 +1,7 @@
 // `voicebox spool list|show|retry|drop`: the outgoing mail waiting in the spool folder
 // (mail.spool) and the dead letters the mail server refused for good — read and steered by the
 // admin while `serve` runs; `serve` finds entries put back by `retry` at its next scan.
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
@@ -135,10 +136,30 @@ interface Common {
   config?: string;
 }
 
+/**
+ * A change made as another user than the spool's owner (`sudo voicebox spool retry`) would leave
+ * entries the running voicebox cannot read: refused before anything changes.
+ */
+function checkOwner(dir: string, name: string, uid: number | undefined): void {
+  if (uid === undefined) return;
+  let owner: number;
+  try {
+    owner = statSync(dir).uid;
+  } catch {
+    return; // no spool folder: `find` says there is no such entry
+  }
+  if (owner !== uid)
+    throw new SpoolCommandError(
+      `the spool ${dir} belongs to uid ${owner}, this command runs as uid ${uid}: run it as the user voicebox runs as, e.g. sudo -u voicebox voicebox spool ${name} …; nothing changed`,
+    );
+}
+
 export function spoolCommand(
   io: Io,
   setExit: (code: number) => void,
   input: AdminInput = process.stdin,
+  /** the user this command runs as (tests); undefined where there are no uids */
+  uid: () => number | undefined = () => process.getuid?.(),
 ): Command {
   const command = new Command('spool').description(
     'the outgoing mail waiting in the spool, and the dead letters the mail server refused for good',
@@ -237,6 +258,7 @@ export function spoolCommand(
       run('retry', opts, async (config, dir) => {
         if ((id === undefined) === (opts.allDead !== true))
           throw new SpoolCommandError('name one entry or give --all-dead, not both');
+        checkOwner(dir, 'retry', uid());
         const entries =
           id !== undefined
             ? [await find(dir, id)]
@@ -263,6 +285,7 @@ export function spoolCommand(
     .option(configOption, configHelp)
     .action((id: string, opts: Common & { yes?: boolean }) =>
       run('drop', opts, async (config, dir) => {
+        checkOwner(dir, 'drop', uid());
         const e = await find(dir, id);
         await confirmed(
           io,

@@ -67,6 +67,7 @@ export class OutboundServer {
   private readonly budget: BufferBudget;
   private readonly maxConnections: number;
   private closing = false;
+  private idleWaiters: Array<() => void> = [];
   /** the listening socket's close (it completes once the last connection is gone) */
   private stopped: Promise<void> | undefined;
 
@@ -105,6 +106,25 @@ export class OutboundServer {
   /** Calls currently being handled. */
   get activeCalls(): number {
     return this.channels.size;
+  }
+
+  /** Connections still in their handshake: calls about to begin. */
+  get handshakes(): number {
+    return this.handshaking.size;
+  }
+
+  /**
+   * Resolves once no connection is in its handshake and no call is being handled (the calls
+   * started meanwhile included): what a stop's drain waits for.
+   */
+  idle(): Promise<void> {
+    if (this.handshaking.size === 0 && this.channels.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIfIdle(): void {
+    if (this.handshaking.size === 0 && this.channels.size === 0)
+      for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Open connections: calls and handshakes. */
@@ -185,8 +205,13 @@ export class OutboundServer {
       },
     );
     this.handshaking.set(conn, { label, socket });
+    // out of `handshaking` only once it is a call being handled (run) or gone: a drain waiting
+    // for both never sees a moment with neither
+    const handshakeOver = (): void => {
+      this.handshaking.delete(conn);
+      this.wakeIfIdle();
+    };
     this.handshake(conn, label)
-      .finally(() => this.handshaking.delete(conn))
       .then(
         (ch) => {
           channel = ch;
@@ -196,14 +221,17 @@ export class OutboundServer {
           });
           if (conn.isClosed) ch.handleClose();
           if (replayed) this.run(ch);
+          handshakeOver();
         },
         (err: Error) => {
+          handshakeOver();
           const level = err instanceof EslConnectionError ? 'info' : 'warn';
           this.logger[level]({ conn: label, err: err.message }, 'outbound handshake failed');
           conn.destroy();
         },
       )
       .catch((err: unknown) => {
+        handshakeOver();
         this.logger.error(
           { conn: label, err: err instanceof Error ? err.message : String(err) },
           'closing event-socket connection: internal error',
@@ -221,6 +249,7 @@ export class OutboundServer {
     if (oldest.done) return false;
     const [conn, { label, socket }] = oldest.value;
     this.handshaking.delete(conn);
+    this.wakeIfIdle();
     this.sockets.delete(socket); // its place is free now, not when its close event comes
     this.logger.warn(
       { conn: label, limit: this.maxConnections },
@@ -301,6 +330,7 @@ export class OutboundServer {
       .then(() => channel.close())
       .finally(() => {
         this.channels.delete(channel);
+        this.wakeIfIdle();
         this.logger.debug({ ...log, cause: channel.hangupCause }, 'call session ended');
       })
       .catch(() => undefined);

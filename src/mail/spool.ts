@@ -134,7 +134,7 @@ interface DeadEntry extends SpoolEntry {
   reason: string;
   responseCode?: number;
   deliveredTo?: string[];
-  /** when the `onDeadLetter` hook finished: it never runs again for this entry */
+  /** when the `onDeadLetter` hook finished, as older versions recorded it (now: `<name>.told`) */
   notifiedAt?: number;
 }
 
@@ -152,6 +152,8 @@ export function spoolFileName(id: string): string {
 }
 
 const ENTRY_SUFFIX = '.json';
+/** `dead/<name>.told`: the `onDeadLetter` hook of `dead/<name>.json` finished ({notifiedAt}) */
+const TOLD_SUFFIX = '.told';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function errorCode(error: unknown): string | undefined {
@@ -351,6 +353,8 @@ export class MailSpool {
   private stopped = false;
   private dirsReady: Promise<void> | undefined;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  /** the deadline of a stop (performance.now()), kept by every later stop */
+  private stopBy: number | undefined;
 
   constructor(options: MailSpoolOptions) {
     this.dir = options.dir;
@@ -453,6 +457,7 @@ export class MailSpool {
    */
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopBy = undefined;
     await this.ensureDirs();
     await this.cleanTmp();
     await this.pruneSent();
@@ -493,8 +498,10 @@ export class MailSpool {
         entry = await this.readEntry(name);
       } catch (error) {
         if (errorCode(error) === 'ENOENT') continue;
-        this.known.delete(name);
-        await this.moveToBad(file, error);
+        if (error instanceof CorruptEntry) {
+          this.known.delete(name);
+          await this.moveToBad(file, error);
+        } else this.unreadable(name, error);
         continue;
       }
       if (this.inFlight.has(name)) continue;
@@ -505,7 +512,7 @@ export class MailSpool {
         await this.delivered(entry.id);
         continue;
       }
-      const dead = await this.readDead(name);
+      const dead = await this.buriedAs(name, entry);
       if (dead) {
         // refused for good, but the process stopped before the entry was removed: never resent
         await this.removeEntry(name);
@@ -521,18 +528,64 @@ export class MailSpool {
         starting ? 'mail spool: resumed' : 'mail spool: found in the folder',
       );
     }
-    // dead letters whose hook did not finish (the process stopped, the hook failed)
+    // dead letters whose hook did not finish (the process stopped, the hook failed); one told
+    // already has its marker and is not read (it holds the whole message)
     if (!this.onDeadLetter) return;
-    for (const file of await this.fs.readdir(this.deadDir)) {
-      if (!file.endsWith(ENTRY_SUFFIX)) continue;
-      const name = file.slice(0, -ENTRY_SUFFIX.length);
+    const deadFiles = await this.fs.readdir(this.deadDir);
+    const told = new Set(
+      deadFiles.filter((f) => f.endsWith(TOLD_SUFFIX)).map((f) => f.slice(0, -TOLD_SUFFIX.length)),
+    );
+    const letters = new Set(
+      deadFiles.filter((f) => f.endsWith(ENTRY_SUFFIX)).map((f) => f.slice(0, -ENTRY_SUFFIX.length)),
+    );
+    for (const name of letters) {
+      if (told.has(name) || this.notifying.has(name)) continue;
       const dead = await this.readDead(name);
-      if (dead && dead.notifiedAt === undefined) await this.notifyDead(name, dead);
+      if (!dead) continue;
+      if (dead.notifiedAt !== undefined) await this.markTold(name, dead.notifiedAt);
+      // told meanwhile (by a hook that finished after the listing)?
+      else if (!(await this.exists(this.toldPath(name)))) await this.notifyDead(name, dead);
     }
+    // a marker left by a dead letter that was sent again or dropped meanwhile
+    if (starting)
+      for (const name of told)
+        if (!letters.has(name)) await this.fs.rm(this.toldPath(name), { force: true }).catch(() => undefined);
   }
 
-  /** Stops retrying (entries stay on disk for the next start) and waits for sends under way. */
-  async stop(): Promise<void> {
+  /**
+   * The dead letter beside `entry` if it is this entry buried (the process stopped between
+   * writing the dead letter and removing the entry): the entry was due when it was refused. An
+   * entry due only after the refusal was put back since (`voicebox spool retry`, a new enqueue)
+   * and is sent; the dead letter beside it is an older record.
+   */
+  private async buriedAs(name: string, entry: SpoolEntry): Promise<DeadEntry | undefined> {
+    const dead = await this.readDead(name);
+    return dead && entry.nextAttemptAt <= dead.deadAt ? dead : undefined;
+  }
+
+  /** An entry that exists but cannot be read now (EACCES, EIO): left in place, read at the next scan. */
+  private unreadable(name: string, error: unknown): void {
+    const k = this.known.get(name);
+    if (k?.timer) clearTimeout(k.timer);
+    this.known.delete(name);
+    this.log.error(
+      { entry: name, err: messageOf(error) },
+      'mail spool: an entry cannot be read (is the folder owned by the user voicebox runs as?); tried again at the next scan',
+    );
+  }
+
+  /**
+   * Stops retrying (entries stay on disk for the next start) and waits for sends under way — at
+   * most `deadlineMs` when given: a send still under way then stays on disk and is sent again at
+   * the next start (a duplicate only if the server had accepted it in these last moments). A later
+   * stop without a deadline keeps to the earlier one.
+   */
+  async stop(deadlineMs?: number): Promise<void> {
+    if (deadlineMs !== undefined) {
+      const by = performance.now() + Math.max(0, deadlineMs);
+      this.stopBy = Math.min(this.stopBy ?? by, by);
+    }
+    const waitMs = this.stopBy === undefined ? undefined : Math.max(0, this.stopBy - performance.now());
     this.stopped = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     this.rescanTimer = undefined;
@@ -540,12 +593,29 @@ export class MailSpool {
       if (k.timer) clearTimeout(k.timer);
       delete k.timer;
     }
-    await Promise.allSettled([
+    const settled = Promise.allSettled([
       ...this.enqueuing.values(),
       ...this.inFlight.values(),
       ...this.notifying.values(),
       ...(this.scanning ? [this.scanning] : []),
     ]);
+    if (waitMs === undefined) {
+      await settled;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((done) => {
+        timer = setTimeout(() => done(true), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (late)
+      this.log.warn(
+        { sending: [...this.inFlight.keys()] },
+        'mail spool: stopped with sends under way; they stay in the spool and are sent at the next start',
+      );
   }
 
   /** Attempts every spooled message now, whatever its back-off, and waits for the outcome (tests). */
@@ -629,8 +699,10 @@ export class MailSpool {
           this.known.delete(name); // removed by someone else (an operator, or another instance)
           return;
         }
-        this.known.delete(name);
-        await this.moveToBad(name + ENTRY_SUFFIX, error);
+        if (error instanceof CorruptEntry) {
+          this.known.delete(name);
+          await this.moveToBad(name + ENTRY_SUFFIX, error);
+        } else this.unreadable(name, error);
         return;
       }
       if (await this.wasSent(name)) {
@@ -744,6 +816,8 @@ export class MailSpool {
       ...(responseCode !== undefined ? { responseCode } : {}),
       ...(partly ? { deliveredTo: partly.accepted } : {}),
     };
+    // a marker of an earlier dead letter of this name must not count for this one
+    await this.fs.rm(this.toldPath(name), { force: true });
     await this.writeDead(name, dead);
     this.log.error(
       {
@@ -763,6 +837,26 @@ export class MailSpool {
     await writeSynced(this.fs, tmp, JSON.stringify(dead));
     await this.fs.rename(tmp, join(this.deadDir, name + ENTRY_SUFFIX));
     await syncDir(this.fs, this.deadDir);
+  }
+
+  private toldPath(name: string): string {
+    return join(this.deadDir, name + TOLD_SUFFIX);
+  }
+
+  /** Records that the hook of `dead/<name>.json` finished: it never runs again for it. */
+  private async markTold(name: string, notifiedAt: number): Promise<void> {
+    const tmp = this.tmpPath(name);
+    try {
+      await writeSynced(this.fs, tmp, JSON.stringify({ notifiedAt }));
+      await this.fs.rename(tmp, this.toldPath(name));
+      await syncDir(this.fs, this.deadDir);
+    } catch (error) {
+      await this.fs.rm(tmp, { force: true }).catch(() => undefined);
+      this.log.warn(
+        { entry: name, err: messageOf(error) },
+        'mail spool: could not record the dead letter as told',
+      );
+    }
   }
 
   private async readDead(name: string): Promise<DeadEntry | undefined> {
@@ -814,17 +908,10 @@ export class MailSpool {
         );
         return;
       }
-      // the same file, unless it was dropped or retried meanwhile
-      const now = await this.readDead(name).catch(() => undefined);
-      if (now?.deadAt !== dead.deadAt) return;
-      try {
-        await this.writeDead(name, { ...now, notifiedAt: this.now() });
-      } catch (error) {
-        this.log.warn(
-          { id: dead.id, err: messageOf(error) },
-          'mail spool: could not record the dead letter as told',
-        );
-      }
+      // a marker beside it, never a rewrite of the letter: a `voicebox spool retry` moving it
+      // back meanwhile is not undone (a marker without its letter is removed at the next start)
+      if (!(await this.exists(join(this.deadDir, name + ENTRY_SUFFIX)))) return;
+      await this.markTold(name, this.now());
     })().finally(() => this.notifying.delete(name));
     this.notifying.set(name, p);
     return p;
@@ -1034,7 +1121,15 @@ async function readFolder(folder: string, state: 'queued' | 'dead'): Promise<Spo
   for (const file of files.filter((f) => f.endsWith(ENTRY_SUFFIX)).sort()) {
     try {
       const parsed: unknown = JSON.parse(await readFile(join(folder, file), 'utf8'));
-      if (isEntry(parsed)) found.push(listingOf(parsed, file.slice(0, -ENTRY_SUFFIX.length), state));
+      const name = file.slice(0, -ENTRY_SUFFIX.length);
+      if (state === 'dead' && isEntry(parsed) && files.includes(name + TOLD_SUFFIX)) {
+        const told = await readFile(join(folder, name + TOLD_SUFFIX), 'utf8').then(
+          (t) => (JSON.parse(t) as { notifiedAt?: unknown }).notifiedAt,
+          () => undefined,
+        );
+        if (typeof told === 'number') (parsed as DeadEntry).notifiedAt = told;
+      }
+      if (isEntry(parsed)) found.push(listingOf(parsed, name, state));
     } catch {
       // sent and removed meanwhile, or half-written by hand: not an entry to show
     }
@@ -1076,6 +1171,7 @@ export async function retrySpoolEntry(dir: string, entry: SpoolListing, now = Da
     // its sent marker (a partly delivered message) would make the spool drop it unsent
     await rm(join(dir, 'sent', entry.name), { force: true });
     await rename(join(dir, 'dead', entry.name + ENTRY_SUFFIX), main);
+    await rm(join(dir, 'dead', entry.name + TOLD_SUFFIX), { force: true });
     await syncDir(fs, join(dir, 'dead'));
   }
   const stored: unknown = JSON.parse(await readFile(main, 'utf8'));
@@ -1091,7 +1187,9 @@ export async function retrySpoolEntry(dir: string, entry: SpoolListing, now = Da
   const queued: SpoolEntry = {
     ...rest,
     attempts: entry.state === 'dead' ? 0 : rest.attempts,
-    nextAttemptAt: now,
+    // due after it was refused: a running spool that finds the dead letter again (a race with
+    // its own bookkeeping) sees this entry as put back, not as the one it buried
+    nextAttemptAt: entry.deadAt !== undefined ? Math.max(now, entry.deadAt + 1) : now,
   };
   const tmp = join(dir, 'tmp', `${entry.name}.${process.pid}.${randomBytes(6).toString('hex')}`);
   await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
@@ -1104,5 +1202,6 @@ export async function retrySpoolEntry(dir: string, entry: SpoolListing, now = Da
 export async function dropSpoolEntry(dir: string, entry: SpoolListing): Promise<void> {
   const folder = entry.state === 'dead' ? join(dir, 'dead') : dir;
   await rm(join(folder, entry.name + ENTRY_SUFFIX), { force: true });
+  if (entry.state === 'dead') await rm(join(folder, entry.name + TOLD_SUFFIX), { force: true });
   await syncDir(nodeFileSystem, folder);
 }

@@ -169,8 +169,12 @@ export class CallServer {
     // read once: the call keeps this release to its end, whatever a deploy switches meanwhile
     const release = this.release();
     const flow = media.data.variables.get('voicebox_flow') || this.o.defaultFlow || 'voicebox';
-    const observed: ObservedCall = { uuid: media.uuid, flow, release: release.id };
     const problem = this.tokenProblem(media);
+    // the observer's flow becomes a metrics label: only a flow of the release's menus, named by a
+    // call that proved it came through the dialplan — anyone reaching the port could fill the
+    // labels with names of their own otherwise
+    const label = !problem && Object.hasOwn(release.bundle.flows, flow) ? flow : 'other';
+    const observed: ObservedCall = { uuid: media.uuid, flow: label, release: release.id };
     if (problem) {
       // the caller number is not logged: it is as untrusted as the rest of this connection
       this.o.log.warn(
@@ -249,8 +253,9 @@ export class VoiceboxServer {
     });
   }
 
+  /** Calls in progress, counting the connections still in their handshake (calls about to begin). */
   get activeCalls(): number {
-    return this.calls.activeCalls;
+    return this.calls.activeCalls + this.esl.handshakes;
   }
 
   /** Calls in progress by release id (see {@link CallServer.callsByRelease}). */
@@ -288,17 +293,19 @@ export class VoiceboxServer {
   /**
    * Stops taking calls and waits up to `drainMs` for the calls in progress to end by themselves,
    * or until `interrupt` resolves (a second signal); resolves with the calls still in progress.
+   * A connection accepted before the stop and still in its handshake is a call about to begin:
+   * it is waited for like the others.
    */
   async drain(drainMs: number, interrupt?: Promise<unknown>): Promise<number> {
     this.stopAccepting();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.calls.idle(),
+      Promise.all([this.calls.idle(), this.esl.idle()]),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
       ...(interrupt ? [interrupt] : []),
     ]);
     clearTimeout(timer);
-    return this.calls.activeCalls;
+    return this.activeCalls;
   }
 
   /** Hangs up what is left (as `drained` after a {@link drain}) and closes every connection. */

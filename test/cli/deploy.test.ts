@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -195,6 +195,74 @@ describe('voicebox deploy: releases on disk', () => {
       const status = await voicebox('deploy', '--status', '--config', cfg);
       expect(status.out).toMatch(/^\* {4}1 .* calls 3$/m);
       expect(status.out).toContain('serve runs release 1 for new calls');
+    } finally {
+      await serve.close();
+    }
+  });
+
+  /** A serve that drops the connection of a switch unanswered and answers status as given. */
+  async function lossyServe(status: object | undefined): Promise<Server> {
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('"switch"') || status === undefined) socket.destroy();
+        else socket.end(JSON.stringify(status) + '\n');
+      });
+    });
+    await new Promise<void>((done) => server.listen(join(releases(), 'control.sock'), done));
+    return server;
+  }
+
+  it('an answer to the switch lost on the way: asks what serve runs and moves nothing back', async () => {
+    const cfg = config();
+    await voicebox('deploy', menus('a'), '--config', cfg);
+    const serve = await lossyServe({
+      ok: true,
+      live: '2',
+      releases: [{ id: '2', calls: 0 }],
+      draining: false,
+    });
+    try {
+      const r = await voicebox('deploy', menus('b'), '--config', cfg);
+      expect(r.err).toBe('');
+      expect(r.out).toContain('release 2 is live: serve runs it for new calls');
+      expect(r.code).toBe(0);
+      expect(liveRelease(releases())).toBe(2);
+    } finally {
+      await new Promise((done) => serve.close(done));
+    }
+  });
+
+  it('no answer to the switch nor to status: exit 1 with one clear line, live not moved back', async () => {
+    const cfg = config();
+    await voicebox('deploy', menus('a'), '--config', cfg);
+    const serve = await lossyServe(undefined);
+    try {
+      const r = await voicebox('deploy', menus('b'), '--config', cfg);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        /^voicebox deploy: no answer from serve to the switch to release 2 .*what serve runs now is unknown.*\n$/,
+      );
+      expect(liveRelease(releases())).toBe(2);
+    } finally {
+      await new Promise((done) => serve.close(done));
+    }
+  });
+
+  it('serve switched to another release than this deploy made live: the conflict is told, nothing moved back', async () => {
+    const cfg = config();
+    await voicebox('deploy', menus('a'), '--config', cfg);
+    const serve = await ControlServer.listen(join(releases(), 'control.sock'), {
+      // a second deploy made release 3 live just before serve read `live`
+      switch: () => Promise.resolve({ ok: true, release: '3' }),
+      status: () => ({ ok: true, live: '3', releases: [{ id: '3', calls: 0 }], draining: false }),
+    });
+    try {
+      const r = await voicebox('deploy', menus('b'), '--config', cfg);
+      expect(r.code).toBe(1);
+      expect(r.out).not.toContain('release 2 is live');
+      expect(r.err).toContain('serve switched to release 3, not to 2: another deploy ran at the same time');
+      expect(liveRelease(releases())).toBe(2);
     } finally {
       await serve.close();
     }

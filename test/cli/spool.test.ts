@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/main.js';
+import { spoolCommand } from '../../src/cli/spool.js';
 import { composeFax, MailDeliveryError, MailSpool } from '../../src/mail/index.js';
 import type { RawMessage } from '../../src/mail/index.js';
 import { voiceMessageForAlice } from '../support/mail.js';
@@ -60,12 +61,15 @@ beforeEach(async () => {
   await spool.enqueue(fax, 'fax-c1-7');
   await spool.enqueue(voiceMessageForAlice({ wav, recordingId: 'rec-1' }), 'rec-1');
   // each is attempted once as it is spooled; the next attempt is an hour away
-  await vi.waitFor(() => {
-    expect(existsSync(join(spoolDir, 'dead', 'fax-c1-7.json'))).toBe(true);
-    expect(
-      (JSON.parse(readFileSync(join(spoolDir, 'rec-1.json'), 'utf8')) as { attempts: number }).attempts,
-    ).toBe(1);
-  });
+  await vi.waitFor(
+    () => {
+      expect(existsSync(join(spoolDir, 'dead', 'fax-c1-7.json'))).toBe(true);
+      expect(
+        (JSON.parse(readFileSync(join(spoolDir, 'rec-1.json'), 'utf8')) as { attempts: number }).attempts,
+      ).toBe(1);
+    },
+    { timeout: 10_000 },
+  );
   await spool.stop();
 });
 
@@ -174,5 +178,36 @@ describe('voicebox spool', () => {
       change: { entry: 'rec-1', dropped: 'queued', to: ['alice@example.com'] },
     });
     expect((await voicebox('spool', 'show', 'rec-1', '--config', config)).code).toBe(1);
+  });
+
+  it('retry and drop as another user than the owner of the spool (sudo) are refused: nothing changes', async () => {
+    const before = readdirSync(spoolDir).sort();
+    const deadBefore = readdirSync(join(spoolDir, 'dead')).sort();
+    const owner = statSync(spoolDir).uid;
+    for (const args of [
+      ['retry', 'fax-c1-7'],
+      ['retry', '--all-dead', '--yes'],
+      ['drop', 'rec-1', '--yes'],
+    ]) {
+      let out = '';
+      let err = '';
+      let code = 0;
+      const asRoot = spoolCommand(
+        { out: (s) => (out += s), err: (s) => (err += s), color: false },
+        (c) => (code = c),
+        process.stdin,
+        () => owner + 1,
+      );
+      await asRoot.parseAsync([...args, '--config', config], { from: 'user' });
+      expect(code).toBe(1);
+      expect(out).toBe('');
+      expect(err).toBe(
+        `voicebox spool ${args[0]}: the spool ${spoolDir} belongs to uid ${owner}, this command runs as uid ${owner + 1}: ` +
+          `run it as the user voicebox runs as, e.g. sudo -u voicebox voicebox spool ${args[0]} …; nothing changed\n`,
+      );
+    }
+    expect(readdirSync(spoolDir).sort()).toEqual(before);
+    expect(readdirSync(join(spoolDir, 'dead')).sort()).toEqual(deadBefore);
+    expect(existsSync(join(root, 'audit.log'))).toBe(false);
   });
 });

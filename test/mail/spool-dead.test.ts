@@ -33,8 +33,13 @@ const refused = (code: number, text: string) =>
   });
 
 const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []);
-const dead = (dir: string, name: string) =>
-  JSON.parse(readFileSync(join(dir, 'dead', `${name}.json`), 'utf8')) as {
+/** a dead letter, with when it was told (its `.told` marker) */
+const dead = (dir: string, name: string) => {
+  const told = join(dir, 'dead', `${name}.told`);
+  return {
+    ...JSON.parse(readFileSync(join(dir, 'dead', `${name}.json`), 'utf8')),
+    ...(existsSync(told) ? JSON.parse(readFileSync(told, 'utf8')) : {}),
+  } as {
     attempts: number;
     reason: string;
     responseCode?: number;
@@ -43,6 +48,7 @@ const dead = (dir: string, name: string) =>
     envelope: { to: string[] };
     deliveredTo?: string[];
   };
+};
 
 /** a send that refuses `to` addresses listed in `refusals` with that error, and records the rest */
 function server(refusals: Record<string, Error> = {}) {
@@ -291,8 +297,10 @@ describe('MailSpool: the folder, steered from outside', () => {
     const s = spool({ dir, send });
     await s.start();
     await s.enqueue(voiceMessage(wav, 'rec-due'), 'rec-due');
-    await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1));
-    await vi.waitFor(async () => expect((await findSpoolEntry(dir, 'rec-due'))?.attempts).toBe(1));
+    await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await findSpoolEntry(dir, 'rec-due'))?.attempts).toBe(1), {
+      timeout: 10_000,
+    });
     await s.rescan(); // knows it, unchanged since: nothing happens
     expect(send).toHaveBeenCalledTimes(1);
     await retrySpoolEntry(dir, (await findSpoolEntry(dir, 'rec-due'))!);
@@ -321,10 +329,10 @@ describe('MailSpool: the folder, steered from outside', () => {
     const send = vi.fn(() => new Promise<void>((_ok, no) => (fail = no)));
     const s = spool({ dir, send });
     await s.enqueue(voiceMessage(wav, 'rec-gone'), 'rec-gone');
-    await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1), { timeout: 10_000 });
     await dropSpoolEntry(dir, (await findSpoolEntry(dir, 'rec-gone'))!);
     fail(new Error('connect ECONNREFUSED'));
-    await vi.waitFor(() => expect(s.pending()).toEqual([]));
+    await vi.waitFor(() => expect(s.pending()).toEqual([]), { timeout: 10_000 });
     expect(files(dir)).toEqual([]);
   });
 });

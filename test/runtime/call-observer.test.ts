@@ -58,7 +58,32 @@ describe('the call observer', () => {
     const { dial } = await start({ observer: seen, token: 'the-dialplan-token-1234' });
     const call = await dial('100').scripted((c) => c);
     expect(call.heard).toEqual([]);
-    expect(seen.seen).toEqual(['ended demo@0 refused']);
+    // the flow a refused connection names is not trusted: it would become a metrics label
+    expect(seen.seen).toEqual(['ended other@0 refused']);
+  });
+
+  it('a refused call naming flows of its own, or a call naming a flow the menus lack, is counted as `other`', async () => {
+    const seen = observer();
+    const calls = new CallServer({
+      release: () => ({ id: '3', bundle: demo, voice: textVoice, actions: new Map() }),
+      observer: seen,
+      config: defaultMenuConfig,
+      mediaRoot: { local: '/nonexistent', freeswitch: '/nonexistent' },
+      log: silentLogger,
+      token: 'the-dialplan-token-1234',
+    });
+    for (const flow of ['junk-1', 'junk-2', 'demo']) await calls.serve(waitingCall({ voicebox_flow: flow }));
+    const unknown = waitingCall({ voicebox_flow: 'junk-3', voicebox_token: 'the-dialplan-token-1234' });
+    const served = calls.serve(unknown).catch(() => undefined);
+    await unknown.hangup();
+    await served;
+    expect(seen.seen.filter((s) => s.includes('junk'))).toEqual([]);
+    expect(seen.seen.slice(0, 3)).toEqual([
+      'ended other@3 refused',
+      'ended other@3 refused',
+      'ended other@3 refused',
+    ]);
+    expect(seen.seen.slice(3)).toEqual(['started other@3', expect.stringMatching(/^ended other@3 /)]);
   });
 
   it('runs each new call on the release in force when it is accepted', async () => {
@@ -84,7 +109,9 @@ describe('the call observer', () => {
 });
 
 /** A call that waits to be answered until it is hung up. */
-function waitingCall(): CallMedia & { hangupCalled: Promise<void> } {
+function waitingCall(
+  variables: Record<string, string> = { voicebox_flow: 'demo' },
+): CallMedia & { hangupCalled: Promise<void> } {
   let hungUp!: (e: Error) => void;
   let told!: () => void;
   const gone = new Promise<never>((_, reject) => (hungUp = reject));
@@ -96,7 +123,7 @@ function waitingCall(): CallMedia & { hangupCalled: Promise<void> } {
     callerNumber: '+4930555777',
     callerName: '',
     calledNumber: '100',
-    data: { variables: new Map([['voicebox_flow', 'demo']]) },
+    data: { variables: new Map(Object.entries(variables)) },
     hangupCalled,
     answer: () => gone,
     playback: () => gone,
