@@ -260,7 +260,12 @@ function readLine(input: AdminInput): Promise<string> {
 }
 
 /** `--yes`, or `yes` typed at a terminal; without a terminal and without `--yes`: refused. */
-export async function confirmed(io: Io, input: AdminInput, yes: boolean | undefined, what: string): Promise<void> {
+export async function confirmed(
+  io: Io,
+  input: AdminInput,
+  yes: boolean | undefined,
+  what: string,
+): Promise<void> {
   if (yes) return;
   if (!input.isTTY) throw new AdminError(`${what}: give --yes to go on without a terminal; nothing changed`);
   io.err(`${what}. Type yes to go on: `);
