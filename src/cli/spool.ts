@@ -14,7 +14,7 @@ import {
 } from '../mail/index.js';
 import { appendAudit } from './audit.js';
 import type { Io } from './menus.js';
-import type { AdminInput } from './user-admin.js';
+import { confirmed, type AdminInput } from './user-admin.js';
 
 /** A mistake of the admin's (no such entry, nothing confirmed): one line, exit 1. */
 class SpoolCommandError extends Error {}
@@ -99,37 +99,6 @@ export function showText(e: SpoolListing, dir: string, now: number): string {
     'headers:',
     ...(headers.length ? headers : ['  (none)']),
   ].join('\n');
-}
-
-/** one line typed at the terminal */
-function readLine(input: AdminInput): Promise<string> {
-  return new Promise((done) => {
-    let text = '';
-    const finish = (value: string) => {
-      input.removeAllListeners('data');
-      input.removeAllListeners('end');
-      input.pause();
-      done(value);
-    };
-    input.on('data', (chunk) => {
-      text += chunk.toString();
-      const end = text.search(/\r|\n/);
-      if (end >= 0) finish(text.slice(0, end));
-    });
-    input.on('end', () => finish(text));
-    input.setRawMode?.(false);
-    input.resume();
-  });
-}
-
-/** `--yes`, or `yes` typed at a terminal; without a terminal and without `--yes`: refused */
-async function confirmed(io: Io, input: AdminInput, yes: boolean | undefined, what: string): Promise<void> {
-  if (yes) return;
-  if (!input.isTTY)
-    throw new SpoolCommandError(`${what}: give --yes to go on without a terminal; nothing changed`);
-  io.err(`${what}. Type yes to go on: `);
-  if ((await readLine(input)).trim().toLowerCase() !== 'yes')
-    throw new SpoolCommandError('not confirmed: nothing changed');
 }
 
 interface Common {

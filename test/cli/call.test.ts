@@ -3,18 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
+import { voicebox } from '../support/in-process.js';
 
 describe('voicebox call', () => {
   const media = mkdtempSync(join(tmpdir(), 'voicebox-call-'));

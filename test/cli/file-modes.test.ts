@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { voicebox } from '../support/in-process.js';
 import { exampleUsers } from '../support/owners.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicebox-modes-'));
@@ -14,17 +14,6 @@ const at = (...p: string[]) => join(dir, ...p);
 /** the permission bits in octal, as `ls -l` and chmod speak of them */
 const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
 const forOthers = (path: string) => statSync(path).mode & 0o007;
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
 
 let serve: ChildProcess;
 let target = '';

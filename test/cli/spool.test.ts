@@ -4,22 +4,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { voicebox } from '../support/in-process.js';
 import { spoolCommand } from '../../src/cli/spool.js';
 import { composeFax, MailDeliveryError, MailSpool } from '../../src/mail/index.js';
 import type { RawMessage } from '../../src/mail/index.js';
 import { voiceMessageForAlice } from '../support/mail.js';
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
 
 let root: string;
 let config: string;

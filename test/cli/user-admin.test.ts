@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.js';
+import { voicebox } from '../support/in-process.js';
 import { userCommand } from '../../src/cli/user-mail-password.js';
 import { readReadme } from './readme-examples.js';
 import { YamlDirectory, type DirectoryUser } from '../../src/directory/index.js';
@@ -56,17 +56,6 @@ beforeEach(() => {
   );
   writeFileSync(join(dir, 'users.yaml'), users);
 });
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
 
 /** standard input: piped text, or a terminal at which `typed` is typed */
 class Stdin extends EventEmitter {

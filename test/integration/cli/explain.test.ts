@@ -2,23 +2,12 @@
 // written — her directory entry is the same before and after, and her PIN is nowhere.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { voicebox } from '../../support/in-process.js';
 import { asLdapAdmin, values } from '../lab/support.js';
 
 const lab = inject('lab');
 const ldapUrl = lab.ldap.servers[0].url;
 const alice = 'uid=alice,ou=sales,dc=example,dc=com';
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
 
 /** her whole entry as slapd holds it, every attribute sorted */
 function entryOfAlice(): Promise<string> {

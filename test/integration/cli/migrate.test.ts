@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Attribute, Change } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { voicebox } from '../../support/in-process.js';
 import { planMigration } from '../../../src/directory/index.js';
 import { asLdapAdmin, values } from '../lab/support.js';
 
@@ -38,17 +38,6 @@ function userData(): Promise<Map<string, string[]>> {
     }
     return new Map(entries.map((e) => [e.dn, values(e, 'voiceboxUserData').sort()]));
   });
-}
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
 }
 
 const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoSuchObjectError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { voicebox } from '../../support/in-process.js';
 import { smtpTransport } from '../../../src/mail/index.js';
 import { hashPin } from '../../../src/pin/index.js';
 import { startVoicebox, type Voicebox } from '../../actions/support.js';
@@ -31,17 +31,6 @@ const MAILBOX = { user: 'paul', password: 'paulpw', mail: 'paul@example.com' };
 let dir = '';
 let config = '';
 let box: Voicebox;
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
-}
 
 /** the mails voicebox sent about this file's user (their Message-IDs name her DN, so the tag) */
 async function herMails(): Promise<{ uid: number; messageId: string; text: string }[]> {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, NoSuchObjectError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { voicebox } from '../../support/in-process.js';
 import {
   DEFAULT_LDAP_ATTRIBUTES,
   DEFAULT_LDAP_FILTER,
@@ -80,17 +80,6 @@ async function setAttribute(dn: string, type: string, vals: string[]): Promise<v
   await asLdapAdmin(lab, ldapUrl, (c) =>
     c.modify(dn, [new Change({ operation: 'replace', modification: new Attribute({ type, values: vals }) })]),
   );
-}
-
-async function voicebox(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'voicebox', ...args], {
-    out: (s) => (out += s),
-    err: (s) => (err += s),
-    color: false,
-  });
-  return { code, out, err };
 }
 
 let before = new Map<string, string[]>();
