@@ -50,6 +50,20 @@ const mayImport = {
     'src/greetings',
     'src/speech',
   ],
+  // the web page: the actions (the phone's rules) and the ports the actions stand on; what only
+  // the admin commands do (lookup, unlock, the mail password) is handed in by the wiring
+  'src/web': [
+    'src/actions',
+    'src/config',
+    'src/directory',
+    'src/graph',
+    'src/greetings',
+    'src/mailbox',
+    'src/phone',
+    'src/runtime',
+    'src/schedule',
+    'src/speech',
+  ],
   // the wiring of everything from the settings
   'src/cli': [
     'dsl',
@@ -69,6 +83,7 @@ const mayImport = {
     'src/schedule',
     'src/sim',
     'src/speech',
+    'src/web',
   ],
 };
 

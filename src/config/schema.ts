@@ -907,6 +907,95 @@ export const schema = {
       hint: 'one JSON line per change an admin command made (who, what, which user; never a PIN); rotate with logrotate',
     }),
   }),
+  // the owners' web page (her voice box, greetings, messages) and the admin's page: off unless
+  // the admin says where it listens; src/web/README.md
+  web: section(
+    {
+      listen: s({
+        default: '',
+        empty: true,
+        pattern: hostPort,
+        hint: 'HOST:PORT the web page listens on, e.g. 127.0.0.1:8088 (behind a reverse proxy); empty: off',
+      }),
+      tlsCert: s({
+        default: '',
+        empty: true,
+        path: true,
+        hint: "a PEM certificate (chain) voicebox serves HTTPS with; empty: plain HTTP (for loopback, or behind the site's reverse proxy)",
+      }),
+      tlsKey: s({
+        default: '',
+        empty: true,
+        path: true,
+        hint: "the certificate's PEM private key (owner-only)",
+      }),
+      behindProxy: b(
+        false,
+        'true when a reverse proxy terminates TLS in front of voicebox: its X-Forwarded-For and X-Forwarded-Proto are believed, and cookies are sent only over HTTPS',
+      ),
+      sessionKeyFile: s({
+        default: 'voicebox-web-session.key',
+        path: true,
+        hint: 'the key that seals the session cookies (made once, owner-only); give several nodes the same file',
+      }),
+      sessionMinutes: n({
+        default: 30,
+        min: 2,
+        max: 720,
+        integer: true,
+        hint: 'minutes without a click after which she logs in again',
+      }),
+      login: e(
+        ['pin', 'directory', 'both'],
+        'pin',
+        'how an owner logs in: with her phone PIN, with her directory password (an LDAP bind), or either',
+      ),
+      loginsPerMinute: n({
+        default: 10,
+        min: 1,
+        max: 1000,
+        integer: true,
+        hint: "login attempts a minute from one address; wrong PINs also count towards the phone's lock (login.maxWrongPins)",
+      }),
+      maxUploadBytes: n({
+        default: 20 * 1024 * 1024,
+        min: 64 * 1024,
+        max: 200 * 1024 * 1024,
+        integer: true,
+        hint: 'the largest greeting file an owner or the admin may upload',
+      }),
+      maxGreetingSeconds: n({
+        default: 180,
+        min: 5,
+        max: 1800,
+        integer: true,
+        hint: 'the longest greeting or name an owner or the admin may upload or record',
+      }),
+      officeHours: b(false, 'owners may set their own office hours on the web page (C4, §4.7.6)'),
+      admins: {
+        kind: 'list',
+        of: 'string',
+        default: [],
+        hint: 'mailbox numbers or logins who also see the admin page (company greeting, user lookup and unlock)',
+      },
+    },
+    (w) => {
+      const listen = typeof w['listen'] === 'string' ? w['listen'] : '';
+      const host = listen.slice(0, listen.lastIndexOf(':'));
+      const problems: Array<{ key: string; message: string }> = [];
+      if (Boolean(w['tlsCert']) !== Boolean(w['tlsKey']))
+        problems.push({
+          key: w['tlsCert'] ? 'tlsKey' : 'tlsCert',
+          message: 'set both tlsCert and tlsKey, or neither',
+        });
+      if (listen && !LOOPBACK.test(host) && !w['tlsCert'] && !w['behindProxy'])
+        problems.push({
+          key: 'listen',
+          message: `'${listen}' is reachable from other hosts: PINs would cross the network in clear — set tlsCert/tlsKey, or behindProxy: true behind an HTTPS reverse proxy (or listen on 127.0.0.1)`,
+        });
+      return problems;
+    },
+  ),
   // `voicebox doctor`: what it looks up to prove the directory and the mailboxes work end to end
   doctor: section({
     user: s({

@@ -80,10 +80,15 @@ export interface Greetings {
   company(language: string): Promise<StoredAudio | undefined>;
   saveGreeting(mailbox: string, profile: string, language: string, recording: string): Promise<void>;
   saveName(mailbox: string, recording: string): Promise<void>;
-  /** deletes a profile's greeting in every language */
-  deleteGreeting(mailbox: string, profile: string): Promise<void>;
+  /** deletes a profile's greeting in one language, or in every language when none is given */
+  deleteGreeting(mailbox: string, profile: string, language?: string): Promise<void>;
+  /** deletes her recorded name */
+  deleteName(mailbox: string): Promise<void>;
   /** deletes her name and every greeting */
   deleteAll(mailbox: string): Promise<void>;
+  /** the company greeting in one language (the admin's page) */
+  saveCompany(language: string, recording: string): Promise<void>;
+  deleteCompany(language: string): Promise<void>;
 }
 
 /** Greetings as files in the media root, which FreeSWITCH reads itself. */
@@ -138,11 +143,27 @@ export class GreetingStore implements Greetings {
     return this.store(recording, join(this.dir(mailbox), 'name.wav'));
   }
 
-  async deleteGreeting(mailbox: string, profile: string): Promise<void> {
+  async deleteGreeting(mailbox: string, profile: string, language?: string): Promise<void> {
     const dir = this.dir(mailbox);
+    if (language !== undefined) {
+      await rm(join(dir, `${safe(profile)}.${safe(language)}.wav`), { force: true });
+      return;
+    }
     if (!existsSync(dir)) return;
     for (const f of await readdir(dir))
       if (f.startsWith(`${safe(profile)}.`)) await rm(join(dir, f), { force: true });
+  }
+
+  async deleteName(mailbox: string): Promise<void> {
+    await rm(join(this.dir(mailbox), 'name.wav'), { force: true });
+  }
+
+  saveCompany(language: string, recording: string): Promise<void> {
+    return this.store(recording, join(this.media.local, 'greetings', `company.${safe(language)}.wav`));
+  }
+
+  async deleteCompany(language: string): Promise<void> {
+    await rm(join(this.media.local, 'greetings', `company.${safe(language)}.wav`), { force: true });
   }
 
   async deleteAll(mailbox: string): Promise<void> {
