@@ -78,6 +78,10 @@ lab_mail_only_users() {
   echo "lamps-off lampsoffpw lamps-off@example.com"
   echo "pia piapw pia@example.com"
   echo "paul paulpw paul@example.com"
+  # the web page tests' own owners (a users file of their own): `walt` for the messages page over
+  # IMAP, `wera` for the browser test; no other test reads or changes their mailboxes
+  echo "walt waltpw walt@example.com"
+  echo "wera werapw wera@example.com"
 }
 
 # lab_seed_users LDIF: "uid password mail" for each entry of the LDIF that has all three, so

@@ -2,7 +2,7 @@
 // the message into the spool, the welcome mail.
 import type { DirectoryUser } from '../directory/index.js';
 import { checkDial, formats, languageForCaller, toE164 } from '../phone/index.js';
-import { activeProfileTrace } from '../schedule/index.js';
+import { activeProfileTrace, FALLBACK_TIME_ZONE, vacationActive } from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 import { ownerOfForwardedCall } from './forwarded.js';
 import { remindPinExpiry } from './pin.js';
@@ -39,7 +39,17 @@ export const callerSideActions = [
     const own = kit.users.schedule(rec, rules, ctx.log);
     const result = activeProfileTrace({
       rules,
-      user: { chosen, ...(user.settings.vacation ? { vacation: true } : {}), ...own },
+      user: {
+        chosen,
+        ...(vacationActive(
+          user.settings,
+          ctx.call.time,
+          kit.bundle.officeHours?.timeZone ?? FALLBACK_TIME_ZONE,
+        )
+          ? { vacation: true }
+          : {}),
+        ...own,
+      },
       at: ctx.call.time,
       internalCaller: ctx.call.callerClass === 'internal',
     });

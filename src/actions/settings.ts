@@ -8,7 +8,7 @@
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { canonical, checkDial, toE164 } from '../phone/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
-import { activeProfile, type ActiveProfile } from '../schedule/index.js';
+import { activeProfile, FALLBACK_TIME_ZONE, vacationActive, type ActiveProfile } from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit } from './ports.js';
 
@@ -49,7 +49,9 @@ function inForce(kit: ActionKit, rec: Value, ctx: ActionContext): ActiveProfile 
     rules,
     user: {
       chosen: user.settings.activeProfile ?? kit.defaults.profile,
-      ...(user.settings.vacation ? { vacation: true } : {}),
+      ...(vacationActive(user.settings, ctx.call.time, kit.bundle.officeHours?.timeZone ?? FALLBACK_TIME_ZONE)
+        ? { vacation: true }
+        : {}),
       // her own office hours and profiles, as for her callers
       ...kit.users.schedule(rec, rules, ctx.log),
     },
@@ -104,8 +106,12 @@ export const settingsActions = [
   defineAction('set profile', async (kit, [rec, profile], ctx) => {
     await writeSetting(kit, rec, ctx, 'profile', (s) => {
       const next: UserSettings = { ...s, activeProfile: profile };
-      // choosing a profile by phone ends a vacation switched on elsewhere
-      if (profile !== 'vacation') delete next.vacation;
+      // choosing a profile by phone ends a vacation switched on elsewhere, and its dates with it
+      if (profile !== 'vacation') {
+        delete next.vacation;
+        delete next.vacationFrom;
+        delete next.vacationUntil;
+      }
       return next;
     });
     kit.users.show(rec, 'profile', profile);

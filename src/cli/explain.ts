@@ -8,13 +8,18 @@ import { DateTime } from 'luxon';
 import { loadMenus, formatDiagnostic } from '../../dsl/index.js';
 import { createActions } from '../actions/index.js';
 import { ConfigError, readConfig, type VoiceboxConfig } from '../config/index.js';
-import { LocalSettingsFallback, type Directory, type DirectoryUser } from '../directory/index.js';
+import {
+  LocalSettingsFallback,
+  type Directory,
+  type DirectoryUser,
+  type UserSettings,
+} from '../directory/index.js';
 import type { Bundle } from '../graph/index.js';
 import { GreetingStore } from '../greetings/index.js';
 import type { Mailer } from '../mail/index.js';
 import { dialPolicyFrom, formats, isInternal, toE164 } from '../phone/index.js';
 import type { ActionContext, ActionRegistry, RuntimeLogger, Value } from '../runtime/index.js';
-import type { ProfileTrace } from '../schedule/index.js';
+import { vacationState, type ProfileTrace } from '../schedule/index.js';
 import type { Io } from './menus.js';
 import { menusPath } from './runtime.js';
 import { configuredDirectory } from './services.js';
@@ -117,8 +122,22 @@ const REASON_TEXT: Record<string, string> = {
   chosen: 'her own choice',
 };
 
-function profileWhy(trace: ProfileTrace | undefined, reason: string): string[] {
+/** her vacation's dates, and where the call stands to them; undefined: no dates, or switched off */
+function vacationDates(settings: UserSettings, at: Date, timeZone: string): string | undefined {
+  const { vacationFrom: from, vacationUntil: until } = settings;
+  if (from === undefined && until === undefined) return undefined;
+  const span = [from !== undefined ? `from ${from}` : '', until !== undefined ? `until ${until}` : '']
+    .filter((p) => p !== '')
+    .join(' ');
+  const state = vacationState(settings, at, timeZone);
+  if (state === 'off') return undefined;
+  const where = { on: 'in force', ahead: 'not begun yet', over: 'over' }[state];
+  return `vacation: ${span} (${timeZone}): ${where}`;
+}
+
+function profileWhy(trace: ProfileTrace | undefined, reason: string, vacation?: string): string[] {
   const lines = [`because: ${REASON_TEXT[reason] ?? reason}`];
+  if (vacation !== undefined) lines.push(vacation);
   if (!trace) return lines;
   if (trace.reason === 'vacation' || trace.reason === 'internal') {
     lines.push(`she chose: ${trace.chosen}`);
@@ -329,7 +348,12 @@ async function explain(
       at: DateTime.fromJSDate(at, { zone: timeZone }).toFormat('ccc yyyy-MM-dd HH:mm', { locale: 'en' }),
       timeZone,
     },
-    profile: { name: profile, reason, why: profileWhy(trace, reason), ...(trace ? { trace } : {}) },
+    profile: {
+      name: profile,
+      reason,
+      why: profileWhy(trace, reason, vacationDates(user.settings, at, timeZone)),
+      ...(trace ? { trace } : {}),
+    },
     language: { language: greeting.language ?? language, why: languageWhy },
     greeting,
     message,

@@ -90,6 +90,10 @@ export function measuredDirectory(directory: Directory, metrics: Metrics): Direc
     const find = d.findByOfficeNumber.bind(d);
     measured.findByOfficeNumber = (formats) => time('findByOfficeNumber', () => find(formats));
   }
+  if (d.findByLogin) {
+    const find = d.findByLogin.bind(d);
+    measured.findByLogin = (login) => time('findByLogin', () => find(login));
+  }
   if (d.current) {
     const current = d.current.bind(d);
     measured.current = (user) => time('current', () => current(user));

@@ -28,6 +28,27 @@ import { connectionLimit } from './file-limit.js';
 import { installSafetyNet } from './safety-net.js';
 import { buildServices, type Services } from './services.js';
 import { startMetrics } from './metrics.js';
+import type { WebDeps } from '../web/index.js';
+import { webDepsFrom } from './web.js';
+
+/**
+ * The web page's server, loaded only when web.listen is set: a serve without it never reads
+ * Fastify and its plug-ins (fewer files opened at start, see bin/voicebox.js). What fails names
+ * the setting to look at (web.listen, web.tlsCert, web.sessionKeyFile …).
+ */
+async function startWebPage(
+  deps: WebDeps,
+  log: RuntimeLogger,
+): Promise<{ address: string; close(): Promise<void> }> {
+  const web = await import('../web/index.js');
+  try {
+    return await web.startWeb(deps, log);
+  } catch (e) {
+    if (e instanceof web.WebConfigError) throw e;
+    const why = `the web page (web.listen ${deps.config.web.listen}) did not start: ${(e as Error).message}`;
+    throw new Error(why, { cause: e });
+  }
+}
 
 /** how long a stop waits, after the calls, for mail sends under way (freeswitch/voicebox.service) */
 const SPOOL_STOP_MS = 10_000;
@@ -224,6 +245,25 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         await services.recordings.sweep();
         const sweeps = setInterval(() => void services.recordings.sweep(), 60 * 60_000);
         sweeps.unref();
+        // the owners' web page (web.listen): on the live release, beside the calls
+        const web = config.web.listen
+          ? await startWebPage(
+              webDepsFrom(config, services, {
+                bundle: () => serving.live.bundle,
+                actions: () => serving.live.actions,
+                media: runtime.mediaRoot,
+                log,
+              }),
+              log,
+            ).catch(async (e: unknown) => {
+              // what started so far stops, so serve ends with the error instead of hanging on
+              clearInterval(sweeps);
+              await services.spool.stop(SPOOL_STOP_MS);
+              await services.close();
+              await metrics?.close();
+              throw e;
+            })
+          : undefined;
         const maxConnections = connectionLimit(config.freeswitch.maxConnections, log);
         const server = new VoiceboxServer({
           release: () => serving.live,
@@ -241,7 +281,11 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
           ...(metrics ? { observer: metrics.metrics } : {}),
         });
         state.server = server;
-        const address = await server.listen();
+        // the call port taken: the web page stops too, or its socket would keep serve running
+        const address = await server.listen().catch(async (e: unknown) => {
+          await web?.close();
+          throw e;
+        });
         metrics?.serving(
           () => (server.draining ? 'draining' : 'serving'),
           () => serving.live.id,
@@ -279,6 +323,10 @@ export function serveCommand(io: Io, setExit: (code: number) => void): Command {
         // draining: no new call (FreeSWITCH's `socket a|b` tries the next node), the calls in
         // progress go on for up to deploy.drainMs; a second signal ends the wait at once
         server.stopAccepting();
+        // the web page's sockets close with the call port's: no new login while the calls drain
+        await web
+          ?.close()
+          .catch((e: unknown) => log.warn({ err: (e as Error).message }, 'web page: closing failed'));
         if (server.activeCalls > 0)
           log.info(
             { calls: server.activeCalls, drainMs: config.deploy.drainMs },

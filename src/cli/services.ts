@@ -50,6 +50,8 @@ export interface Services {
   /** "the owner has seen her messages": for the message-waiting lamp */
   readonly messageWaiting: MessageWaitingEvents;
   readonly directory: Directory;
+  /** the owners' mailboxes the actions read (the web page's messages too) */
+  readonly mailboxes: MailboxStore;
   readonly spool: MailSpool;
   /** callers' recordings: removed once delivered, at the end of the call, or by `sweep()` */
   readonly recordings: RecordingRetention;
@@ -386,6 +388,7 @@ export async function buildServices(
     actionsFor,
     messageWaiting,
     directory,
+    mailboxes,
     spool,
     recordings,
     location,

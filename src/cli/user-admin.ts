@@ -50,7 +50,7 @@ const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]
 const who = (u: DirectoryUser): string => printable(`${u.name} (${u.mailbox || u.login || u.id})`);
 
 /** how the audit log names her: the mailbox number, else her login, else the DN */
-const auditName = (u: DirectoryUser): string => u.mailbox || u.login || u.id;
+export const auditName = (u: DirectoryUser): string => u.mailbox || u.login || u.id;
 
 const looksLikeNumber = (s: string): boolean => /^\+?[0-9][0-9 ()/-]*$/.test(s.trim());
 
@@ -173,7 +173,8 @@ export function userReport(user: DirectoryUser, config: VoiceboxConfig, now: Dat
   };
 }
 
-function showText(r: UserReport, config: VoiceboxConfig): string {
+/** What `user show` prints of her, as label and value pairs (the admin's web page shows the same). */
+export function reportLines(r: UserReport, config: VoiceboxConfig): Array<[string, string]> {
   const site = "the site's";
   const own = (v: string | null, isOwn: boolean, fallback: string) =>
     isOwn && v !== null ? `${printable(v)} (her own)` : fallback;
@@ -231,6 +232,11 @@ function showText(r: UserReport, config: VoiceboxConfig): string {
     ['counted since', n.resetAt ?? '-'],
     ['IMAP password', r.mailPasswordStored ? 'her own, stored encrypted' : 'none'],
   ];
+  return lines;
+}
+
+function showText(r: UserReport, config: VoiceboxConfig): string {
+  const lines = reportLines(r, config);
   const width = Math.max(...lines.map(([k]) => k.length)) + 1;
   return `${r.name}\n${lines.map(([k, v]) => `  ${`${k}:`.padEnd(width)} ${v}\n`).join('')}`;
 }

@@ -92,6 +92,69 @@ function stderrLogger(io: Io): RuntimeLogger {
   return log;
 }
 
+interface IndividualLogin {
+  readonly store: SiteMailboxStore;
+  readonly owner: ReturnType<typeof mailboxOwnerOf>;
+  readonly passwordKey: string;
+  /** her IMAP server, for the prompt */
+  readonly host: string;
+}
+
+/** Her IMAP login exactly as a call in individual access makes it: the same owner, host and template. */
+function individualLogin(config: VoiceboxConfig, user: DirectoryUser, log: RuntimeLogger): IndividualLogin {
+  const imap = config.mailbox.type === 'imap' ? config.mailbox.imap : undefined;
+  if (!imap)
+    throw new UserError('mailbox.type is not imap (with a mailbox.imap section): there is no IMAP login');
+  if (!imap.passwordKey) {
+    throw new UserError(
+      'mailbox.imap.passwordKey is not set: without it a mailbox password cannot be stored encrypted (set 32 bytes, e.g. openssl rand -hex 32)',
+    );
+  }
+  const store: SiteMailboxStore = mailboxStoreFrom({
+    ...config,
+    mailbox: { ...config.mailbox, imap: { ...imap, access: 'individual' } },
+  });
+  const owner = mailboxOwnerOf(user, { location: config.location, hostRule: store.hostRule, log });
+  return { store, owner, passwordKey: imap.passwordKey, host: owner.imapHost ?? imap.host };
+}
+
+/**
+ * Her own IMAP password checked by logging in to her mailbox with it, then stored encrypted
+ * (mailbox.imap.passwordKey) in her user data; refused, with the server's reason, when her mailbox
+ * does not open with it — then nothing is stored. `voicebox user mail-password` and the web page's
+ * form both come here. Throws for a site without an IMAP login or a password key, and when the
+ * server cannot be reached for another reason than the password.
+ */
+export async function storeMailPassword(
+  config: VoiceboxConfig,
+  directory: Directory,
+  user: DirectoryUser,
+  password: string,
+  log: RuntimeLogger,
+): Promise<{ stored: true } | { stored: false; why: string }> {
+  return checkAndStore(individualLogin(config, user, log), directory, user, password);
+}
+
+async function checkAndStore(
+  login: IndividualLogin,
+  directory: Directory,
+  user: DirectoryUser,
+  password: string,
+): Promise<{ stored: true } | { stored: false; why: string }> {
+  // an empty password is no password: no login is tried with it
+  if (password === '') return { stored: false, why: 'no password given' };
+  const mailPassword = encryptPassword(password, login.passwordKey);
+  try {
+    const mailbox = await login.store.open({ ...login.owner, mailPassword });
+    await mailbox.close();
+  } catch (error) {
+    if (error instanceof MailboxUnavailable) return { stored: false, why: error.message };
+    throw error;
+  }
+  await directory.updateSettings(user, (s) => ({ ...s, mailPassword }));
+  return { stored: true };
+}
+
 async function setMailPassword(
   io: Io,
   who: string,
@@ -116,36 +179,22 @@ async function setMailPassword(
       await directory.updateSettings(user, ({ mailPassword: _, ...rest }) => rest);
       return `${user.name}: her IMAP password is removed; her mailbox is read with the administrative access again\n`;
     }
-    // checked above; repeated for the type
-    if (!imap?.passwordKey) throw new UserError('mailbox.imap.passwordKey is not set');
     const log = stderrLogger(io);
-    // her login exactly as a call in individual access makes it: the same owner, host and template
-    const store: SiteMailboxStore = mailboxStoreFrom({
-      ...config,
-      mailbox: { ...config.mailbox, imap: { ...imap, access: 'individual' } },
-    });
-    const owner = mailboxOwnerOf(user, { location: config.location, hostRule: store.hostRule, log });
+    const login = individualLogin(config, user, log);
+    const { owner, host } = login;
     const password = await readSecret(
       input,
       io.err,
-      `IMAP password of ${owner.login ?? owner.mailbox} at ${owner.imapHost ?? imap.host}: `,
+      `IMAP password of ${owner.login ?? owner.mailbox} at ${host}: `,
     );
     if (password === '') throw new UserError('no password given: nothing stored');
-    const mailPassword = encryptPassword(password, imap.passwordKey);
-    try {
-      const mailbox = await store.open({ ...owner, mailPassword });
-      await mailbox.close();
-    } catch (error) {
-      if (error instanceof MailboxUnavailable) {
-        throw new UserError(
-          `her mailbox could not be opened with this password, nothing stored: ${error.message}`,
-        );
-      }
-      throw error;
-    }
-    await directory.updateSettings(user, (s) => ({ ...s, mailPassword }));
+    const answer = await checkAndStore(login, directory, user, password);
+    if (!answer.stored)
+      throw new UserError(
+        `her mailbox could not be opened with this password, nothing stored: ${answer.why}`,
+      );
     const individual =
-      imap.access === 'administrative'
+      imap?.access === 'administrative'
         ? ' (mailbox.imap.access is administrative: set individual or both to use it)'
         : '';
     return `${user.name}: her IMAP password works and is stored, encrypted${individual}\n`;

@@ -1,7 +1,7 @@
 // The user-data codec: per-user settings as multi-valued KEY=VALUE strings in one directory
 // attribute (A3). Our own keys are documented in README.md; ixi-UMS's keys
 // (the ixi-UMS Voice-Mail Server manual §5.3.5) are read so a site can migrate. Pure: no I/O.
-import { parseUserOfficeHours } from '../schedule/index.js';
+import { isCalendarDate, parseUserOfficeHours } from '../schedule/index.js';
 import type { ProfileSettings, UserSettings } from './types.js';
 
 export interface DecodedUserData {
@@ -89,6 +89,8 @@ type Field =
   | 'transferAnnouncement'
   | 'activeProfile'
   | 'vacation'
+  | 'vacationFrom'
+  | 'vacationUntil'
   | 'pinHash'
   | 'legacyPin'
   | 'wrongPinCount'
@@ -147,6 +149,8 @@ const time = (v: string) => (isTime(v) ? v : undefined);
 const language = (v: string) => (LANGUAGE.test(v) ? v : undefined);
 const YES_NO = 'Y or N';
 const ISO_TIME = 'an ISO time';
+const ISO_DATE = 'a date YYYY-MM-DD';
+const calendarDate = (v: string) => (isCalendarDate(v) ? v : undefined);
 
 interface OwnKey {
   key: string;
@@ -179,6 +183,8 @@ const OWN: OwnKey[] = [
     expects: `a profile name (${PROFILE_NAME.source})`,
   },
   { key: 'vacation', field: 'vacation', parse: yn, expects: YES_NO },
+  { key: 'vacationFrom', field: 'vacationFrom', parse: calendarDate, expects: ISO_DATE },
+  { key: 'vacationUntil', field: 'vacationUntil', parse: calendarDate, expects: ISO_DATE },
   { key: 'pinHash', field: 'pinHash', parse: nonEmpty, expects: 'a PIN hash' },
   {
     key: 'legacyPin',

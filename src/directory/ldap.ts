@@ -106,6 +106,19 @@ export function officeFilterSource(filter: string, a: Pick<LdapAttributes, 'mail
   return item.test(filter) ? filter.replace(item, `(${a.telephone}=`) : `(${a.telephone}=\${NUMBER})`;
 }
 
+/**
+ * The filter source for a login-name search (LdapDirectory.findByLogin): as for the office
+ * number, the mailbox attribute's items become the login attribute's, so the filter's other
+ * conditions (object class, group) still hold.
+ */
+export function loginFilterSource(
+  filter: string,
+  a: Pick<LdapAttributes, 'mailbox'> & { login: string },
+): string {
+  const item = new RegExp(`\\(${a.mailbox}=`, 'gi');
+  return item.test(filter) ? filter.replace(item, `(${a.login}=`) : `(${a.login}=\${NUMBER})`;
+}
+
 interface ServerLink {
   url: string;
   client?: Client;
@@ -169,6 +182,7 @@ export class LdapDirectory implements Directory {
   private readonly links: ServerLink[];
   private readonly template: FilterTemplate;
   private officeTemplate: FilterTemplate | undefined;
+  private loginTemplate: FilterTemplate | undefined;
   private readonly bases: string[];
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<DirectoryUser | undefined>>();
@@ -251,6 +265,29 @@ export class LdapDirectory implements Directory {
     if (filter === undefined) return undefined;
     const entries = await this.searchAll(filter);
     if (entries.length > 1) throw new AmbiguousOfficeNumber(entries.length);
+    const first = entries[0];
+    return first === undefined ? undefined : this.toUser(first, '');
+  }
+
+  /**
+   * By the login attribute (`attributes.login`, default uid), through the configured filter as
+   * findByOfficeNumber goes (the value escaped). Not cached: a login is rare. Two entries with
+   * that login: nobody (a login must not open whichever comes first).
+   */
+  async findByLogin(login: string): Promise<DirectoryUser | undefined> {
+    this.assertOpen();
+    const wanted = login.trim();
+    const attribute = this.config.attributes.login;
+    if (wanted === '' || /\s/.test(wanted) || !attribute) return undefined;
+    this.loginTemplate ??= compileFilterTemplate(
+      loginFilterSource(this.config.filter, { mailbox: this.config.attributes.mailbox, login: attribute }),
+      'ldap.filter (login)',
+    );
+    // one value only: the template's ${UMS} variants of a login are the login itself
+    const filter = this.loginTemplate.build([wanted]);
+    if (filter === undefined) return undefined;
+    const entries = await this.searchAll(filter);
+    if (entries.length !== 1) return undefined;
     const first = entries[0];
     return first === undefined ? undefined : this.toUser(first, '');
   }

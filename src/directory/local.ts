@@ -41,6 +41,11 @@ export class LocalSettingsFallback implements Directory {
     return user && this.apply(user);
   }
 
+  async findByLogin(login: string): Promise<DirectoryUser | undefined> {
+    const user = await this.inner.findByLogin?.(login);
+    return user && this.apply(user);
+  }
+
   async updateSettings(
     user: DirectoryUser,
     change: (s: UserSettings) => UserSettings,

@@ -191,6 +191,11 @@ export class LastKnownDirectory implements Directory {
     return this.inner.findByOfficeNumber?.(formats);
   }
 
+  /** No last-known copy here either: a login needs the live directory. */
+  async findByLogin(login: string): Promise<DirectoryUser | undefined> {
+    return this.inner.findByLogin?.(login);
+  }
+
   /** Her entry from the live directory (a last known entry is no answer to "as stored now"). */
   async current(user: DirectoryUser): Promise<DirectoryUser> {
     return this.inner.current ? this.inner.current(user) : user;

@@ -17,6 +17,12 @@ export interface UserSettings {
   /** the profile she chose */
   activeProfile?: string;
   vacation?: boolean;
+  /**
+   * the first and the last day of her vacation (YYYY-MM-DD, both inclusive, in the office hours'
+   * time zone); absent: `vacation` alone decides. See src/schedule/vacation.ts.
+   */
+  vacationFrom?: string;
+  vacationUntil?: string;
   profiles: Record<string, ProfileSettings>;
   /** 'scrypt$...' (X3) */
   pinHash?: string;
@@ -139,6 +145,12 @@ export interface Directory {
    * Several users with that number: AmbiguousOfficeNumber.
    */
   findByOfficeNumber?(formats: string[]): Promise<DirectoryUser | undefined>;
+  /**
+   * The user whose login name (LDAP `attributes.login`, YAML `login`, else her YAML key) is
+   * `login`, compared as the directory compares it (LDAP: the attribute's matching rule; YAML:
+   * without case). The value is escaped as findByNumber's are. For the web page's login form.
+   */
+  findByLogin?(login: string): Promise<DirectoryUser | undefined>;
   /**
    * Read-modify-write of the user data, atomic across processes: `change` gets the settings as
    * they are now (re-read, not the cached ones) and may be called again when another writer got

@@ -170,6 +170,15 @@ export class YamlDirectory implements Directory {
     return found[0] === undefined ? undefined : structuredClone(found[0]);
   }
 
+  /** her `login` (else her key) compared without case, as an LDAP uid is */
+  async findByLogin(login: string): Promise<DirectoryUser | undefined> {
+    const wanted = login.trim().toLowerCase();
+    if (wanted === '') return undefined;
+    const { users } = await this.load(true);
+    const found = users.find((u) => u.login?.toLowerCase() === wanted);
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
   updateSettings(user: DirectoryUser, change: (s: UserSettings) => UserSettings): Promise<DirectoryUser> {
     return this.locked(async () => {
       // the file as it is now (an admin may have edited it), not what we read earlier

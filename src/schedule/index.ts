@@ -26,3 +26,11 @@ export {
   type UserOfficeHoursResult,
   type UserScheduleSettings,
 } from './userHours.js';
+export {
+  dayIn,
+  isCalendarDate,
+  vacationActive,
+  vacationState,
+  type VacationSettings,
+  type VacationState,
+} from './vacation.js';

@@ -1,0 +1,175 @@
+// The web page built from the running voicebox's own services: the same directory, greetings,
+// mailboxes and live release as the calls, and what only the admin commands do (lookup, unlock,
+// the mail password, the audit log) handed in from them, so the page and the commands agree.
+import { resolve } from 'node:path';
+import { Client, InvalidCredentialsError } from 'ldapts';
+import type { VoiceboxConfig } from '../config/index.js';
+import { DirectoryUnavailable, type Directory, type DirectoryUser } from '../directory/index.js';
+import type { Bundle } from '../graph/index.js';
+import { GreetingStore } from '../greetings/index.js';
+import type { ActionRegistry, RuntimeLogger } from '../runtime/index.js';
+import type { MediaRoot } from '../speech/index.js';
+import type { AdminOperations, MailPasswords, PasswordCheck, WebDeps } from '../web/index.js';
+import { appendAudit, changedKeys } from './audit.js';
+import type { Services } from './services.js';
+import { AdminError, auditName, findUser, reportLines, unlocked, userReport } from './user-admin.js';
+import { storeMailPassword } from './user-mail-password.js';
+
+type LdapConfig = NonNullable<VoiceboxConfig['directory']['ldap']>;
+
+export interface WebWiring {
+  /** the menus of the release new calls get now (a deploy switches the page too) */
+  readonly bundle: () => Bundle;
+  /** that release's actions */
+  readonly actions: () => ActionRegistry;
+  readonly media: MediaRoot;
+  readonly log: RuntimeLogger;
+  readonly clock?: () => Date;
+}
+
+export function webDepsFrom(
+  config: VoiceboxConfig,
+  services: Pick<Services, 'directory' | 'mailboxes' | 'location'>,
+  o: WebWiring,
+): WebDeps {
+  const clock = o.clock ?? (() => new Date());
+  const { directory } = services;
+  const passwords = passwordCheckFrom(config);
+  const mailPasswords = mailPasswordsFrom(config, directory, o.log);
+  return {
+    config: withoutEmptyTlsPaths(config),
+    bundle: o.bundle,
+    actions: o.actions,
+    directory,
+    // as the calls find greetings: the same fall-back between languages
+    greetings: new GreetingStore(o.media, { languageFallback: config.greetings.languageFallback }),
+    mailboxes: services.mailboxes,
+    media: o.media,
+    location: services.location,
+    log: o.log,
+    clock,
+    ...(passwords ? { passwords } : {}),
+    ...(mailPasswords ? { mailPasswords } : {}),
+    admin: adminOperations(config, directory, clock),
+  };
+}
+
+/**
+ * web.tlsCert and web.tlsKey left empty mean plain HTTP; the config reader resolves every path
+ * setting against the config's folder, an empty one to that folder itself — never a PEM file.
+ */
+function withoutEmptyTlsPaths(config: VoiceboxConfig): VoiceboxConfig {
+  const folder = resolve(config.base);
+  const empty = (path: string) => path === '' || resolve(path) === folder;
+  const { tlsCert, tlsKey } = config.web;
+  if (!empty(tlsCert) && !empty(tlsKey)) return config;
+  return {
+    ...config,
+    web: { ...config.web, tlsCert: empty(tlsCert) ? '' : tlsCert, tlsKey: empty(tlsKey) ? '' : tlsKey },
+  };
+}
+
+/** the directory password: offered only where web.login asks for it and the directory is LDAP */
+function passwordCheckFrom(config: VoiceboxConfig): PasswordCheck | undefined {
+  const ldap = config.directory.ldap;
+  if (config.web.login === 'pin' || config.directory.type !== 'ldap' || !ldap) return undefined;
+  return ldapBind(ldap);
+}
+
+/**
+ * Her password checked by a bind as her own entry, on the configured servers in their order; a
+ * connection of its own each time (never the directory's connection, which is bound as voicebox).
+ */
+export function ldapBind(ldap: LdapConfig): PasswordCheck {
+  return {
+    async verify(user: DirectoryUser, password: string): Promise<boolean> {
+      // A simple bind with a name and an empty password is an "unauthenticated bind" (RFC 4513
+      // §5.1.2): many servers answer it with success without looking at any password. Refused
+      // here, before any server sees it. An entry from the last known copy logs nobody in.
+      if (password === '' || user.lastKnown !== undefined) return false;
+      const tried: { server: string; error: string }[] = [];
+      let last: unknown;
+      for (const url of ldap.servers) {
+        const client = new Client({
+          url,
+          timeout: ldap.timeoutMs,
+          connectTimeout: ldap.timeoutMs,
+          ...(url.toLowerCase().startsWith('ldaps:')
+            ? { tlsOptions: { rejectUnauthorized: ldap.rejectUnauthorized } }
+            : {}),
+        });
+        try {
+          await client.bind(user.id, password);
+          return true;
+        } catch (e) {
+          if (e instanceof InvalidCredentialsError) return false;
+          // never the password: the server's answer or the connection's error alone
+          tried.push({ server: url, error: e instanceof Error ? e.message : String(e) });
+          last = e;
+        } finally {
+          await client.unbind().catch(() => undefined);
+        }
+      }
+      throw new DirectoryUnavailable(tried, last);
+    },
+  };
+}
+
+/** the mail-password form: only where her own IMAP login is used (individual or both) and can be stored */
+function mailPasswordsFrom(
+  config: VoiceboxConfig,
+  directory: Directory,
+  log: RuntimeLogger,
+): MailPasswords | undefined {
+  const imap = config.mailbox.type === 'imap' ? config.mailbox.imap : undefined;
+  // without the key a password cannot be stored encrypted (`voicebox user mail-password` refuses too)
+  if (!imap || imap.access === 'administrative' || !imap.passwordKey) return undefined;
+  return {
+    async set(user, password) {
+      const answer = await storeMailPassword(config, directory, user, password, log);
+      return answer.stored ? 'stored' : 'refused';
+    },
+  };
+}
+
+/** `voicebox user show / unlock` and the audit log, for the admin's page */
+export function adminOperations(
+  config: VoiceboxConfig,
+  directory: Directory,
+  clock: () => Date = () => new Date(),
+): AdminOperations {
+  // The audit line names the OS user running voicebox as `by`; the admin who clicked on the page
+  // is named in the command, so the line says who did it.
+  const command = (action: string, by: string) => `${action} (web page: ${by})`;
+  return {
+    async find(wanted) {
+      try {
+        return await findUser(directory, config, wanted);
+      } catch (e) {
+        if (e instanceof AdminError) throw new Error(e.message, { cause: e });
+        throw e;
+      }
+    },
+    report(user) {
+      const r = userReport(user, config, clock());
+      return [['name', r.name], ...reportLines(r, config)];
+    },
+    async unlock(user, by) {
+      let change: Record<string, unknown> = {};
+      await directory.updateSettings(user, (s) => {
+        const after = unlocked(s, undefined);
+        change = changedKeys({ ...s }, { ...after });
+        return after;
+      });
+      if (Object.keys(change).length === 0) return;
+      await appendAudit(
+        config.admin.auditLog,
+        { command: command('user unlock', by), user: auditName(user), change },
+        clock(),
+      );
+    },
+    async audit(by, action, detail) {
+      await appendAudit(config.admin.auditLog, { command: command(action, by), change: detail }, clock());
+    },
+  };
+}
