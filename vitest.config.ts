@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing but Node; `integration` talks to real OpenLDAP,
-// Dovecot and Postfix that test/env/globalSetup.ts starts on 127.0.0.1.
+// Three projects: `unit` needs nothing but Node; `web`, the web page's tests without a lab, the
+// same with more time; `integration` talks to real OpenLDAP, Dovecot and Postfix that
+// test/env/globalSetup.ts starts on 127.0.0.1. `vitest run` runs all three.
 export default defineConfig({
   test: {
     projects: [
@@ -9,10 +10,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/web/**', 'node_modules/**'],
           // a PIN hash or check costs ~0.4 s by design (src/pin/README.md), and more on a busy
           // machine: a test that logs in a few times needs more than vitest's 5 s
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'web',
+          include: ['test/web/**/*.test.ts'],
+          // each test logs in (a PIN check, ~0.4 s) several times and converts audio with sox:
+          // seen at 17 s of 20 on a loaded 2-core machine
+          testTimeout: 60_000,
         },
       },
       {

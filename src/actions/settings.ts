@@ -24,7 +24,9 @@ export async function writeSetting(
   // SettingsReadOnly, SettingsConflict, DirectoryUnavailable: not caught — the caller hears the apology
   const updated = await kit.directory.updateSettings(user, change);
   kit.users.replace(rec, updated);
-  ctx.log.info({ user: user.id, setting: what }, 'setting changed by phone');
+  // the web page runs the same actions with a call whose caller is 'web'
+  const where = ctx.call.caller === 'web' ? 'on the web' : 'by phone';
+  ctx.log.info({ user: user.id, setting: what }, `setting changed ${where}`);
   return updated;
 }
 

@@ -1,5 +1,6 @@
 // The admin audit log (`admin.auditLog`): one JSON line per change an admin command made — when,
-// which OS user, the command, the user changed and what changed by key. Values of secret keys
+// who (the OS user, or the admin logged in on the web page), the command, the user changed and
+// what changed by key. Values of secret keys
 // (PINs, hashes, passwords) never reach it. Each line is written with the file opened for
 // appending, so logrotate's rename (without copytruncate) loses nothing.
 import { mkdir, open } from 'node:fs/promises';
@@ -10,6 +11,11 @@ import { dirname } from 'node:path';
 export interface AuditEntry {
   /** the command as typed, without options that carry no meaning (`user unlock`, `notify reset`) */
   readonly command: string;
+  /**
+   * who made the change when it is not the OS user running voicebox: the admin logged in on the
+   * web page (her mailbox number); the OS user is then written as `osUser`
+   */
+  readonly by?: string;
   /** the user changed: her mailbox number, login or DN */
   readonly user?: string;
   /** what changed, by key: the new value, null when removed */
@@ -67,13 +73,14 @@ function osUser(): string {
 
 /**
  * Appends one line `{ time, by, command, user, change }` to `file` (created owner-only, 0600,
- * its folder 0700; a file found readable by others is tightened). Rejects when it cannot be
- * written: the caller says so — a change that is not audited is not silent.
+ * its folder 0700; a file found readable by others is tightened). `by` is the entry's `by` with
+ * `osUser` beside it, or else the OS user. Rejects when it cannot be written: the caller says so
+ * — a change that is not audited is not silent.
  */
 export async function appendAudit(file: string, entry: AuditEntry, now: Date = new Date()): Promise<void> {
   const line = JSON.stringify({
     time: now.toISOString(),
-    by: osUser(),
+    ...(entry.by !== undefined ? { by: entry.by, osUser: osUser() } : { by: osUser() }),
     command: entry.command,
     ...(entry.user !== undefined ? { user: entry.user } : {}),
     change: redactSecrets(entry.change),

@@ -1,7 +1,6 @@
 // The web page built from the running voicebox's own services: the same directory, greetings,
 // mailboxes and live release as the calls, and what only the admin commands do (lookup, unlock,
 // the mail password, the audit log) handed in from them, so the page and the commands agree.
-import { resolve } from 'node:path';
 import { Client, InvalidCredentialsError } from 'ldapts';
 import type { VoiceboxConfig } from '../config/index.js';
 import { DirectoryUnavailable, type Directory, type DirectoryUser } from '../directory/index.js';
@@ -37,7 +36,7 @@ export function webDepsFrom(
   const passwords = passwordCheckFrom(config);
   const mailPasswords = mailPasswordsFrom(config, directory, o.log);
   return {
-    config: withoutEmptyTlsPaths(config),
+    config,
     bundle: o.bundle,
     actions: o.actions,
     directory,
@@ -51,21 +50,6 @@ export function webDepsFrom(
     ...(passwords ? { passwords } : {}),
     ...(mailPasswords ? { mailPasswords } : {}),
     admin: adminOperations(config, directory, clock),
-  };
-}
-
-/**
- * web.tlsCert and web.tlsKey left empty mean plain HTTP; the config reader resolves every path
- * setting against the config's folder, an empty one to that folder itself — never a PEM file.
- */
-function withoutEmptyTlsPaths(config: VoiceboxConfig): VoiceboxConfig {
-  const folder = resolve(config.base);
-  const empty = (path: string) => path === '' || resolve(path) === folder;
-  const { tlsCert, tlsKey } = config.web;
-  if (!empty(tlsCert) && !empty(tlsKey)) return config;
-  return {
-    ...config,
-    web: { ...config.web, tlsCert: empty(tlsCert) ? '' : tlsCert, tlsKey: empty(tlsKey) ? '' : tlsKey },
   };
 }
 

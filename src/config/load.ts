@@ -88,9 +88,10 @@ interface Checking {
 function check(rule: Rule, value: unknown, key: string, ctx: Checking): ConfigValue {
   const { problems } = ctx;
   // an admin reads `spool: spool` beside the config file as "next to this file", wherever
-  // voicebox was started from (systemd, cron, a shell in another folder)
+  // voicebox was started from (systemd, cron, a shell in another folder); '' (an `empty` rule's
+  // "none", also as its default) names no file — made a path it would be the folder itself
   const atBase = (v: string): string =>
-    rule.kind === 'string' && rule.path && !isAbsolute(v) ? resolve(ctx.base, v) : v;
+    rule.kind === 'string' && rule.path && v !== '' && !isAbsolute(v) ? resolve(ctx.base, v) : v;
   if (value === undefined || value === null) {
     switch (rule.kind) {
       case 'section':

@@ -43,6 +43,8 @@ interface Entry {
     | 'transferAnnouncement'
     | 'activeProfile'
     | 'vacation'
+    | 'vacationFrom'
+    | 'vacationUntil'
     | 'profiles'
     | 'welcomeSentAt'
     | 'officeHours'
@@ -78,6 +80,9 @@ function entryOf(user: DirectoryUser, keys: string[], at: string): Entry {
     transferAnnouncement: s.transferAnnouncement,
     activeProfile: clip(s.activeProfile),
     vacation: s.vacation,
+    // the switch counts only between these days: without them an ended vacation would answer again
+    vacationFrom: clip(s.vacationFrom),
+    vacationUntil: clip(s.vacationUntil),
     welcomeSentAt: clip(s.welcomeSentAt),
     // which profile answers and in which language: her own hours and profiles, her language rule
     officeHours: s.officeHours === undefined ? undefined : s.officeHours.slice(0, MAX_HOURS),

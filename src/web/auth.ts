@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loginAccess } from '../actions/index.js';
 import { DirectoryError, type DirectoryUser, type UserSettings } from '../directory/index.js';
-import { formats } from '../phone/index.js';
+import { formats, type Location } from '../phone/index.js';
 import type { Value } from '../runtime/index.js';
 import { webActions } from './actions.js';
 import type { Guards, PageLanguage, WebDeps, WebOwner, WebSessionData } from './context.js';
@@ -129,12 +129,20 @@ async function byMailbox(deps: WebDeps, number: string): Promise<DirectoryUser |
 
 const digits = (s: string) => s.replace(/\D/g, '');
 
-/** listed in web.admins: a number compared by its digits, a login without case */
-export function isAdmin(user: DirectoryUser, admins: readonly string[]): boolean {
+/**
+ * Listed in web.admins: a number in any of its written forms (501, 030 1234501, +49 30 1234501 …)
+ * as the login finds her mailbox by it; a login without regard to case.
+ */
+export function isAdmin(user: DirectoryUser, admins: readonly string[], location: Location): boolean {
+  const mailbox = formats(user.mailbox, location)?.all ?? [user.mailbox];
   return admins.some((entry) => {
     const a = entry.trim();
     if (a === '') return false;
-    if (/^[+0-9 ()./-]+$/.test(a)) return digits(a) !== '' && digits(a) === digits(user.mailbox);
+    if (/^[+0-9 ()./-]+$/.test(a)) {
+      const listed = formats(a, location)?.all;
+      if (listed) return listed.some((form) => mailbox.includes(form));
+      return digits(a) !== '' && digits(a) === digits(user.mailbox);
+    }
     return user.login !== undefined && a.toLowerCase() === user.login.toLowerCase();
   });
 }
@@ -195,7 +203,7 @@ export function makeGuards(deps: WebDeps): Guards {
       record: record as WebOwner['record'],
       actions,
       access,
-      admin: isAdmin(user, deps.config.web.admins),
+      admin: isAdmin(user, deps.config.web.admins, deps.location),
     };
     request.owner = found;
   };

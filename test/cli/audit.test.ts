@@ -37,6 +37,23 @@ describe('the audit log', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('a change made by an admin on the web page names her as `by`, the OS user beside it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'voicebox-audit-')), 'audit.log');
+    await appendAudit(
+      file,
+      { command: 'user unlock', by: '+49 30 1234505', user: '+49 30 1234501', change: { lockedAt: null } },
+      new Date('2026-12-02T10:00:00Z'),
+    );
+    expect(lines(file)[0]).toEqual({
+      time: '2026-12-02T10:00:00.000Z',
+      by: '+49 30 1234505',
+      osUser: userInfo().username,
+      command: 'user unlock',
+      user: '+49 30 1234501',
+      change: { lockedAt: null },
+    });
+  });
+
   it('never writes the value of a PIN, PIN hash or password, at any depth', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'voicebox-audit-')), 'audit.log');
     await appendAudit(file, {

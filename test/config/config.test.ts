@@ -171,6 +171,12 @@ describe('paths in the configuration', () => {
     expect(config.menus).toBe(join(dir, 'menus'));
   });
 
+  it("an empty path setting stays empty (off), never the config's folder: no TLS unless a certificate is named", () => {
+    const config = readConfig(file('web:\n  listen: 127.0.0.1:8088\n  tlsKey: ""\n'));
+    expect(config.web.tlsCert).toBe('');
+    expect(config.web.tlsKey).toBe('');
+  });
+
   it('without a file: from the working directory, as before', () => {
     const config = readConfig();
     expect(config.base).toBe(process.cwd());

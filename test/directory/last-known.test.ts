@@ -13,6 +13,7 @@ import {
   type UserSettings,
 } from '../../src/directory/index.js';
 import { maildirTransport } from '../../src/mail/index.js';
+import { vacationActive } from '../../src/schedule/index.js';
 import { ownerCalls, quickMessage, startVoicebox, type Voicebox } from '../actions/support.js';
 import { aliceWithPin, maildirInbox, PIN } from '../support/owners.js';
 
@@ -144,6 +145,28 @@ describe('LastKnownDirectory', () => {
     expect(kept.settings.pinNumbers).toBeUndefined();
     expect(kept.settings.trustOffice).toBeUndefined();
     expect(kept.settings.pinChangeRequired).toBeUndefined();
+  });
+
+  it('keeps her vacation dates: a vacation that is over does not answer again during an outage', async () => {
+    const { directory, servers } = await setup();
+    const alice = (await servers.findByNumber(ALICE))!;
+    await servers.updateSettings(alice, (s) => ({
+      ...s,
+      vacation: true,
+      vacationFrom: '2026-11-20',
+      vacationUntil: '2026-11-30',
+    }));
+    await directory.findByNumber(ALICE);
+    servers.down = true;
+    const kept = (await directory.findByNumber(ALICE))!;
+    expect(kept.settings).toMatchObject({
+      vacation: true,
+      vacationFrom: '2026-11-20',
+      vacationUntil: '2026-11-30',
+    });
+    // on 2 December her callers hear her usual profile, as when the directory answered
+    expect(vacationActive(kept.settings, new Date('2026-12-02T10:00:00Z'), 'Europe/Berlin')).toBe(false);
+    expect(vacationActive(kept.settings, new Date('2026-11-25T10:00:00Z'), 'Europe/Berlin')).toBe(true);
   });
 
   it('is written when an entry is new or changed, not on every lookup; survives a restart', async () => {

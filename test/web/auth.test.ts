@@ -94,6 +94,33 @@ describe('logging in with the PIN', () => {
   });
 });
 
+describe('web.admins', () => {
+  const adminPage: PageModule = (app, _deps, guard) => {
+    box(app, _deps, guard);
+    app.get('/admin', { preHandler: guard.admin }, async () => 'admin page');
+  };
+
+  it('lists her by her extension or any other way of writing her number', async () => {
+    for (const admins of [['501'], ['030 1234501'], ['+49 (30) 1234-501']]) {
+      t = await webTest({ pages: [adminPage], web: { admins } });
+      const c = t.client();
+      await c.login();
+      const res = await c.get('/admin');
+      expect(res.status, admins[0]).toBe(200);
+      expect(res.body).toBe('admin page');
+      await t.close();
+      t = undefined;
+    }
+  });
+
+  it('does not mistake another number or login for hers', async () => {
+    t = await webTest({ pages: [adminPage], web: { admins: ['502', '0301234502', 'BBERGER', '1234'] } });
+    const c = t.client();
+    await c.login();
+    expect((await c.get('/admin')).status).toBe(403);
+  });
+});
+
 describe('a wrong PIN', () => {
   it('gets the same answer as a user who does not exist, and counts in the directory as on the phone', async () => {
     t = await webTest({ pages: [box] });

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SettingsReadOnly, type UserSettings } from '../../src/directory/index.js';
 import type { MailPasswords } from '../../src/web/context.js';
-import { ALICE, aliceSettingsIn } from '../support/owners.js';
+import { recordingLogger } from '../support/log.js';
+import { ALICE, aliceSettingsIn, PIN } from '../support/owners.js';
 import { webClient, webTest, type WebClient, type WebTest } from './support.js';
 
 let t: WebTest | undefined;
@@ -54,6 +55,15 @@ describe('profile', () => {
     expect(refused.headers['location']).toBe('/box?error=unknown-profile');
     expect(await after(c, refused)).toContain('Dieses Profil gibt es nicht');
     expect((await settings()).activeProfile).toBe('home');
+  });
+
+  it('her change is logged as made on the web, not by phone', async () => {
+    const { log, lines } = recordingLogger();
+    const { c } = await loggedIn({ log });
+    await after(c, await c.post('/box/profile', { profile: 'home' }));
+    const changed = lines.filter((l) => String(l.msg).startsWith('setting changed'));
+    expect(changed.map((l) => l.msg)).toEqual(['setting changed on the web']);
+    expect(changed[0]).toMatchObject({ setting: 'profile' });
   });
 
   const inForce = async (c: WebClient) =>
@@ -285,6 +295,22 @@ describe('PIN', () => {
       expect((await c.post('/box/pin', fields)).headers['location']).toBe(`/box?error=${error}`);
     }
     expect((await settings()).pinHash).toBe(before);
+  });
+
+  it('a PIN she must change: the login brings her to her voice box, which asks for a new one', async () => {
+    t = await webTest({ clock: () => TUESDAY_10, login: { changeInheritedPins: true } });
+    for (const [language, text] of [
+      ['de', 'Bitte wählen Sie jetzt eine neue PIN.'],
+      ['en', 'Please choose a new PIN now.'],
+    ] as const) {
+      const c = webClient(t.app, { acceptLanguage: language });
+      await c.get('/login');
+      const res = await c.post('/login', { user: '501', secret: PIN });
+      expect(res.headers['location']).toBe('/box?error=new-pin');
+      const box = await c.get('/box?error=new-pin');
+      expect(/data-testid="notice">([^<]*)</.exec(box.body)?.[1]).toBe(text);
+      expect(testids(box.body)).toContain('pin-form');
+    }
   });
 
   // five scrypt hashes (her PIN, the new one, three logins): slow on a loaded machine

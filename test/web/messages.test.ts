@@ -103,6 +103,17 @@ async function aliceLoggedIn(): Promise<{ test: WebTest; alice: WebClient }> {
 }
 
 describe('her voice messages', () => {
+  it('a number without a name is shown in the groups the phone says it in: area code, then the rest', async () => {
+    const { test, alice } = await aliceLoggedIn();
+    const munich = await voiceFor(test, { at: '2026-12-02T13:00:00Z', caller: { number: '+49895550101' } });
+    const mobile = await voiceFor(test, { at: '2026-12-02T13:01:00Z', caller: { number: '+4917012345678' } });
+    const paris = await voiceFor(test, { at: '2026-12-02T13:02:00Z', caller: { number: '+33123456789' } });
+    const page = await alice.get('/messages');
+    expect(textOf(page.body, `caller-${munich.uid}`)).toBe('089 5550101');
+    expect(textOf(page.body, `caller-${mobile.uid}`)).toBe('0170 12345678');
+    expect(textOf(page.body, `caller-${paris.uid}`)).toBe('+33 123 456 789');
+  });
+
   it('lists only voice messages, newest first, with caller, date in her time zone and length', async () => {
     const { test, alice } = await aliceLoggedIn();
     const monday = await voiceFor(test, { at: '2026-11-30T13:05:00Z', durationMs: 12_400 });

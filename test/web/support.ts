@@ -145,8 +145,7 @@ export async function webTest(
   const base = readConfig();
   const config: VoiceboxConfig = {
     ...base,
-    // no TLS by default (an empty path in the config must stay empty, not become the working folder)
-    web: { ...base.web, tlsCert: '', tlsKey: '', sessionKeyFile: join(dir, 'session.key'), ...o.web },
+    web: { ...base.web, sessionKeyFile: join(dir, 'session.key'), ...o.web },
     login: { ...base.login, wrongPinLog: join(dir, 'log', 'wrong-pin.log'), ...o.login },
     menu: { ...base.menu, ...(o.menu ?? {}) } as VoiceboxConfig['menu'],
   };

@@ -14,6 +14,7 @@ import { AUDIO_ACCEPT, AudioRejected, receiveAudio, type AudioRejectReason } fro
 import { WebRefusal } from '../auth.js';
 import type { PageLanguage, PageModule, WebDeps } from '../context.js';
 import { csrfField, html, page, type Html } from '../html.js';
+import { languageName } from '../labels.js';
 
 const TEXT = {
   de: {
@@ -117,14 +118,6 @@ function menuLanguages(deps: WebDeps): string[] {
       rules.otherwise,
     ]),
   ];
-}
-
-function languageName(language: PageLanguage, code: string): string {
-  try {
-    return new Intl.DisplayNames([language], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
 }
 
 const megabytes = (language: PageLanguage, bytes: number) =>

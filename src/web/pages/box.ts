@@ -31,6 +31,7 @@ import {
 } from '../../schedule/index.js';
 import type { PageLanguage, PageModule, WebDeps, WebOwner, WebSessionData } from '../context.js';
 import { csrfField, html, page, raw, type Html } from '../html.js';
+import { profileLabel } from '../labels.js';
 
 /** what a change ended in: a key of DONE or ERROR, never text from the request */
 type Outcome = { done: DoneKey } | { error: ErrorKey };
@@ -60,6 +61,7 @@ type ErrorKey =
   | 'pin-mismatch'
   | 'pin-too-short'
   | 'pin-trivial'
+  | 'new-pin'
   | 'read-only'
   | 'failed';
 
@@ -105,6 +107,8 @@ const ERROR: Record<PageLanguage, Record<ErrorKey, (o: { minPin: number }) => st
     'pin-too-short': ({ minPin }) => `Die PIN muss aus mindestens ${minPin} Ziffern bestehen.`,
     'pin-trivial': () =>
       'Diese PIN ist zu leicht zu erraten (wie 1111 oder 1234). Bitte wählen Sie eine andere.',
+    // the login sends her here when her PIN has expired or must be changed
+    'new-pin': () => 'Bitte wählen Sie jetzt eine neue PIN.',
     'read-only': () => 'Einstellungen können zurzeit nicht gespeichert werden.',
     failed: () => 'Das hat gerade nicht geklappt. Bitte versuchen Sie es später noch einmal.',
   },
@@ -124,34 +128,11 @@ const ERROR: Record<PageLanguage, Record<ErrorKey, (o: { minPin: number }) => st
     'pin-mismatch': () => 'The two PINs differ.',
     'pin-too-short': ({ minPin }) => `The PIN must have at least ${minPin} digits.`,
     'pin-trivial': () => 'This PIN is too easy to guess (like 1111 or 1234). Please choose another one.',
+    'new-pin': () => 'Please choose a new PIN now.',
     'read-only': () => 'Settings cannot be saved at the moment.',
     failed: () => 'That did not work just now. Please try again later.',
   },
 };
-
-/** the names the shipped menus give their profiles; another name is shown as it is */
-const PROFILE_LABEL: Record<PageLanguage, Record<string, string>> = {
-  de: {
-    work: 'Im Büro',
-    mobile: 'Unterwegs',
-    home: 'Zuhause',
-    vacation: 'Urlaub',
-    custom1: 'Eigenes Profil 1',
-    custom2: 'Eigenes Profil 2',
-    internal: 'Für Anrufer aus dem Haus',
-  },
-  en: {
-    work: 'At work',
-    mobile: 'On the road',
-    home: 'At home',
-    vacation: 'On vacation',
-    custom1: 'Custom profile 1',
-    custom2: 'Custom profile 2',
-    internal: 'For internal callers',
-  },
-};
-
-const profileLabel = (name: string, language: PageLanguage): string => PROFILE_LABEL[language][name] ?? name;
 
 /** the menus' enum `profile_reason` in her words */
 const REASON: Record<PageLanguage, Record<string, string>> = {

@@ -19,6 +19,7 @@ import { WebRefusal } from '../auth.js';
 import { AUDIO_ACCEPT, AudioRejected, receiveAudio, type AudioRejectReason } from '../audio.js';
 import type { PageLanguage, PageModule, WebDeps, WebOwner } from '../context.js';
 import { csrfField, html, page, type Html } from '../html.js';
+import { languageName, profileLabel } from '../labels.js';
 
 const TEXT = {
   de: {
@@ -95,28 +96,6 @@ const TEXT = {
   },
 } as const;
 
-/** the profiles' names on the page; a profile the menus add beyond these shows its own name */
-const PROFILE_NAMES: Record<PageLanguage, Record<string, string>> = {
-  de: {
-    work: 'Im Büro',
-    mobile: 'Unterwegs',
-    home: 'Zu Hause',
-    vacation: 'Urlaub',
-    custom1: 'Eigenes Profil 1',
-    custom2: 'Eigenes Profil 2',
-    internal: 'Für interne Anrufer',
-  },
-  en: {
-    work: 'At work',
-    mobile: 'On the move',
-    home: 'At home',
-    vacation: 'On vacation',
-    custom1: 'Custom profile 1',
-    custom2: 'Custom profile 2',
-    internal: 'For internal callers',
-  },
-};
-
 type DoneKey = keyof (typeof TEXT)['en']['done'];
 
 const has = <K extends string>(table: Record<K, unknown>, key: unknown): key is K =>
@@ -132,14 +111,6 @@ export function greetingProfiles(bundle: Bundle): string[] {
 export function menuLanguages(bundle: Bundle): string[] {
   const l = bundle.languages;
   return [...new Set([l.default, ...l.offered, ...l.byCallerPrefix.map((r) => r.language), l.otherwise])];
-}
-
-function languageName(language: PageLanguage, code: string): string {
-  try {
-    return new Intl.DisplayNames([language], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
 }
 
 const megabytes = (language: PageLanguage, bytes: number) =>
@@ -309,7 +280,7 @@ async function greetingsPage(deps: WebDeps, request: FastifyRequest, reply: Fast
 
   const profileCards: Html[] = [];
   for (const profile of greetingProfiles(bundle)) {
-    const profileName = PROFILE_NAMES[language][profile] ?? profile;
+    const profileName = profileLabel(profile, language);
     const rows: Html[] = [];
     for (const spoken of languages) {
       const key = `${profile}-${spoken}`;

@@ -23,7 +23,8 @@ import {
   type Mailbox,
   type MessageInfo,
 } from '../../mailbox/index.js';
-import { canonical, national, type Location } from '../../phone/index.js';
+import { national, toE164, type Location } from '../../phone/index.js';
+import { phoneNumberGroups } from '../../speech/index.js';
 import type { PageLanguage, PageModule, WebDeps, WebOwner } from '../context.js';
 import { csrfField, html, page, type Html } from '../html.js';
 
@@ -121,12 +122,27 @@ async function voiceMessage(mailbox: Mailbox, uid: string): Promise<MessageInfo>
   return found;
 }
 
+/**
+ * A number as people read it, in the groups the phone says it in: dialled here, the area code and
+ * the rest ("089 5550101", as German writes it); abroad, "+33 123 456 789".
+ */
+function numberAsRead(number: string, location: Location): string {
+  const e164 = toE164(number, location);
+  if (e164 === undefined) return number;
+  const here = national(e164, location);
+  if (here === undefined) return phoneNumberGroups(e164).join(' ');
+  // the company's own area: national() knows where its area code ends
+  if (here.includes(' ')) return here;
+  const nationalNumber = e164.slice(1 + location.countryCode.length);
+  const trunk = here.slice(0, here.length - nationalNumber.length);
+  const [area = '', ...rest] = phoneNumberGroups(e164).slice(1);
+  return rest.length === 0 ? here : `${trunk}${area} ${rest.join('')}`;
+}
+
 /** the caller as people read it: the name, else the number as dialled here, else the sender */
 function callerOf(m: MessageInfo, location: Location): string {
   if (m.senderName !== '') return m.senderName;
-  if (m.senderNumber !== undefined) {
-    return national(m.senderNumber, location) ?? canonical(m.senderNumber, location) ?? m.senderNumber;
-  }
+  if (m.senderNumber !== undefined) return numberAsRead(m.senderNumber, location);
   return m.sender;
 }
 
