@@ -18,7 +18,7 @@ export {
 export { loginDecision } from './login.js';
 export { mailboxOwnerOf, type ImapHostRule, type SiteMailboxStore } from './mailboxes.js';
 export { loginAccess } from './access.js';
-export { pinExpired, pinExpiresAt, pinExpiresSoon } from './pin.js';
+export { pinExpired, pinExpiresAt, pinExpiresSoon, pinHashIsCurrent, spendPinHash } from './pin.js';
 export {
   MessageWaitingEvents,
   type ActionKit,

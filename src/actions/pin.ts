@@ -11,6 +11,9 @@ import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit, LoginPolicy } from './ports.js';
 import { writeSetting } from './settings.js';
 
+/** a failed web login does a PIN check's work through the same limit as `check pin` (src/web/auth.ts) */
+export { pinHashIsCurrent, spendPinHash } from '../pin/index.js';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** one line of the log file: hostile input (a caller number) cannot start a new line */
 const field = (s: string): string => s.replace(/[^\x21-\x7e]/g, '_').slice(0, 64) || '-';

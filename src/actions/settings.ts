@@ -8,7 +8,13 @@
 import type { DirectoryUser, UserSettings } from '../directory/index.js';
 import { canonical, checkDial, toE164 } from '../phone/index.js';
 import type { ActionContext, Value } from '../runtime/index.js';
-import { activeProfile, FALLBACK_TIME_ZONE, vacationActive, type ActiveProfile } from '../schedule/index.js';
+import {
+  activeProfile,
+  FALLBACK_TIME_ZONE,
+  vacationActive,
+  vacationState,
+  type ActiveProfile,
+} from '../schedule/index.js';
 import { defineAction, done, outcome, value } from './define.js';
 import type { ActionKit } from './ports.js';
 
@@ -25,7 +31,8 @@ export async function writeSetting(
   const updated = await kit.directory.updateSettings(user, change);
   kit.users.replace(rec, updated);
   // the web page runs the same actions with a call whose caller is 'web'
-  const where = ctx.call.caller === 'web' ? 'on the web' : 'by phone';
+  // the web page runs the same actions with the browser's address as the caller (`web:<ip>`)
+  const where = ctx.call.caller === 'web' || ctx.call.caller.startsWith('web:') ? 'on the web' : 'by phone';
   ctx.log.info({ user: user.id, setting: what }, `setting changed ${where}`);
   return updated;
 }
@@ -106,10 +113,13 @@ export const settingsActions = [
   }),
 
   defineAction('set profile', async (kit, [rec, profile], ctx) => {
+    const zone = kit.bundle.officeHours?.timeZone ?? FALLBACK_TIME_ZONE;
     await writeSetting(kit, rec, ctx, 'profile', (s) => {
       const next: UserSettings = { ...s, activeProfile: profile };
-      // choosing a profile by phone ends a vacation switched on elsewhere, and its dates with it
-      if (profile !== 'vacation') {
+      // Choosing a profile ends the vacation in force now (or one that is over), its dates with it.
+      // A vacation that has not begun stays: switching work→mobile on 10 December must not
+      // cancel the one planned for Christmas.
+      if (profile !== 'vacation' && vacationState(s, ctx.call.time, zone) !== 'ahead') {
         delete next.vacation;
         delete next.vacationFrom;
         delete next.vacationUntil;

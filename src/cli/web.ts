@@ -1,7 +1,7 @@
 // The web page built from the running voicebox's own services: the same directory, greetings,
 // mailboxes and live release as the calls, and what only the admin commands do (lookup, unlock,
 // the mail password, the audit log) handed in from them, so the page and the commands agree.
-import { Client, InvalidCredentialsError } from 'ldapts';
+import { Client, InvalidCredentialsError, type ClientOptions } from 'ldapts';
 import type { VoiceboxConfig } from '../config/index.js';
 import { DirectoryUnavailable, type Directory, type DirectoryUser } from '../directory/index.js';
 import type { Bundle } from '../graph/index.js';
@@ -34,6 +34,13 @@ export function webDepsFrom(
   const clock = o.clock ?? (() => new Date());
   const { directory } = services;
   const passwords = passwordCheckFrom(config);
+  const clear = passwords ? config.directory.ldap?.servers.filter((url) => !isLdaps(url)) : [];
+  if (clear && clear.length > 0)
+    o.log.warn(
+      { servers: clear },
+      `web login by directory password over ${clear.join(', ')} (ldap://, no TLS): the passwords owners type ` +
+        'cross the network in clear; use ldaps:// servers',
+    );
   const mailPasswords = mailPasswordsFrom(config, directory, o.log);
   return {
     config,
@@ -60,6 +67,22 @@ function passwordCheckFrom(config: VoiceboxConfig): PasswordCheck | undefined {
   return ldapBind(ldap);
 }
 
+const isLdaps = (url: string) => url.toLowerCase().startsWith('ldaps:');
+
+/**
+ * The connection as the directory's own makes it (configuredDirectory → LdapDirectory): TLS for
+ * ldaps:// with the same certificate check, nothing else on ldap:// (the directory uses no
+ * STARTTLS either). A password bind must not trust a server the directory would refuse.
+ */
+export function ldapConnection(ldap: LdapConfig, url: string): ClientOptions {
+  return {
+    url,
+    timeout: ldap.timeoutMs,
+    connectTimeout: ldap.timeoutMs,
+    ...(isLdaps(url) ? { tlsOptions: { rejectUnauthorized: ldap.rejectUnauthorized } } : {}),
+  };
+}
+
 /**
  * Her password checked by a bind as her own entry, on the configured servers in their order; a
  * connection of its own each time (never the directory's connection, which is bound as voicebox).
@@ -74,14 +97,7 @@ export function ldapBind(ldap: LdapConfig): PasswordCheck {
       const tried: { server: string; error: string }[] = [];
       let last: unknown;
       for (const url of ldap.servers) {
-        const client = new Client({
-          url,
-          timeout: ldap.timeoutMs,
-          connectTimeout: ldap.timeoutMs,
-          ...(url.toLowerCase().startsWith('ldaps:')
-            ? { tlsOptions: { rejectUnauthorized: ldap.rejectUnauthorized } }
-            : {}),
-        });
+        const client = new Client(ldapConnection(ldap, url));
         try {
           await client.bind(user.id, password);
           return true;
@@ -122,9 +138,6 @@ export function adminOperations(
   directory: Directory,
   clock: () => Date = () => new Date(),
 ): AdminOperations {
-  // The audit line names the OS user running voicebox as `by`; the admin who clicked on the page
-  // is named in the command, so the line says who did it.
-  const command = (action: string, by: string) => `${action} (web page: ${by})`;
   return {
     async find(wanted) {
       try {
@@ -148,12 +161,17 @@ export function adminOperations(
       if (Object.keys(change).length === 0) return;
       await appendAudit(
         config.admin.auditLog,
-        { command: command('user unlock', by), user: auditName(user), change },
+        { command: 'user unlock (web page)', by, user: auditName(user), change },
         clock(),
       );
     },
     async audit(by, action, detail) {
-      await appendAudit(config.admin.auditLog, { command: command(action, by), change: detail }, clock());
+      // `by`: the admin logged in on the page; the OS user running voicebox is written beside it
+      await appendAudit(
+        config.admin.auditLog,
+        { command: `${action} (web page)`, by, change: detail },
+        clock(),
+      );
     },
   };
 }

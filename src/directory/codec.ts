@@ -109,6 +109,7 @@ type Field =
   | 'trustMobile'
   | 'pinChangeRequired'
   | 'pinReminderSentAt'
+  | 'webSessions'
   | 'welcomeResend'
   | 'imapFolder'
   | 'imapUser'
@@ -244,6 +245,12 @@ const OWN: OwnKey[] = [
   { key: 'trustMobile', field: 'trustMobile', parse: yn, expects: YES_NO },
   { key: 'pinChangeRequired', field: 'pinChangeRequired', parse: yn, expects: YES_NO },
   { key: 'pinReminderSentAt', field: 'pinReminderSentAt', parse: time, expects: ISO_TIME },
+  {
+    key: 'webSessions',
+    field: 'webSessions',
+    parse: (v) => (COUNT.test(v) ? Number(v) : undefined),
+    expects: 'a count',
+  },
   {
     key: 'welcomeResend',
     field: 'welcomeResend',
@@ -663,7 +670,10 @@ export function encode(
     if (isDefault(field, v) && !prev.present.has(field)) continue;
     const text = format(field, v);
     checkValue(key, text);
-    if (parse(text) === undefined || (field === 'wrongPinCount' && !Number.isInteger(v))) {
+    if (
+      parse(text) === undefined ||
+      ((field === 'wrongPinCount' || field === 'webSessions') && !Number.isInteger(v))
+    ) {
       const shown = SECRET_FIELDS.has(field) ? '' : ` "${String(v)}"`;
       throw new RangeError(`user data ${key}:${shown} is not ${expects}`);
     }

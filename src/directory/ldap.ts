@@ -106,17 +106,38 @@ export function officeFilterSource(filter: string, a: Pick<LdapAttributes, 'mail
   return item.test(filter) ? filter.replace(item, `(${a.telephone}=`) : `(${a.telephone}=\${NUMBER})`;
 }
 
+/** the parts of `(&(a)(b)...)` at its top level, or undefined when the filter is not an AND */
+function andParts(filter: string): string[] | undefined {
+  const t = filter.trim();
+  if (!t.startsWith('(&') || !t.endsWith(')')) return undefined;
+  const parts: string[] = [];
+  let depth = 0;
+  let start = -1;
+  for (let i = 2; i < t.length - 1; i++) {
+    const ch = t[i];
+    if (ch === '(') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (ch === ')') {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 0) parts.push(t.slice(start, i + 1));
+    } else if (depth === 0 && !/\s/.test(ch ?? '')) return undefined;
+  }
+  return depth === 0 ? parts : undefined;
+}
+
 /**
- * The filter source for a login-name search (LdapDirectory.findByLogin): as for the office
- * number, the mailbox attribute's items become the login attribute's, so the filter's other
- * conditions (object class, group) still hold.
+ * The filter source for a login-name search (LdapDirectory.findByLogin): an exact equality on
+ * the login attribute. The number filter's items are not reused: one written `*${NUMBER}` (the
+ * number's tail) would make the login `alice` find `malice`. Its conditions without a number
+ * (object class, group) still hold when they are parts of a top-level AND; any other shape
+ * leaves the equality alone, within the configured base and OUs.
  */
-export function loginFilterSource(
-  filter: string,
-  a: Pick<LdapAttributes, 'mailbox'> & { login: string },
-): string {
-  const item = new RegExp(`\\(${a.mailbox}=`, 'gi');
-  return item.test(filter) ? filter.replace(item, `(${a.login}=`) : `(${a.login}=\${NUMBER})`;
+export function loginFilterSource(filter: string, a: { login: string }): string {
+  const equality = `(${a.login}=\${NUMBER})`;
+  const kept = (andParts(filter) ?? []).filter((part) => !part.includes('${'));
+  return kept.length === 0 ? equality : `(&${kept.join('')}${equality})`;
 }
 
 interface ServerLink {
@@ -280,7 +301,7 @@ export class LdapDirectory implements Directory {
     const attribute = this.config.attributes.login;
     if (wanted === '' || /\s/.test(wanted) || !attribute) return undefined;
     this.loginTemplate ??= compileFilterTemplate(
-      loginFilterSource(this.config.filter, { mailbox: this.config.attributes.mailbox, login: attribute }),
+      loginFilterSource(this.config.filter, { login: attribute }),
       'ldap.filter (login)',
     );
     // one value only: the template's ${UMS} variants of a login are the login itself

@@ -68,6 +68,11 @@ export interface UserSettings {
   pinChangeRequired?: boolean;
   /** ISO time the PIN-expiry reminder mail went out for the current PIN (R3) */
   pinReminderSentAt?: string;
+  /**
+   * counts her logouts on the web page: a session remembers it at login and ends when it has
+   * changed (a logout in any browser ends them all). Absent: 0.
+   */
+  webSessions?: number;
   /** the welcome mail goes out again with the next call (C10): with her PIN, or with a new one */
   welcomeResend?: 'pin' | 'newPin';
   /** her IMAP folder (R8, §5.3.3), `/` as the separator, e.g. `INBOX/Voice`; absent: mailbox.folder */

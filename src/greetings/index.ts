@@ -3,6 +3,7 @@
 // greetings/<mailbox>/name.wav, greetings/company.<language>.wav (or company.wav).
 // They are the owners' voices: FreeSWITCH's group may read them (it plays them), nobody
 // else (freeswitch/README.md, step 4).
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -128,11 +129,17 @@ export class GreetingStore implements Greetings {
   /** copies a recording into place; a reader never sees half a file */
   private async store(from: string, to: string): Promise<void> {
     await makeFolder(dirname(to), GREETING_FOLDER_MODE);
-    const tmp = `${to}.${process.pid}.${Date.now()}.tmp`;
-    // copyFile gives the copy the recording's mode, which is FreeSWITCH's choice
-    await copyFile(from, tmp);
-    await chmod(tmp, GREETING_FILE_MODE);
-    await rename(tmp, to);
+    // a name of its own per save: two saves at once (a double click) must not write one file
+    const tmp = `${to}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      // copyFile gives the copy the recording's mode, which is FreeSWITCH's choice
+      await copyFile(from, tmp);
+      await chmod(tmp, GREETING_FILE_MODE);
+      await rename(tmp, to);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
   }
 
   saveGreeting(mailbox: string, profile: string, language: string, recording: string): Promise<void> {

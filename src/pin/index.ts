@@ -32,11 +32,15 @@ export const MAX_CONCURRENT_PIN_HASHES = 2;
 
 let hashesRunning = 0;
 let hashesPeak = 0;
+let hashesStarted = 0;
 const hashesWaiting: (() => void)[] = [];
 
-/** PIN hashes running now and waiting for a slot, and the most that ran at once since the last reset */
-export function pinHashLoad(): { running: number; waiting: number; peak: number } {
-  return { running: hashesRunning, waiting: hashesWaiting.length, peak: hashesPeak };
+/**
+ * PIN hashes running now and waiting for a slot, the most that ran at once since the last reset,
+ * and how many were started since the process began
+ */
+export function pinHashLoad(): { running: number; waiting: number; peak: number; started: number } {
+  return { running: hashesRunning, waiting: hashesWaiting.length, peak: hashesPeak, started: hashesStarted };
 }
 
 /** starts a new peak count (for figures and tests) */
@@ -54,6 +58,7 @@ async function scryptAsync(
     await new Promise<void>((resolve) => hashesWaiting.push(resolve));
   else hashesRunning++;
   hashesPeak = Math.max(hashesPeak, hashesRunning);
+  hashesStarted++;
   try {
     return await new Promise<Buffer>((resolve, reject) =>
       scrypt(pin, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
@@ -99,6 +104,21 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
     return false;
   }
   return timingSafeEqual(key, parsed.hash);
+}
+
+/**
+ * The work of checking a PIN against a hash at today's cost, for nothing: a login that fails
+ * without one (nobody by that name, a legacy PIN, a directory password) takes as long as one
+ * that checked a hash, so the time does not tell who exists. It waits its turn with the real
+ * checks, so a burst of them leaves libuv's threads to the calls' disk work.
+ */
+export async function spendPinHash(secret: string): Promise<void> {
+  await scryptAsync(secret, randomBytes(16), KEYLEN, { ...PIN_HASH_COST, maxmem: MAXMEM });
+}
+
+/** a check against this stored hash does today's full hash work (false: none, or a cheaper one) */
+export function pinHashIsCurrent(stored: string | undefined): boolean {
+  return stored !== undefined && parse(stored) !== undefined && !pinHashOutdated(stored);
 }
 
 /** the hash was made at a lower cost than a new one: re-hash it once the PIN is known */

@@ -18,7 +18,8 @@ export function webActions(deps: WebDeps, mailbox: string, request: FastifyReque
   const ctx: ActionContext = {
     call: {
       id: `web-${randomBytes(6).toString('hex')}`,
-      caller: 'web',
+      // the wrong-PIN log and the lock mail name where an attempt came from, as the phone names the number
+      caller: `web:${request.ip}`,
       callerName: '',
       called: mailbox,
       callerClass: 'external',

@@ -2,14 +2,12 @@
 // directory password), the session it leaves, and the guards every page route runs first.
 //
 // The PIN and the directory password count towards the same lock as the phone: a wrong one
-// here is a wrong one there. An unknown user and a wrong secret get the same answer and take
-// about as long, so the form does not tell who has a mailbox.
-import { randomBytes, scrypt } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// here is a wrong one there. An unknown user and a wrong secret get the same answer and the
+// same hash work (one PIN hash at today's cost, through the PIN module's limit), so neither the
+// answer nor its time tells who has a mailbox.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { loginAccess } from '../actions/index.js';
-import { DirectoryError, type DirectoryUser, type UserSettings } from '../directory/index.js';
+import { loginAccess, pinExpired, pinHashIsCurrent, spendPinHash } from '../actions/index.js';
+import { DirectoryError, type DirectoryUser } from '../directory/index.js';
 import { formats, type Location } from '../phone/index.js';
 import type { Value } from '../runtime/index.js';
 import { webActions } from './actions.js';
@@ -34,6 +32,24 @@ export class WebRefusal extends Error {
     super(reason);
   }
 }
+
+/**
+ * A login ends this long after it began, however busy she is: a stolen cookie that is kept in
+ * use (each request seals it anew) is not good for longer.
+ */
+export const MAX_SESSION_HOURS = 12;
+
+/**
+ * Logins checked at once: each costs a PIN hash and waits for the PIN module's few hash slots,
+ * which the phone's PIN checks need too. More are answered 503 at once ("try again").
+ */
+export const MAX_WEB_LOGINS_AT_ONCE = 8;
+
+/** `webSessions` counts up to this and starts again at 0 (the codec's counts have nine digits) */
+const SESSION_GENERATIONS = 1_000_000_000;
+
+/** what an owner who must choose a new PIN first may still reach (besides POST /logout, unguarded) */
+const PIN_CHANGE_ROUTES = new Set(['GET /box', 'POST /box/pin']);
 
 const LOGIN_TEXT = {
   de: {
@@ -73,6 +89,10 @@ export const LOGIN_NOTICES = {
     unavailable: 'Das Verzeichnis ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
     idle: 'Sie wurden nach längerer Pause abgemeldet. Bitte melden Sie sich erneut an.',
     ended: 'Ihre Sitzung wurde beendet (die PIN wurde geändert). Bitte melden Sie sich erneut an.',
+    expired: `Ihre Anmeldung gilt höchstens ${MAX_SESSION_HOURS} Stunden. Bitte melden Sie sich erneut an.`,
+    elsewhere:
+      'Sie wurden abgemeldet, weil Sie sich in einem anderen Fenster oder Browser abgemeldet haben. Bitte melden Sie sich erneut an.',
+    busy: 'Gerade melden sich sehr viele an. Bitte versuchen Sie es gleich noch einmal.',
     logout: 'Sie sind abgemeldet.',
   },
   en: {
@@ -83,6 +103,10 @@ export const LOGIN_NOTICES = {
     unavailable: 'The directory cannot be reached just now. Please try again in a moment.',
     idle: 'You were logged out after a long pause. Please log in again.',
     ended: 'Your session was ended (the PIN was changed). Please log in again.',
+    expired: `A login lasts at most ${MAX_SESSION_HOURS} hours. Please log in again.`,
+    elsewhere:
+      'You were logged out because you logged out in another window or browser. Please log in again.',
+    busy: 'Very many people are logging in just now. Please try again in a moment.',
     logout: 'You are logged out.',
   },
 } as const;
@@ -102,9 +126,28 @@ export function sessionOf(request: FastifyRequest): WebSessionData | undefined {
   const mailbox: unknown = s.get('mailbox');
   const stamp: unknown = s.get('stamp');
   const seenAt: unknown = s.get('seenAt');
+  const loginAt: unknown = s.get('loginAt');
+  const generation: unknown = s.get('generation');
+  const mustChangePin: unknown = s.get('mustChangePin');
   if (typeof userId !== 'string' || typeof mailbox !== 'string') return undefined;
   if (typeof stamp !== 'string' || typeof seenAt !== 'number') return undefined;
-  return { userId, mailbox, stamp, seenAt };
+  // a cookie sealed before these were kept holds no login the guard can bound: log in again
+  if (typeof loginAt !== 'number' || typeof generation !== 'number') return undefined;
+  return { userId, mailbox, stamp, seenAt, loginAt, generation, mustChangePin: mustChangePin === true };
+}
+
+/** why a session has ended by time alone (idle, or too old), or undefined while it lasts */
+function timedOut(session: WebSessionData, deps: WebDeps): 'idle' | 'expired' | undefined {
+  const now = deps.clock().getTime();
+  if (now - session.seenAt > deps.config.web.sessionMinutes * 60_000) return 'idle';
+  if (now - session.loginAt > MAX_SESSION_HOURS * 3_600_000 || now < session.loginAt) return 'expired';
+  return undefined;
+}
+
+/** the session holds a login that has not timed out (the guard checks the rest against the directory) */
+export function sessionAlive(request: FastifyRequest, deps: WebDeps): boolean {
+  const session = sessionOf(request);
+  return session !== undefined && timedOut(session, deps) === undefined;
 }
 
 /** the session's fields as this app writes them (the plug-in's own typing knows none) */
@@ -163,9 +206,10 @@ export function makeGuards(deps: WebDeps): Guards {
     const session = sessionOf(request);
     if (!session) throw new WebRedirect('/login');
     const now = deps.clock().getTime();
-    if (now - session.seenAt > deps.config.web.sessionMinutes * 60_000) {
+    const ended = timedOut(session, deps);
+    if (ended) {
       endSession(request);
-      throw new WebRedirect('/login?error=idle');
+      throw new WebRedirect(`/login?error=${ended}`);
     }
     const actions = webActions(deps, session.mailbox, request);
     let user: DirectoryUser | undefined;
@@ -184,6 +228,11 @@ export function makeGuards(deps: WebDeps): Guards {
       throw new WebRedirect('/login');
     }
     if (user.lastKnown !== undefined) throw new WebRefusal(503, 'unavailable');
+    // she logged out (here, or in another browser): every session of hers before it ends
+    if ((user.settings.webSessions ?? 0) !== session.generation) {
+      endSession(request);
+      throw new WebRedirect('/login?error=elsewhere');
+    }
     if ((user.settings.pinChangedAt ?? '') !== session.stamp) {
       endSession(request);
       throw new WebRedirect('/login?error=ended');
@@ -196,6 +245,17 @@ export function makeGuards(deps: WebDeps): Guards {
     if (access === 'none') {
       endSession(request);
       throw new WebRedirect('/login?error=off');
+    }
+    if (session.mustChangePin) {
+      const policy = deps.config.login;
+      const still =
+        user.settings.pinChangeRequired === true ||
+        (policy.afterExpiry === 'change' && pinExpired(user.settings, policy, deps.clock()));
+      if (!still) remember(request, 'mustChangePin', false);
+      else if (!PIN_CHANGE_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) {
+        remember(request, 'seenAt', now);
+        throw new WebRedirect(NEW_PIN_NOTICE);
+      }
     }
     remember(request, 'seenAt', now);
     const found: WebOwner = {
@@ -222,18 +282,16 @@ export function makeGuards(deps: WebDeps): Guards {
 
 type LoginResult =
   | { ok: true; user: DirectoryUser; how: 'pin' | 'directory'; newPin: boolean }
-  | { ok: false; reason: LoginNotice; user?: DirectoryUser };
+  /** `hashed`: a PIN hash at today's cost was checked on the way (else the same work is done for nothing) */
+  | { ok: false; reason: LoginNotice; user?: DirectoryUser; hashed?: boolean };
+
+/** a wrong directory password goes to `check pin` as this: never a PIN (not digits), so always wrong */
+const NOT_A_PIN = 'password';
 
 /** The login: /login (the form), POST /login, POST /logout, and GET / (to her box or the form). */
 export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
   const web = deps.config.web;
-  // nobody to check the secret for: the same work as a PIN check (src/pin's scrypt cost), the same time
-  const spendAsLong = (secret: string): Promise<void> =>
-    new Promise((resolve) => {
-      scrypt(secret, randomBytes(16), 32, { N: 32768, r: 8, p: 5, maxmem: 128 * 1024 * 1024 }, () =>
-        resolve(),
-      );
-    });
+  let loginsAtOnce = 0;
 
   const loginPage = (request: FastifyRequest, reply: FastifyReply, notice?: LoginNotice): Html => {
     const language: PageLanguage = request.pageLanguage;
@@ -298,32 +356,18 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
   };
 
   /**
-   * A wrong directory password, counted as `check pin` counts a wrong PIN, with its line in the
-   * wrong-PIN log (the admin reads one file for both).
+   * A wrong directory password, counted by the phone's own `check pin` with a secret that is
+   * never a PIN: the same counter, lock, lock mail and wrong-PIN log line (naming `web:<address>`).
+   * Nothing of the password is passed on.
    */
-  const countWrong = async (user: DirectoryUser, ip: string): Promise<'wrong' | 'locked'> => {
-    const at = deps.clock().toISOString();
-    let locked = false;
-    let already = false;
-    let count = 0;
-    await deps.directory.updateSettings(user, (s: UserSettings) => {
-      already = Boolean(s.lockedAt);
-      if (already) return s;
-      count = s.wrongPinCount + 1;
-      locked = count >= deps.config.login.maxWrongPins;
-      return { ...s, wrongPinCount: count, ...(locked ? { lockedAt: at } : {}) };
-    });
-    if (already) return 'locked';
-    const field = (v: string): string => v.replace(/[^\x21-\x7e]/g, '_').slice(0, 64) || '-';
-    await appendWrongPinLine(
-      deps.config.login.wrongPinLog,
-      [at, `mailbox=${field(user.mailbox)}`, `caller=web:${field(ip)}`, `count=${count}`, 'password']
-        .concat(locked ? ['locked'] : [])
-        .join(' '),
-    ).catch((e: unknown) =>
-      deps.log.error({ web: true, err: (e as Error).message }, 'wrong-PIN log not written'),
-    );
-    return locked ? 'locked' : 'wrong';
+  const countWrong = async (
+    mine: ReturnType<typeof webActions>,
+    user: DirectoryUser,
+  ): Promise<'wrong' | 'locked' | 'failed'> => {
+    const record = await lookupRecord(mine, user.mailbox);
+    if (record === undefined) return 'failed';
+    const result = await mine.run('check pin', [record, NOT_A_PIN]);
+    return 'outcome' in result && result.outcome === 'locked' ? 'locked' : 'wrong';
   };
 
   const tryLogin = async (request: FastifyRequest, given: string, secret: string): Promise<LoginResult> => {
@@ -332,10 +376,7 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
     const looksLikeNumber = /^[+0-9 ()./-]+$/.test(given) && /\d/.test(given);
     if (looksLikeNumber) user = await byMailbox(deps, given);
     else user = await deps.directory.findByLogin?.(given);
-    if (!user || !user.mailbox) {
-      await spendAsLong(secret);
-      return { ok: false, reason: 'failed' };
-    }
+    if (!user || !user.mailbox) return { ok: false, reason: 'failed' };
     // a copy kept for a directory outage answers calls, never a login
     if (user.lastKnown !== undefined) return { ok: false, reason: 'unavailable', user };
     if (loginAccess(user, deps.config.login) === 'none') return { ok: false, reason: 'off', user };
@@ -351,20 +392,19 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
             ? 'pin'
             : 'directory';
 
+    const mine = webActions(deps, user.mailbox, request);
     if (how === 'pin') {
-      const mine = webActions(deps, user.mailbox, request);
       const record = await lookupRecord(mine, user.mailbox);
-      if (record === undefined) {
-        await spendAsLong(secret);
-        return { ok: false, reason: 'failed' };
-      }
+      if (record === undefined) return { ok: false, reason: 'failed' };
+      // a legacy or default PIN (or none) is compared without a hash: the failure then costs one
+      const hashed = /^[0-9]+$/.test(secret) && pinHashIsCurrent(user.settings.pinHash);
       const result = await mine.run('check pin', [record, secret]);
       const outcome = 'outcome' in result ? result.outcome : undefined;
-      if (outcome === 'wrong') return { ok: false, reason: 'failed', user };
-      if (outcome === 'locked') return { ok: false, reason: 'locked', user };
-      if (outcome === 'refused') return { ok: false, reason: 'refused', user };
+      if (outcome === 'wrong') return { ok: false, reason: 'failed', user, hashed };
+      if (outcome === 'locked') return { ok: false, reason: 'locked', user, hashed };
+      if (outcome === 'refused') return { ok: false, reason: 'refused', user, hashed };
       if (outcome !== undefined && outcome !== 'expired' && outcome !== 'change_required')
-        return { ok: false, reason: 'failed', user };
+        return { ok: false, reason: 'failed', user, hashed };
       return { ok: true, user, how, newPin: outcome !== undefined };
     }
 
@@ -387,7 +427,7 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
       return { ok: false, reason: 'unavailable', user };
     }
     if (!right) {
-      const counted = await countWrong(user, request.ip);
+      const counted = await countWrong(mine, user);
       deps.log.warn({ web: true, user: user.id, locked: counted === 'locked' }, 'wrong directory password');
       return { ok: false, reason: counted === 'locked' ? 'locked' : 'failed', user };
     }
@@ -406,13 +446,26 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
     async (request, reply) => {
       const given = field(request.body, 'user', 128).trim();
       const secret = field(request.body, 'secret', 256);
+      if (loginsAtOnce >= MAX_WEB_LOGINS_AT_ONCE) {
+        deps.log.warn({ web: true, ip: request.ip, loginsAtOnce }, 'web login refused: too many at once');
+        reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store');
+        reply.header('retry-after', '5');
+        return loginPage(request, reply, 'busy').text;
+      }
+      loginsAtOnce++;
       let result: LoginResult;
       try {
-        result = await tryLogin(request, given, secret);
-      } catch (e) {
-        if (!(e instanceof DirectoryError)) throw e;
-        deps.log.warn({ web: true, ip: request.ip, err: (e as Error).message }, 'web login refused');
-        result = { ok: false, reason: 'unavailable' };
+        try {
+          result = await tryLogin(request, given, secret);
+        } catch (e) {
+          if (!(e instanceof DirectoryError)) throw e;
+          deps.log.warn({ web: true, ip: request.ip, err: (e as Error).message }, 'web login refused');
+          result = { ok: false, reason: 'unavailable' };
+        }
+        // every failure costs one PIN hash, whatever the reason: its time tells nothing
+        if (!result.ok && !result.hashed) await spendPinHash(secret);
+      } finally {
+        loginsAtOnce--;
       }
       if (!result.ok) {
         deps.log.warn(
@@ -434,6 +487,9 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
       remember(request, 'mailbox', now.mailbox);
       remember(request, 'stamp', now.settings.pinChangedAt ?? '');
       remember(request, 'seenAt', deps.clock().getTime());
+      remember(request, 'loginAt', deps.clock().getTime());
+      remember(request, 'generation', now.settings.webSessions ?? 0);
+      remember(request, 'mustChangePin', result.newPin);
       deps.log.info(
         { web: true, user: now.id, mailbox: now.mailbox, how: result.how, ip: request.ip },
         'web login',
@@ -442,22 +498,32 @@ export function registerLogin(app: FastifyInstance, deps: WebDeps): void {
     },
   );
 
+  /**
+   * Ends every session of hers ("log out everywhere"): a copy of the cookie, in another browser
+   * or in someone else's hands, is refused from now on.
+   */
   app.post('/logout', async (request, reply) => {
     const s = sessionOf(request);
+    const alive = sessionAlive(request, deps);
     endSession(request);
-    if (s) deps.log.info({ web: true, user: s.userId, ip: request.ip }, 'web logout');
+    // nothing (left) to end: no CSRF token was asked for either (the app lets it through)
+    if (!s || !alive) return reply.redirect('/login', 303);
+    try {
+      const user = await byMailbox(deps, s.mailbox);
+      if (user && user.id === s.userId && user.lastKnown === undefined)
+        await deps.directory.updateSettings(user, (x) =>
+          (x.webSessions ?? 0) === s.generation
+            ? { ...x, webSessions: (s.generation + 1) % SESSION_GENERATIONS }
+            : x,
+        );
+    } catch (e) {
+      if (!(e instanceof DirectoryError)) throw e;
+      deps.log.warn(
+        { web: true, user: s.userId, err: e.message },
+        'web logout: other sessions not ended (directory not written)',
+      );
+    }
+    deps.log.info({ web: true, user: s.userId, ip: request.ip }, 'web logout');
     return reply.redirect('/login?done=logout', 303);
   });
-}
-
-/** one line in the wrong-PIN log (owner-only), as the phone's `check pin` writes it; '' = none */
-async function appendWrongPinLine(file: string, line: string): Promise<void> {
-  if (!file) return;
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const fh = await open(file, 'a', 0o600);
-  try {
-    await fh.appendFile(`${line}\n`, 'utf8');
-  } finally {
-    await fh.close();
-  }
 }

@@ -102,6 +102,12 @@ export interface WebSessionData {
   stamp: string;
   /** ms since the epoch of the last request: idle longer than web.sessionMinutes ends it */
   seenAt: number;
+  /** ms since the epoch of the login: at most MAX_SESSION_HOURS (src/web/auth.ts) however busy */
+  loginAt: number;
+  /** her `webSessions` at login: a logout (in any browser) counts it up and so ends every session */
+  generation: number;
+  /** she logged in with a PIN she must change first: only her voice box (its PIN form) until she has */
+  mustChangePin: boolean;
 }
 
 /**

@@ -20,7 +20,7 @@ import Fastify, {
 } from 'fastify';
 import type { RuntimeLogger } from '../runtime/index.js';
 import { endWebCall } from './actions.js';
-import { makeGuards, registerLogin, sessionOf, WebRedirect, WebRefusal } from './auth.js';
+import { makeGuards, registerLogin, sessionAlive, sessionOf, WebRedirect, WebRefusal } from './auth.js';
 import type { PageLanguage, PageModule, WebDeps } from './context.js';
 import { html, page } from './html.js';
 import { registerAdmin } from './pages/admin.js';
@@ -232,7 +232,10 @@ export async function createWebApp(deps: WebDeps, options: WebAppOptions = {}): 
   const secure = options.secure ?? (Boolean(web.tlsCert) || web.behindProxy);
   const app = Fastify({
     logger: false,
-    trustProxy: web.behindProxy,
+    // exactly the one proxy in front: the address it adds last is the browser's; what the browser
+    // wrote into X-Forwarded-For itself (further left) is never believed
+    // (a function, not the hop count 1: this Fastify reads a number as "trust nobody")
+    trustProxy: web.behindProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: FORM_BODY_LIMIT,
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
   }) as unknown as FastifyInstance;
@@ -296,6 +299,12 @@ export async function createWebApp(deps: WebDeps, options: WebAppOptions = {}): 
       done();
       return;
     }
+    // a logout from a session already over (idle, too old, or none): nothing to protect, she just
+    // goes to the login page rather than to "form expired"
+    if (request.routeOptions.url === '/logout' && !sessionAlive(request, deps)) {
+      done();
+      return;
+    }
     const header = request.headers['csrf-token'];
     if (request.isMultipart() && typeof header !== 'string') {
       multipartToken(request).then(
@@ -308,6 +317,14 @@ export async function createWebApp(deps: WebDeps, options: WebAppOptions = {}): 
       return;
     }
     app.csrfProtection(request, reply, done);
+  });
+
+  // an answer given before the body was read (an upload refused by its CSRF token, a guard's
+  // redirect, a 404): the unread rest would be taken for the next request on a kept-alive
+  // connection, so this one closes it and the browser opens a fresh one
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return payload;
   });
 
   app.addHook('onResponse', async (request) => {

@@ -103,11 +103,28 @@ describe('what the owner is told, and choosing a profile by phone', () => {
     await during.directory.close();
   });
 
-  it('choosing a profile by phone ends the vacation, and its dates go with it', async () => {
+  it('choosing a profile by phone ends the vacation in force, and its dates go with it', async () => {
     const u = await unit('2026-12-22T10:00:00+01:00');
     await u.run('set profile', u.rec, 'home');
     const s = await aliceSettingsIn(u.usersFile);
     expect(s.activeProfile).toBe('home');
+    expect([s.vacation, s.vacationFrom, s.vacationUntil]).toEqual([undefined, undefined, undefined]);
+    await u.directory.close();
+  });
+
+  it('a vacation not begun yet stays planned: switching work→home on 10 December keeps Christmas', async () => {
+    const u = await unit('2026-12-10T10:00:00+01:00');
+    await u.run('set profile', u.rec, 'home');
+    const s = await aliceSettingsIn(u.usersFile);
+    expect(s.activeProfile).toBe('home');
+    expect([s.vacation, s.vacationFrom, s.vacationUntil]).toEqual([true, '2026-12-21', '2026-12-25']);
+    await u.directory.close();
+  });
+
+  it('a vacation that is over is cleared by choosing a profile', async () => {
+    const u = await unit('2026-12-28T10:00:00+01:00');
+    await u.run('set profile', u.rec, 'home');
+    const s = await aliceSettingsIn(u.usersFile);
     expect([s.vacation, s.vacationFrom, s.vacationUntil]).toEqual([undefined, undefined, undefined]);
     await u.directory.close();
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig, type VoiceboxConfig } from '../../src/config/index.js';
 import { configuredDirectory, mailboxStoreFrom } from '../../src/cli/services.js';
-import { adminOperations, ldapBind, webDepsFrom } from '../../src/cli/web.js';
+import { adminOperations, ldapBind, ldapConnection, webDepsFrom } from '../../src/cli/web.js';
 import type { Directory, DirectoryUser } from '../../src/directory/index.js';
 import type { Bundle } from '../../src/graph/index.js';
 import type { ActionRegistry, RuntimeLogger } from '../../src/runtime/index.js';
@@ -123,6 +123,63 @@ describe('the directory password', () => {
   });
 });
 
+describe('the directory password crosses the network as the directory connects', () => {
+  type Ldap = NonNullable<VoiceboxConfig['directory']['ldap']>;
+  const ldap = (servers: string[], rejectUnauthorized: boolean) =>
+    ({ servers, ous: [], timeoutMs: 500, cacheTtlMs: 0, rejectUnauthorized }) as unknown as Ldap;
+
+  it("ldaps://: TLS with the directory's certificate check; ldap://: no TLS options", () => {
+    const l = ldap(['ldaps://dc1.example.com', 'ldap://dc2.example.com'], false);
+    expect(ldapConnection(l, 'ldaps://dc1.example.com')).toMatchObject({
+      url: 'ldaps://dc1.example.com',
+      tlsOptions: { rejectUnauthorized: false },
+    });
+    expect(ldapConnection(l, 'ldap://dc2.example.com').tlsOptions).toBeUndefined();
+  });
+
+  /** the warnings webDepsFrom logs for an LDAP directory with these servers and web.login */
+  function warnings(servers: string[], login: string): string[] {
+    const { dir, directory } = site();
+    const file = join(dir, 'ldap.yaml');
+    writeFileSync(
+      file,
+      `directory:\n  type: ldap\n  ldap:\n    servers: [${servers.join(', ')}]\n    baseDn: dc=example,dc=com\n` +
+        `web:\n  login: ${login}\n`,
+    );
+    const config = readConfig(file);
+    const said: string[] = [];
+    const log: RuntimeLogger = {
+      ...silent,
+      warn: (_o: unknown, msg?: string) => void said.push(String(msg)),
+    };
+    webDepsFrom(
+      config,
+      { directory, mailboxes: mailboxStoreFrom(config), location: config.location },
+      {
+        bundle: () => ({}) as Bundle,
+        actions: () => ({}) as ActionRegistry,
+        media: { local: join(dir, 'media'), freeswitch: join(dir, 'media') },
+        log,
+        clock: () => NOW,
+      },
+    );
+    return said;
+  }
+
+  it('directory passwords over ldap:// are named at start as crossing the network in clear', () => {
+    const said = warnings(['ldap://dc1.example.com', 'ldaps://dc2.example.com'], 'both');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('ldap://dc1.example.com');
+    expect(said[0]).toContain('in clear');
+    expect(said[0]).not.toContain('dc2');
+  });
+
+  it('no warning over ldaps:// alone, nor when the web login asks for PINs only', () => {
+    expect(warnings(['ldaps://dc1.example.com'], 'directory')).toEqual([]);
+    expect(warnings(['ldap://dc1.example.com'], 'pin')).toEqual([]);
+  });
+});
+
 describe("the admin page's operations", () => {
   it('finds by mailbox number in any format and by login; an unknown one says so', async () => {
     const { config, directory } = site();
@@ -159,7 +216,8 @@ describe("the admin page's operations", () => {
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(entry).toMatchObject({
       time: NOW.toISOString(),
-      command: 'user unlock (web page: bberger)',
+      by: 'bberger',
+      command: 'user unlock (web page)',
       user: '+49 30 1234501',
       change: { wrongPinCount: 0, lockedAt: null },
     });
@@ -172,7 +230,8 @@ describe("the admin page's operations", () => {
     await adminOperations(config, directory, () => NOW).audit('501', 'company greeting', { language: 'de' });
     const entry = JSON.parse(readFileSync(join(dir, 'log', 'audit.log'), 'utf8')) as Record<string, unknown>;
     expect(entry).toMatchObject({
-      command: 'company greeting (web page: 501)',
+      by: '501',
+      command: 'company greeting (web page)',
       change: { language: 'de' },
     });
   });

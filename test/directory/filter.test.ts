@@ -1,8 +1,10 @@
 // The LDAP filter for a called number: RFC 4515 escaping and the ${NUMBER} template.
 import { describe, expect, it } from 'vitest';
 import { FilterParser } from 'ldapts';
+import { loginFilterSource } from '../../src/directory/ldap.js';
 import {
   compileFilterTemplate,
+  DEFAULT_LDAP_FILTER,
   DirectoryConfigError,
   escapeFilterValue,
   MAX_FORMATS,
@@ -93,5 +95,36 @@ describe('the filter template', () => {
     expect(error).toBeInstanceOf(DirectoryConfigError);
     expect((error as Error).message).toMatch(/^ldap\.filter: /);
     expect((error as Error).message).toMatch(why);
+  });
+});
+
+describe('the login filter (findByLogin)', () => {
+  const login = (filter: string) =>
+    compileFilterTemplate(loginFilterSource(filter, { login: 'uid' }), 'login');
+
+  it('a number filter matching the tail (*${NUMBER}): the login is an exact equality, alice never finds malice', () => {
+    const filter = login('(&(objectClass=voiceboxUser)(voiceboxMailboxNumber=*${NUMBER}))').build(['alice']);
+    expect(filter).toBe('(&(objectClass=voiceboxUser)(uid=alice))');
+    const parsed = FilterParser.parseString(filter!);
+    expect(parsed.matches({ objectclass: 'voiceboxUser', uid: 'malice' })).toBe(false);
+    expect(parsed.matches({ objectclass: 'voiceboxUser', uid: 'alice' })).toBe(true);
+  });
+
+  it("the filter's conditions without a number still hold; number items on other attributes go", () => {
+    expect(
+      login(
+        '(&(objectClass=person)(memberOf=cn=voice,dc=example,dc=com)(|(telephoneNumber=*${NUMBER})(mobile=${NUMBER})))',
+      ).build(['bob']),
+    ).toBe('(&(objectClass=person)(memberOf=cn=voice,dc=example,dc=com)(uid=bob))');
+  });
+
+  it('the shipped filter gives the login search it always gave', () => {
+    expect(login(DEFAULT_LDAP_FILTER).build(['alice'])).toBe('(&(objectClass=voiceboxUser)(uid=alice))');
+  });
+
+  it('a filter that is no AND: the equality alone; a login holding filter syntax is escaped', () => {
+    expect(login('(|(voiceboxMailboxNumber=*${NUMBER})(mobile=${NUMBER}))').build(['*)(uid=*'])).toBe(
+      '(uid=\\2a\\29\\28uid=\\2a)',
+    );
   });
 });

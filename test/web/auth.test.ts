@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { YamlDirectory } from '../../src/directory/index.js';
-import { hashPin } from '../../src/pin/index.js';
+import { hashPin, pinHashLoad, resetPinHashPeak } from '../../src/pin/index.js';
 import type { DirectoryUser } from '../../src/directory/index.js';
 import type { PageModule, PasswordCheck } from '../../src/web/context.js';
 import { recordingLogger, silentLogger } from '../support/log.js';
-import { ALICE, aliceSettingsIn, PIN } from '../support/owners.js';
+import { ALICE, aliceSettingsIn, maildirInbox, PIN } from '../support/owners.js';
 import { webTest, type WebResponse, type WebTest } from './support.js';
 
 let t: WebTest | undefined;
@@ -20,6 +20,14 @@ afterEach(async () => {
 /** her voice box, reduced to who is logged in */
 const box: PageModule = (app, _deps, guard) => {
   app.get('/box', { preHandler: guard.owner }, async (request) => `box of ${request.owner!.user.mailbox}`);
+};
+
+/** her voice box with a form on it (its CSRF token), as the real page has */
+const boxWithForm: PageModule = (app, _deps, guard) => {
+  app.get('/box', { preHandler: guard.owner }, async (request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return `box of ${request.owner!.user.mailbox} <input name="_csrf" value="${reply.generateCsrf()}">`;
+  });
 };
 
 const cookieOf = (res: WebResponse): string => {
@@ -281,8 +289,18 @@ describe('logging in with the directory password', () => {
     // the admin reads them where the phone's wrong PINs are, without the password
     const logged = readFileSync(t.config.login.wrongPinLog, 'utf8').trim().split('\n');
     expect(logged).toHaveLength(3);
-    expect(logged[2]).toMatch(/ mailbox=\+49_30_1234501 caller=web:127\.0\.0\.1 count=3 password locked$/);
+    // the phone's own line, naming the address
+    expect(logged[2]).toMatch(/ mailbox=\+49_30_1234501 caller=web:127\.0\.0\.1 count=3 locked$/);
     expect(logged.join('\n')).not.toMatch(/wrong|correct/);
+    // and the phone's lock mail (login.notifyLock)
+    const locked = await until(() =>
+      maildirInbox(t!.maildir, 'alice').find((m) =>
+        /^Subject: (Ihre Anmeldung per Telefon wurde gesperrt|Your telephone login has been locked)/m.test(
+          m.text,
+        ),
+      ),
+    );
+    expect(locked.text).not.toMatch(/wrong again|correct horse/);
   });
 
   it('the right password clears the count; no server answering counts nothing', async () => {
@@ -345,3 +363,176 @@ function phoneCall() {
     onCallEnd() {},
   };
 }
+
+/** waits (at most 20 s) until `found` gives something */
+async function until<T>(found: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const v = found();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('not there within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the hash work of a login', () => {
+  it('unknown users wait their turn for the PIN hash slots the phone uses too', async () => {
+    t = await webTest({ pages: [box], web: { loginsPerMinute: 100 } });
+    const before = pinHashLoad().started;
+    resetPinHashPeak();
+    const answers = await Promise.all(
+      ['598', '597', '596', 'nobody', 'nobody-else', '595'].map((u) => attempt(t!, u, '1357')),
+    );
+    expect(answers.map((a) => a.headers['location'])).toEqual(Array(6).fill('/login?error=failed'));
+    expect(pinHashLoad().started - before).toBe(6);
+    expect(pinHashLoad().peak).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('more logins at once than the web may have checked are told to try again, not queued', async () => {
+    t = await webTest({ pages: [box], web: { loginsPerMinute: 100 } });
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(t!, `59${i}`, '1357')));
+    const busy = answers.filter((a) => a.status === 503);
+    expect(busy.length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 303).length).toBeGreaterThanOrEqual(8);
+    expect(busy[0]!.body).toMatch(/Bitte versuchen Sie es gleich noch einmal|Please try again in a moment/);
+    expect(busy[0]!.body).toContain('data-testid="login-form"');
+  }, 60_000);
+
+  it('every failed attempt costs one PIN hash, whatever the reason', async () => {
+    const check = { verify: async (_u: DirectoryUser, p: string) => p === 'correct horse' };
+    t = await webTest({ pages: [box], web: { login: 'both', loginsPerMinute: 100 }, passwords: check });
+    // Bob has ixi-UMS's PIN (compared without a hash), Carol the site's... none at all
+    const d = new YamlDirectory({ file: t.usersFile });
+    await d.updateSettings((await d.findByLogin('bberger'))!, (s) => {
+      const next = { ...s, legacyPin: Buffer.from('97531').toString('base64') };
+      delete next.pinHash;
+      return next;
+    });
+    const cost = async (user: string, secret: string): Promise<number> => {
+      const before = pinHashLoad().started;
+      const res = await attempt(t!, user, secret);
+      expect(res.headers['location'], `${user} ${secret}`).toMatch(/^\/login\?error=/);
+      return pinHashLoad().started - before;
+    };
+    expect(await cost('599', '1357')).toBe(1); // nobody with that number
+    expect(await cost('nobody-here', '1357')).toBe(1); // nobody with that login
+    expect(await cost('501', '1357')).toBe(1); // her hash, checked
+    expect(await cost('bberger', '1357')).toBe(1); // a legacy PIN
+    expect(await cost('501', 'wrong horse')).toBe(1); // a directory password
+    expect(await cost('bberger', 'wrong horse')).toBe(1);
+    expect(await cost('501', '')).toBe(1); // nothing typed
+  }, 60_000);
+});
+
+describe('a PIN she must change first', () => {
+  /** her voice box with its PIN form, and the pages behind it */
+  const pages: PageModule = (app, _deps, guard) => {
+    boxWithForm(app, _deps, guard);
+    app.post('/box/pin', { preHandler: guard.owner }, async (request, reply) => {
+      const owner = request.owner!;
+      const pin = String((request.body as Record<string, unknown>)['pin']);
+      const result = await owner.actions.run('change pin', [owner.record, pin]);
+      if ('outcome' in result) return reply.redirect(`/box?error=${result.outcome}`, 303);
+      // the session follows her new PIN, as the voice-box page does
+      const now = await new YamlDirectory({ file: t!.usersFile }).findByNumber([ALICE]);
+      (request.session as unknown as { set(k: string, v: unknown): void }).set(
+        'stamp',
+        now!.settings.pinChangedAt ?? '',
+      );
+      return reply.redirect('/box?done=pin', 303);
+    });
+    app.get('/messages', { preHandler: guard.messages }, async () => 'messages');
+    app.get('/greetings', { preHandler: guard.owner }, async () => 'greetings');
+    app.post('/box/profile', { preHandler: guard.owner }, async () => 'profile set');
+  };
+
+  async function mustChange(c: ReturnType<WebTest['client']>): Promise<void> {
+    for (const url of ['/messages', '/greetings']) {
+      const res = await c.get(url);
+      expect(res.status, url).toBe(303);
+      expect(res.headers['location'], url).toBe('/box?error=new-pin');
+    }
+    expect((await c.post('/box/profile', { profile: 'home' })).headers['location']).toBe(
+      '/box?error=new-pin',
+    );
+    expect((await c.get('/box')).status).toBe(200);
+  }
+
+  it('(inherited) opens only her voice box until she has chosen one', async () => {
+    t = await webTest({ pages: [pages], login: { changeInheritedPins: true } });
+    const c = t.client();
+    await c.login();
+    await mustChange(c);
+    const changed = await c.post('/box/pin', { pin: '80357' });
+    expect(changed.headers['location']).toBe('/box?done=pin');
+    await c.get('/box');
+    expect((await c.get('/messages')).status).toBe(200);
+    expect((await c.get('/greetings')).body).toBe('greetings');
+  });
+
+  it('(expired, login.afterExpiry change) the same', async () => {
+    let now = Date.parse('2026-12-01T09:00:00Z');
+    t = await webTest({
+      pages: [pages],
+      clock: () => new Date(now),
+      login: { pinExpiryDays: 30, afterExpiry: 'change' },
+    });
+    await changeAlice((s) => ({ ...s, pinChangedAt: '2026-09-01T09:00:00.000Z' }));
+    const c = t.client();
+    await c.login();
+    await mustChange(c);
+    now += 60_000;
+    await c.post('/box/pin', { pin: '80357' });
+    await c.get('/box');
+    expect((await c.get('/messages')).status).toBe(200);
+  });
+});
+
+describe('a login lasts', () => {
+  it(`at most ${12} hours, however busy she is`, async () => {
+    let now = Date.parse('2026-12-01T08:00:00Z');
+    t = await webTest({ pages: [box], clock: () => new Date(now), web: { sessionMinutes: 480 } });
+    const c = t.client();
+    await c.login();
+    now += 6 * 3_600_000;
+    expect((await c.get('/box')).status).toBe(200);
+    now += 5 * 3_600_000 + 59 * 60_000;
+    expect((await c.get('/box')).status).toBe(200);
+    now += 2 * 60_000;
+    const res = await c.get('/box');
+    expect(res.headers['location']).toBe('/login?error=expired');
+    expect((await t.client().get('/login?error=expired')).body).toMatch(/12 (Stunden|hours)/);
+  });
+
+  it('until she logs out: then a copy of the cookie and her other browsers are logged out too', async () => {
+    t = await webTest({ pages: [boxWithForm] });
+    const c = t.client();
+    await c.login();
+    const other = t.client();
+    await other.login();
+    const copy = c.cookie()!;
+    const out = await c.post('/logout');
+    expect(out.headers['location']).toBe('/login?done=logout');
+    const stolen = await t.app.inject({ method: 'GET', url: '/box', headers: { cookie: copy } });
+    expect(stolen.statusCode).toBe(303);
+    expect(stolen.headers['location']).toBe('/login?error=elsewhere');
+    expect((await other.get('/box')).headers['location']).toBe('/login?error=elsewhere');
+    // a new login works
+    await c.login();
+    expect((await c.get('/box')).status).toBe(200);
+  });
+
+  it('a logout from a session already over goes to the login page, not to "form expired"', async () => {
+    let now = Date.parse('2026-12-01T08:00:00Z');
+    t = await webTest({ pages: [boxWithForm], clock: () => new Date(now), web: { sessionMinutes: 10 } });
+    const c = t.client();
+    await c.login();
+    now += 11 * 60_000;
+    const res = await c.post('/logout');
+    expect(res.status).toBe(303);
+    expect(res.headers['location']).toBe('/login');
+    const nobody = await t.client().post('/logout', {}, { csrf: false });
+    expect(nobody.status).toBe(303);
+    expect(nobody.headers['location']).toBe('/login');
+  });
+});

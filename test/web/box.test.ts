@@ -66,6 +66,50 @@ describe('profile', () => {
     expect(changed[0]).toMatchObject({ setting: 'profile' });
   });
 
+  /** her vacation as the directory has it */
+  const vacationNow = async () => {
+    const s = await settings();
+    return [s.vacation, s.vacationFrom, s.vacationUntil];
+  };
+
+  it('the card saved unchanged during her vacation: nothing is written, the vacation goes on', async () => {
+    const { log, lines } = recordingLogger();
+    const { c } = await loggedIn({ log });
+    const alice = (await t!.deps.directory.findByNumber([ALICE]))!;
+    await t!.deps.directory.updateSettings(alice, (s) => ({ ...s, vacation: true }));
+    const chosen = (await settings()).activeProfile ?? t!.deps.bundle().profiles.default;
+    expect(await after(c, await c.post('/box/profile', { profile: chosen }))).toBe(
+      'Ihr Profil ist geändert.',
+    );
+    expect(await vacationNow()).toEqual([true, undefined, undefined]);
+    expect(lines.filter((l) => String(l.msg).startsWith('setting changed'))).toEqual([]);
+  });
+
+  it('another profile chosen on 1 December: the vacation planned for Christmas stays', async () => {
+    const { c } = await loggedIn();
+    await after(
+      c,
+      await c.post('/box/vacation', { vacation: 'on', from: '2026-12-21', until: '2026-12-25' }),
+    );
+    await after(c, await c.post('/box/profile', { profile: 'home' }));
+    expect((await settings()).activeProfile).toBe('home');
+    expect(await vacationNow()).toEqual([true, '2026-12-21', '2026-12-25']);
+  });
+
+  it('the vacation hint says which vacation a profile choice ends, here and by phone', async () => {
+    const { c } = await loggedIn();
+    const page = (await c.get('/box')).body;
+    expect(page).toContain(
+      'Wählen Sie hier oder am Telefon ein anderes Profil, endet ein Urlaub, der gerade gilt',
+    );
+    expect(page).toContain('ein Urlaub, der noch nicht begonnen hat, bleibt eingetragen.');
+    const en = webClient(t!.app, { acceptLanguage: 'en' });
+    await en.login();
+    expect((await en.get('/box')).body).toContain(
+      'Choosing another profile, here or by phone, ends a vacation in force now; a vacation that has not begun yet stays planned.',
+    );
+  });
+
   const inForce = async (c: WebClient) =>
     /data-testid="in-force">(.*?)<\/p>/s.exec((await c.get('/box')).body)?.[1]?.replace(/<\/?strong>/g, '');
 
@@ -288,13 +332,51 @@ describe('PIN', () => {
     const { c } = await loggedIn();
     const before = (await settings()).pinHash;
     for (const [fields, error] of [
-      [{ pin: '8642', pin2: '8643' }, 'pin-mismatch'],
-      [{ pin: '1234', pin2: '1234' }, 'pin-trivial'],
-      [{ pin: '86', pin2: '86' }, 'pin-too-short'],
+      [{ current: PIN, pin: '8642', pin2: '8643' }, 'pin-mismatch'],
+      [{ current: PIN, pin: '1234', pin2: '1234' }, 'pin-trivial'],
+      [{ current: PIN, pin: '86', pin2: '86' }, 'pin-too-short'],
     ] as const) {
       expect((await c.post('/box/pin', fields)).headers['location']).toBe(`/box?error=${error}`);
     }
     expect((await settings()).pinHash).toBe(before);
+  });
+
+  it('without her current PIN, or with a wrong one, the PIN is not changed; the wrong one counts', async () => {
+    const { c } = await loggedIn();
+    expect(testids((await c.get('/box')).body)).toContain('current');
+    const before = await settings();
+    const missing = await c.post('/box/pin', { pin: '8642', pin2: '8642' });
+    expect(missing.headers['location']).toBe('/box?error=current-wrong');
+    expect(await after(c, missing)).toBe('Ihre bisherige PIN stimmt nicht. Ihre PIN ist nicht geändert.');
+    expect((await settings()).wrongPinCount).toBe(0);
+    const wrong = await c.post('/box/pin', { current: '1357', pin: '8642', pin2: '8642' });
+    expect(wrong.headers['location']).toBe('/box?error=current-wrong');
+    const s = await settings();
+    expect([s.pinHash, s.pinChangedAt]).toEqual([before.pinHash, before.pinChangedAt]);
+    expect(s.wrongPinCount).toBe(1);
+  });
+
+  it('a wrong current PIN that locks her voice box ends the session', async () => {
+    const { c } = await loggedIn({ login: { maxWrongPins: 1 } });
+    const res = await c.post('/box/pin', { current: '1357', pin: '8642', pin2: '8642' });
+    expect(res.headers['location']).toBe('/login?error=locked');
+    expect((await settings()).lockedAt).toBeDefined();
+    const box = await c.get('/box');
+    expect([box.status, box.headers['location']]).toEqual([303, '/login']);
+  });
+
+  it('a PIN she must change is changed without the current one (the login has just asked for it)', async () => {
+    t = await webTest({ clock: () => TUESDAY_10, login: { changeInheritedPins: true } });
+    const c = webClient(t.app, { acceptLanguage: 'de' });
+    await c.get('/login');
+    expect((await c.post('/login', { user: '501', secret: PIN })).headers['location']).toBe(
+      '/box?error=new-pin',
+    );
+    expect(testids((await c.get('/box?error=new-pin')).body)).not.toContain('current');
+    expect(await after(c, await c.post('/box/pin', { pin: '8642', pin2: '8642' }))).toContain(
+      'Ihre PIN ist geändert',
+    );
+    expect((await settings()).pinChangedAt).toBe(TUESDAY_10.toISOString());
   });
 
   it('a PIN she must change: the login brings her to her voice box, which asks for a new one', async () => {
@@ -319,7 +401,7 @@ describe('PIN', () => {
     { timeout: 60_000 },
     async () => {
       const { c } = await loggedIn();
-      expect(await after(c, await c.post('/box/pin', { pin: '8642', pin2: '8642' }))).toContain(
+      expect(await after(c, await c.post('/box/pin', { current: PIN, pin: '8642', pin2: '8642' }))).toContain(
         'Ihre PIN ist geändert',
       );
       expect((await settings()).pinChangedAt).toBe(TUESDAY_10.toISOString());

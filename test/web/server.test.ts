@@ -2,9 +2,11 @@
 // guards, the session key file, the static files, the security headers and the page language.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordingLogger } from '../support/log.js';
 import { ALICE } from '../support/owners.js';
 import type { PageModule } from '../../src/web/context.js';
 import { sessionKeyFrom, startWeb } from '../../src/web/server.js';
@@ -319,6 +321,79 @@ describe('listening', () => {
     } finally {
       await web.close();
       await first.close();
+    }
+  });
+});
+
+describe('behind the one proxy in front (web.behindProxy)', () => {
+  it('the address is what the proxy saw: a forged X-Forwarded-For neither escapes the rate limit nor reaches the log', async () => {
+    const { log, lines } = recordingLogger();
+    t = await webTest({ pages: [probe], log, web: { behindProxy: true, loginsPerMinute: 2 } });
+    const c = t.client();
+    await c.get('/login');
+    const statuses: number[] = [];
+    for (const forged of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) {
+      // the proxy appends the address it saw to whatever the browser sent
+      const res = await c.post(
+        '/login',
+        { user: '599', secret: '1357' },
+        { headers: { 'x-forwarded-for': `${forged}, 203.0.113.7` } },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([303, 303, 429, 429]);
+    const refused = lines.filter((l) => l.msg === 'web login refused');
+    expect(refused.map((l) => l['ip'])).toEqual(['203.0.113.7', '203.0.113.7']);
+    expect(JSON.stringify(lines)).not.toMatch(/10\.0\.0\./);
+  });
+});
+
+describe('a refused upload', () => {
+  /** one request on `agent`'s connection: status, headers and the body read to its end */
+  const send = (
+    agent: Agent,
+    url: string,
+    o: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+  ) =>
+    new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(url, { agent, method: o.method ?? 'GET', headers: o.headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers['connection'] }));
+      });
+      req.on('error', reject);
+      req.end(o.body);
+    });
+
+  it('leaves the browser a connection that works for the next request', async () => {
+    t = await webTest({ pages: [probe], web: { listen: '127.0.0.1:0' } });
+    const web = await startWeb(t.deps, t.deps.log);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await send(agent, `${web.address}/login`)).status).toBe(200);
+      const boundary = 'voiceboxboundary';
+      const body = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\nforged\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n` +
+            'Content-Type: audio/wav\r\n\r\n',
+        ),
+        Buffer.alloc(2 * 1024 * 1024, 0x41),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const refused = await send(agent, `${web.address}/box/upload`, {
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(body.length),
+        },
+        body,
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.connection).toBe('close');
+      for (let i = 0; i < 3; i++) expect((await send(agent, `${web.address}/login`)).status).toBe(200);
+    } finally {
+      agent.destroy();
+      await web.close();
     }
   });
 });

@@ -11,13 +11,14 @@
 // vacation-state, office-hours-form, officeHours, offHoursProfile, breakProfile,
 // profile-settings-<profile>, transferTo-<profile>, messagesAllowed-<profile>, greeting-type-form,
 // greetingType-<type>, notifications-form, lamp, sms, voice, fax, smsCount, mail-password-form,
-// password, pin-form, pin, pin2.
+// password, pin-form, current (absent while a new PIN is required), pin, pin2.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 // the reply's generateCsrf() and the request's session are declared by the plug-ins the app registers
 import type {} from '@fastify/csrf-protection';
 import type {} from '@fastify/secure-session';
 import { DateTime } from 'luxon';
 import { SettingsReadOnly, type DirectoryUser, type UserSettings } from '../../directory/index.js';
+import { pinExpired } from '../../actions/index.js';
 import { formats } from '../../phone/index.js';
 import type { ActionResult } from '../../runtime/index.js';
 import {
@@ -33,8 +34,8 @@ import type { PageLanguage, PageModule, WebDeps, WebOwner, WebSessionData } from
 import { csrfField, html, page, raw, type Html } from '../html.js';
 import { profileLabel } from '../labels.js';
 
-/** what a change ended in: a key of DONE or ERROR, never text from the request */
-type Outcome = { done: DoneKey } | { error: ErrorKey };
+/** what a change ended in: a key of DONE or ERROR, never text from the request; or her session ended */
+type Outcome = { done: DoneKey } | { error: ErrorKey } | { ended: 'locked' };
 
 type DoneKey =
   | 'profile'
@@ -61,6 +62,7 @@ type ErrorKey =
   | 'pin-mismatch'
   | 'pin-too-short'
   | 'pin-trivial'
+  | 'current-wrong'
   | 'new-pin'
   | 'read-only'
   | 'failed';
@@ -107,6 +109,7 @@ const ERROR: Record<PageLanguage, Record<ErrorKey, (o: { minPin: number }) => st
     'pin-too-short': ({ minPin }) => `Die PIN muss aus mindestens ${minPin} Ziffern bestehen.`,
     'pin-trivial': () =>
       'Diese PIN ist zu leicht zu erraten (wie 1111 oder 1234). Bitte wählen Sie eine andere.',
+    'current-wrong': () => 'Ihre bisherige PIN stimmt nicht. Ihre PIN ist nicht geändert.',
     // the login sends her here when her PIN has expired or must be changed
     'new-pin': () => 'Bitte wählen Sie jetzt eine neue PIN.',
     'read-only': () => 'Einstellungen können zurzeit nicht gespeichert werden.',
@@ -128,6 +131,7 @@ const ERROR: Record<PageLanguage, Record<ErrorKey, (o: { minPin: number }) => st
     'pin-mismatch': () => 'The two PINs differ.',
     'pin-too-short': ({ minPin }) => `The PIN must have at least ${minPin} digits.`,
     'pin-trivial': () => 'This PIN is too easy to guess (like 1111 or 1234). Please choose another one.',
+    'current-wrong': () => 'Your current PIN is not right. Your PIN is not changed.',
     'new-pin': () => 'Please choose a new PIN now.',
     'read-only': () => 'Settings cannot be saved at the moment.',
     failed: () => 'That did not work just now. Please try again later.',
@@ -167,7 +171,7 @@ const TEXT = {
     from: 'Vom (erster Tag)',
     until: 'Bis einschließlich (letzter Tag)',
     vacationHint: (zone: string) =>
-      `Ohne Daten gilt der Urlaub, bis Sie ihn ausschalten. Die Tage gelten in der Zeitzone ${zone}. Wählen Sie am Telefon ein Profil, endet der Urlaub.`,
+      `Ohne Daten gilt der Urlaub, bis Sie ihn ausschalten. Die Tage gelten in der Zeitzone ${zone}. Wählen Sie hier oder am Telefon ein anderes Profil, endet ein Urlaub, der gerade gilt; ein Urlaub, der noch nicht begonnen hat, bleibt eingetragen.`,
     vacationState: {
       off: '',
       on: 'Ihr Urlaub gilt jetzt.',
@@ -205,6 +209,7 @@ const TEXT = {
       'Das Kennwort Ihres E-Mail-Postfachs, damit die Voice-Box Ihre Nachrichten lesen kann. Es wird beim Mailserver geprüft und verschlüsselt gespeichert.',
     password: 'Kennwort',
     pin: 'PIN',
+    currentPin: 'Bisherige PIN',
     newPin: 'Neue PIN',
     newPin2: 'Neue PIN wiederholen',
     pinHint: (n: number) => `Mindestens ${n} Ziffern. Die PIN gilt für das Telefon und diese Seite.`,
@@ -223,7 +228,7 @@ const TEXT = {
     from: 'From (first day)',
     until: 'Until (last day, inclusive)',
     vacationHint: (zone: string) =>
-      `Without dates the vacation lasts until you switch it off. The days count in the time zone ${zone}. Choosing a profile by phone ends the vacation.`,
+      `Without dates the vacation lasts until you switch it off. The days count in the time zone ${zone}. Choosing another profile, here or by phone, ends a vacation in force now; a vacation that has not begun yet stays planned.`,
     vacationState: {
       off: '',
       on: 'Your vacation is in force now.',
@@ -260,6 +265,7 @@ const TEXT = {
       'The password of your e-mail mailbox, so the voice box can read your messages. The mail server checks it; it is stored encrypted.',
     password: 'Password',
     pin: 'PIN',
+    currentPin: 'Current PIN',
     newPin: 'New PIN',
     newPin2: 'New PIN again',
     pinHint: (n: number) => `At least ${n} digits. The PIN is for the phone and for this page.`,
@@ -594,7 +600,7 @@ async function renderBox(
 
   // 8. the PIN
   const minPin = deps.config.welcome.minPinLength;
-  const pinField = (name: 'pin' | 'pin2', label: string) =>
+  const pinField = (name: 'current' | 'pin' | 'pin2', label: string) =>
     html`<label
       >${label}
       <input
@@ -602,8 +608,8 @@ async function renderBox(
         name="${name}"
         inputmode="numeric"
         pattern="[0-9]*"
-        autocomplete="new-password"
-        minlength="${minPin}"
+        autocomplete="${name === 'current' ? 'current-password' : 'new-password'}"
+        minlength="${name === 'current' ? 1 : minPin}"
         data-testid="${name}"
         required
     /></label>`;
@@ -611,7 +617,8 @@ async function renderBox(
     '/box/pin',
     'pin-form',
     t.pin,
-    html`${pinField('pin', t.newPin)} ${pinField('pin2', t.newPin2)}
+    html`${mustChangePin(request, deps, owner.user) ? '' : pinField('current', t.currentPin)}
+      ${pinField('pin', t.newPin)} ${pinField('pin2', t.newPin2)}
       <p class="muted">${t.pinHint(minPin)}</p>`,
   );
 
@@ -641,8 +648,14 @@ function noticeFrom(request: FastifyRequest, deps: WebDeps): Render['notice'] {
   return undefined;
 }
 
-const answer = (reply: FastifyReply, o: Outcome) =>
-  reply.redirect('done' in o ? `/box?done=${o.done}` : `/box?error=${o.error}`, 303);
+function answer(reply: FastifyReply, o: Outcome) {
+  if ('ended' in o) {
+    // locked by this guess: the session ends as the next request's guard would end it
+    reply.request.session.delete();
+    return reply.redirect(`/login?error=${o.ended}`, 303);
+  }
+  return reply.redirect('done' in o ? `/box?done=${o.done}` : `/box?error=${o.error}`, 303);
+}
 
 function forbidden(request: FastifyRequest, reply: FastifyReply) {
   const language = request.pageLanguage;
@@ -696,12 +709,29 @@ async function followPinChange(request: FastifyRequest, deps: WebDeps, user: Dir
   (request.session as unknown as { set(key: keyof WebSessionData, value: string): void }).set('stamp', stamp);
 }
 
+/**
+ * Her PIN must be changed (the admin asked for it, or it has expired): the login brought her to
+ * the PIN form with a new PIN to choose, so the current one is not asked again. Otherwise it is:
+ * a browser left open must not be enough to take her voice box over.
+ */
+function mustChangePin(request: FastifyRequest, deps: WebDeps, user: DirectoryUser): boolean {
+  const marked: unknown = (request.session as unknown as { get(key: string): unknown }).get('mustChangePin');
+  return (
+    marked === true ||
+    user.settings.pinChangeRequired === true ||
+    pinExpired(user.settings, deps.config.login, deps.clock())
+  );
+}
+
 type Change = (request: FastifyRequest, deps: WebDeps, owner: WebOwner) => Promise<Outcome>;
 
 const CHANGES: Record<string, Change> = {
   async profile(request, deps, owner) {
     const profile = field(request, 'profile') ?? '';
     if (!choosable(deps).includes(profile)) return { error: 'unknown-profile' };
+    // the card saved as it was: nothing chosen, so nothing `set profile` would end (her vacation)
+    if (profile === (owner.user.settings.activeProfile ?? deps.bundle().profiles.default))
+      return { done: 'profile' };
     await owner.actions.run('set profile', [owner.record, profile]);
     return { done: 'profile' };
   },
@@ -809,6 +839,16 @@ const CHANGES: Record<string, Change> = {
   async pin(request, deps, owner) {
     const pin = field(request, 'pin') ?? '';
     if (pin !== (field(request, 'pin2') ?? '')) return { error: 'pin-mismatch' };
+    if (!mustChangePin(request, deps, owner.user)) {
+      const current = field(request, 'current') ?? '';
+      // empty: not a guess, nothing to count
+      if (current === '') return { error: 'current-wrong' };
+      // counted as a wrong PIN on the phone is, towards the same lock; right but to be changed is right
+      const checked = outcomeOf(await owner.actions.run('check pin', [owner.record, current]));
+      if (checked === 'locked') return { ended: 'locked' };
+      if (checked !== undefined && checked !== 'change_required' && checked !== 'expired')
+        return { error: 'current-wrong' };
+    }
     const r = outcomeOf(await owner.actions.run('change pin', [owner.record, pin]));
     if (r === 'too_short') return { error: 'pin-too-short' };
     if (r === 'trivial') return { error: 'pin-trivial' };
