@@ -5,19 +5,28 @@
 // data-testid: company-<language>, company-file-<language>, company-play-<language>,
 // company-upload-<language>, company-record-<language>, company-delete-<language>,
 // lookup-form, lookup-error, user-report, lock-state, unlock.
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 // the reply's generateCsrf() is declared by the plug-in the app registers
 import type {} from '@fastify/csrf-protection';
-import { AUDIO_ACCEPT, AudioRejected, receiveAudio, type AudioRejectReason } from '../audio.js';
+import { AUDIO_ACCEPT } from '../audio.js';
 import { WebRefusal } from '../auth.js';
 import type { PageLanguage, PageModule, WebDeps } from '../context.js';
 import { csrfField, html, page, type Html } from '../html.js';
 import { languageName } from '../labels.js';
+import {
+  AUDIO_TEXT,
+  answerDone,
+  answerRejected,
+  receiveAndSave,
+  recordButton,
+  rejectionText,
+  sendWav,
+} from './audio-card.js';
 
 const TEXT = {
   de: {
+    ...AUDIO_TEXT.de,
     title: 'Verwaltung',
     company: 'Firmenansage',
     companyIntro:
@@ -26,18 +35,6 @@ const TEXT = {
     plays: 'Es spielt',
     forAll: 'die allgemeine für alle Sprachen',
     none: 'Keine Firmenansage',
-    file: 'Datei (WAV, MP3 oder Ogg)',
-    upload: 'Hochladen',
-    record: 'Aufnehmen',
-    stop: 'Stopp',
-    save: 'Speichern',
-    discard: 'Verwerfen',
-    remove: 'Löschen',
-    recording: 'Aufnahme läuft …',
-    recorded: 'Bitte anhören, dann speichern oder verwerfen.',
-    saving: 'Wird gespeichert …',
-    failed: 'Die Aufnahme konnte nicht gespeichert werden.',
-    denied: 'Kein Zugriff auf das Mikrofon. Bitte erlauben Sie es im Browser.',
     lookup: 'Benutzer nachschlagen',
     lookupLabel: 'Voice-Box-Nummer oder Benutzername',
     find: 'Suchen',
@@ -50,15 +47,12 @@ const TEXT = {
       unlocked: 'Die Anmeldung ist entsperrt.',
     },
     error: {
-      not_audio: 'Die Datei ist keine Audiodatei (WAV, MP3 oder Ogg).',
-      too_long: (s: number) => `Die Aufnahme ist länger als ${s} Sekunden.`,
-      too_large: (mb: string) => `Die Datei ist größer als ${mb} MB.`,
-      empty: 'Die Datei ist leer, oder in der Aufnahme ist nichts zu hören.',
-      missing: 'Es wurde keine Datei mitgeschickt.',
+      ...AUDIO_TEXT.de.error,
       'not-found': 'Diesen Benutzer gibt es nicht (mehr).',
     },
   },
   en: {
+    ...AUDIO_TEXT.en,
     title: 'Administration',
     company: 'Company greeting',
     companyIntro:
@@ -67,18 +61,6 @@ const TEXT = {
     plays: 'Playing',
     forAll: 'the general one for every language',
     none: 'No company greeting',
-    file: 'File (WAV, MP3 or Ogg)',
-    upload: 'Upload',
-    record: 'Record',
-    stop: 'Stop',
-    save: 'Save',
-    discard: 'Discard',
-    remove: 'Delete',
-    recording: 'Recording …',
-    recorded: 'Listen, then save or discard it.',
-    saving: 'Saving …',
-    failed: 'The recording could not be saved.',
-    denied: 'No access to the microphone. Please allow it in the browser.',
     lookup: 'Look up a user',
     lookupLabel: 'Voice box number or user name',
     find: 'Look up',
@@ -91,17 +73,12 @@ const TEXT = {
       unlocked: 'The login is unlocked.',
     },
     error: {
-      not_audio: 'The file is not audio (WAV, MP3 or Ogg).',
-      too_long: (s: number) => `The recording is longer than ${s} seconds.`,
-      too_large: (mb: string) => `The file is larger than ${mb} MB.`,
-      empty: 'The file is empty, or nothing can be heard in the recording.',
-      missing: 'No file was sent.',
+      ...AUDIO_TEXT.en.error,
       'not-found': 'There is no such user (any more).',
     },
   },
 } as const;
 
-type DoneKey = keyof (typeof TEXT)['de']['done'];
 type ErrorKey = keyof (typeof TEXT)['de']['error'];
 
 /** a longer text is no mailbox number or login: it is cut rather than sent to the directory */
@@ -120,9 +97,6 @@ function menuLanguages(deps: WebDeps): string[] {
   ];
 }
 
-const megabytes = (language: PageLanguage, bytes: number) =>
-  new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(bytes / (1024 * 1024));
-
 /** one value of a query or form field; a repeated field (an array) or anything else counts as absent */
 function single(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -134,10 +108,7 @@ function isKey<K extends string>(table: Record<K, unknown>, key: string | undefi
 }
 
 function errorText(deps: WebDeps, language: PageLanguage, key: ErrorKey): string {
-  const t = TEXT[language].error;
-  if (key === 'too_long') return t.too_long(deps.config.web.maxGreetingSeconds);
-  if (key === 'too_large') return t.too_large(megabytes(language, deps.config.web.maxUploadBytes));
-  return t[key];
+  return key === 'not-found' ? TEXT[language].error[key] : rejectionText(deps, language, key);
 }
 
 /** the admin as the audit names her: her mailbox number */
@@ -145,56 +116,6 @@ function adminName(request: FastifyRequest): string {
   const owner = request.owner;
   if (!owner) throw new WebRefusal(403, 'forbidden');
   return owner.user.mailbox || owner.user.login || owner.user.id;
-}
-
-/** record.js asks with fetch() and wants JSON; a form wants to be sent back to the page */
-const wantsJson = (request: FastifyRequest) => (request.headers.accept ?? '').includes('application/json');
-
-function answerDone(request: FastifyRequest, reply: FastifyReply, key: DoneKey): FastifyReply {
-  const location = `/admin?done=${key}`;
-  if (wantsJson(request)) return reply.send({ ok: true, location });
-  return reply.redirect(location, 303);
-}
-
-function answerRejected(
-  deps: WebDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  reason: AudioRejectReason,
-) {
-  if (wantsJson(request))
-    return reply
-      .code(reason === 'too_large' ? 413 : 422)
-      .send({ ok: false, error: errorText(deps, request.pageLanguage, reason) });
-  return reply.redirect(`/admin?error=${reason}`, 303);
-}
-
-/** the recorder of record.js, with the same attributes as on the greetings page */
-function recordButton(deps: WebDeps, language: PageLanguage, url: string, testid: string): Html {
-  const t = TEXT[language];
-  return html`<button
-    type="button"
-    class="record"
-    hidden
-    data-testid="${testid}"
-    data-record-url="${url}"
-    data-max-seconds="${deps.config.web.maxGreetingSeconds}"
-    data-max-bytes="${deps.config.web.maxUploadBytes}"
-    data-state="idle"
-    data-text-record="${t.record}"
-    data-text-stop="${t.stop}"
-    data-text-save="${t.save}"
-    data-text-discard="${t.discard}"
-    data-text-recording="${t.recording}"
-    data-text-recorded="${t.recorded}"
-    data-text-saving="${t.saving}"
-    data-text-failed="${t.failed}"
-    data-text-denied="${t.denied}"
-    data-text-too-long="${errorText(deps, language, 'too_long')}"
-    data-text-too-large="${errorText(deps, language, 'too_large')}"
-  >
-    ${t.record}
-  </button>`;
 }
 
 async function companyCard(
@@ -232,7 +153,7 @@ async function companyCard(
       <input id="${inputId}" type="file" name="audio" accept="${AUDIO_ACCEPT}" required />
       <button type="submit">${t.upload}</button>
     </form>
-    ${recordButton(deps, language, url, `company-record-${spoken}`)}
+    ${recordButton(deps, language, { url, testid: `company-record-${spoken}`, className: 'record' })}
     ${
       own
         ? html`<form method="post" action="${url}/delete" class="delete">
@@ -327,23 +248,6 @@ async function adminPage(deps: WebDeps, request: FastifyRequest, reply: FastifyR
   }).text;
 }
 
-/** a WAV, or 404; opened first, so a file deleted meanwhile is a 404 and not a broken stream */
-async function sendWav(reply: FastifyReply, path: string | undefined): Promise<FastifyReply> {
-  if (path === undefined) throw new WebRefusal(404, 'not_found');
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    throw new WebRefusal(404, 'not_found');
-  }
-  const { size } = await handle.stat();
-  return reply
-    .type('audio/wav')
-    .header('cache-control', 'no-store')
-    .header('content-length', size)
-    .send(handle.createReadStream());
-}
-
 export const registerAdmin: PageModule = (app, deps, guard) => {
   /** the language in the path if the menus speak it; anything else is no page (and never a file name) */
   const spokenLanguage = (request: FastifyRequest): string => {
@@ -366,21 +270,11 @@ export const registerAdmin: PageModule = (app, deps, guard) => {
   app.post('/admin/company/:language', { preHandler: guard.admin }, async (request, reply) => {
     const language = spokenLanguage(request);
     const by = adminName(request);
-    let received;
-    try {
-      received = await receiveAudio(request, deps);
-    } catch (e) {
-      if (e instanceof AudioRejected) return answerRejected(deps, request, reply, e.reason);
-      throw e;
-    }
-    try {
-      await deps.greetings.saveCompany(language, received.file);
-    } finally {
-      await received.done();
-    }
-    await deps.admin.audit(by, 'company greeting', { language, seconds: received.seconds.toFixed(1) });
+    const result = await receiveAndSave(deps, request, (file) => deps.greetings.saveCompany(language, file));
+    if (typeof result === 'string') return answerRejected(deps, request, reply, '/admin', result);
+    await deps.admin.audit(by, 'company greeting', { language, seconds: result.seconds.toFixed(1) });
     deps.log.info({ web: true, by, language }, 'company greeting saved');
-    return answerDone(request, reply, 'company-saved');
+    return answerDone(request, reply, '/admin?done=company-saved');
   });
 
   app.post('/admin/company/:language/delete', { preHandler: guard.admin }, async (request, reply) => {
@@ -389,7 +283,7 @@ export const registerAdmin: PageModule = (app, deps, guard) => {
     await deps.greetings.deleteCompany(language);
     await deps.admin.audit(by, 'company greeting deleted', { language });
     deps.log.info({ web: true, by, language }, 'company greeting deleted');
-    return answerDone(request, reply, 'company-deleted');
+    return answerDone(request, reply, '/admin?done=company-deleted');
   });
 
   app.post('/admin/unlock', { preHandler: guard.admin }, async (request, reply) => {

@@ -10,36 +10,34 @@
 // record-<profile>-<language>, delete-<profile>-<language>, name, play-name, upload-name, record-name,
 // delete-name. record.js adds <record testid>-status, -preview, -save, -discard and sets the
 // button's data-state (idle, recording, recorded, saving, failed).
-import { open } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 // the reply's generateCsrf() is declared by the plug-in the app registers
 import type {} from '@fastify/csrf-protection';
 import type { Bundle } from '../../graph/index.js';
 import { WebRefusal } from '../auth.js';
-import { AUDIO_ACCEPT, AudioRejected, receiveAudio, type AudioRejectReason } from '../audio.js';
+import { AUDIO_ACCEPT } from '../audio.js';
 import type { PageLanguage, PageModule, WebDeps, WebOwner } from '../context.js';
 import { csrfField, html, page, type Html } from '../html.js';
 import { languageName, profileLabel } from '../labels.js';
+import {
+  AUDIO_TEXT,
+  answerDone,
+  answerRejected,
+  megabytes,
+  receiveAndSave,
+  recordButton,
+  rejectionText,
+  sendWav,
+} from './audio-card.js';
 
 const TEXT = {
   de: {
+    ...AUDIO_TEXT.de,
     title: 'Ansagen',
     intro:
       'Anrufer hören die Ansage des Profils, das gerade gilt, in ihrer Sprache. Fehlt sie, hören sie Ihre Ansage in einer anderen Sprache oder die Standardansage.',
     none: 'Keine Ansage',
     noName: 'Kein Name aufgenommen',
-    file: 'Datei (WAV, MP3 oder Ogg)',
-    upload: 'Hochladen',
-    record: 'Aufnehmen',
-    stop: 'Stopp',
-    save: 'Speichern',
-    discard: 'Verwerfen',
-    remove: 'Löschen',
-    recording: 'Aufnahme läuft …',
-    recorded: 'Bitte anhören, dann speichern oder verwerfen.',
-    saving: 'Wird gespeichert …',
-    failed: 'Die Aufnahme konnte nicht gespeichert werden.',
-    denied: 'Kein Zugriff auf das Mikrofon. Bitte erlauben Sie es im Browser.',
     name: 'Ihr Name',
     nameIntro: 'Ihren aufgenommenen Namen hören Anrufer in der Standardansage.',
     limits: (seconds: number, mb: string) => `Höchstens ${seconds} Sekunden und ${mb} MB.`,
@@ -50,32 +48,14 @@ const TEXT = {
       'name-saved': 'Ihr Name ist gespeichert.',
       'name-deleted': 'Ihr Name ist gelöscht.',
     },
-    error: {
-      not_audio: 'Die Datei ist keine Audiodatei (WAV, MP3 oder Ogg).',
-      too_long: (s: number) => `Die Aufnahme ist länger als ${s} Sekunden.`,
-      too_large: (mb: string) => `Die Datei ist größer als ${mb} MB.`,
-      empty: 'Die Datei ist leer, oder in der Aufnahme ist nichts zu hören.',
-      missing: 'Es wurde keine Datei mitgeschickt.',
-    },
   },
   en: {
+    ...AUDIO_TEXT.en,
     title: 'Greetings',
     intro:
       'Callers hear the greeting of the profile in force, in their language. Where there is none, they hear your greeting in another language or the standard greeting.',
     none: 'No greeting',
     noName: 'No name recorded',
-    file: 'File (WAV, MP3 or Ogg)',
-    upload: 'Upload',
-    record: 'Record',
-    stop: 'Stop',
-    save: 'Save',
-    discard: 'Discard',
-    remove: 'Delete',
-    recording: 'Recording …',
-    recorded: 'Listen, then save or discard it.',
-    saving: 'Saving …',
-    failed: 'The recording could not be saved.',
-    denied: 'No access to the microphone. Please allow it in the browser.',
     name: 'Your name',
     nameIntro: 'Callers hear your recorded name in the standard greeting.',
     limits: (seconds: number, mb: string) => `At most ${seconds} seconds and ${mb} MB.`,
@@ -86,17 +66,8 @@ const TEXT = {
       'name-saved': 'Your name is saved.',
       'name-deleted': 'Your name is deleted.',
     },
-    error: {
-      not_audio: 'The file is not audio (WAV, MP3 or Ogg).',
-      too_long: (s: number) => `The recording is longer than ${s} seconds.`,
-      too_large: (mb: string) => `The file is larger than ${mb} MB.`,
-      empty: 'The file is empty, or nothing can be heard in the recording.',
-      missing: 'No file was sent.',
-    },
   },
 } as const;
-
-type DoneKey = keyof (typeof TEXT)['en']['done'];
 
 const has = <K extends string>(table: Record<K, unknown>, key: unknown): key is K =>
   typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key);
@@ -113,9 +84,6 @@ export function menuLanguages(bundle: Bundle): string[] {
   return [...new Set([l.default, ...l.offered, ...l.byCallerPrefix.map((r) => r.language), l.otherwise])];
 }
 
-const megabytes = (language: PageLanguage, bytes: number) =>
-  new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(bytes / (1024 * 1024));
-
 function ownerOf(request: FastifyRequest): WebOwner {
   if (!request.owner) throw new Error('the greetings page was reached without a logged-in owner');
   return request.owner;
@@ -129,106 +97,6 @@ function checkedPath(deps: WebDeps, params: unknown): { profile: string; languag
   const knownLanguage = menuLanguages(bundle).find((l) => l === language);
   if (knownProfile === undefined || knownLanguage === undefined) throw new WebRefusal(404, 'not_found');
   return { profile: knownProfile, language: knownLanguage };
-}
-
-function rejectionText(deps: WebDeps, language: PageLanguage, reason: AudioRejectReason): string {
-  const t = TEXT[language].error;
-  if (reason === 'too_long') return t.too_long(deps.config.web.maxGreetingSeconds);
-  if (reason === 'too_large') return t.too_large(megabytes(language, deps.config.web.maxUploadBytes));
-  return t[reason];
-}
-
-/** record.js asks with fetch() and wants JSON; a form wants to be sent back to the page */
-const wantsJson = (request: FastifyRequest) => (request.headers.accept ?? '').includes('application/json');
-
-function answerDone(request: FastifyRequest, reply: FastifyReply, key: DoneKey): FastifyReply {
-  const location = `/greetings?done=${key}`;
-  if (wantsJson(request)) return reply.send({ ok: true, location });
-  return reply.redirect(location, 303);
-}
-
-function answerRejected(
-  deps: WebDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  reason: AudioRejectReason,
-) {
-  if (wantsJson(request))
-    return reply
-      .code(reason === 'too_large' ? 413 : 422)
-      .send({ ok: false, error: rejectionText(deps, request.pageLanguage, reason) });
-  return reply.redirect(`/greetings?error=${reason}`, 303);
-}
-
-/** the recording of the request, converted, handed to `save`; the temp folder goes in any case */
-async function receiveAndSave(
-  deps: WebDeps,
-  request: FastifyRequest,
-  save: (file: string) => Promise<void>,
-): Promise<{ seconds: number } | AudioRejectReason> {
-  let received;
-  try {
-    received = await receiveAudio(request, deps);
-  } catch (e) {
-    if (e instanceof AudioRejected) return e.reason;
-    throw e;
-  }
-  try {
-    await save(received.file);
-  } finally {
-    await received.done();
-  }
-  return { seconds: received.seconds };
-}
-
-/** a WAV of hers, or 404; opened first, so a file deleted meanwhile is a 404 and not a broken stream */
-async function sendWav(reply: FastifyReply, path: string | undefined): Promise<FastifyReply> {
-  if (path === undefined) throw new WebRefusal(404, 'not_found');
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    throw new WebRefusal(404, 'not_found');
-  }
-  const { size } = await handle.stat();
-  return reply
-    .type('audio/wav')
-    .header('cache-control', 'no-store')
-    .header('content-length', size)
-    .send(handle.createReadStream());
-}
-
-interface Recorder {
-  readonly url: string;
-  readonly testid: string;
-}
-
-/** the record button record.js turns into a recorder; hidden until the script finds a microphone API */
-function recordButton(deps: WebDeps, language: PageLanguage, r: Recorder): Html {
-  const t = TEXT[language];
-  return html`<button
-    type="button"
-    class="record secondary"
-    hidden
-    data-testid="${r.testid}"
-    data-record-url="${r.url}"
-    data-max-seconds="${deps.config.web.maxGreetingSeconds}"
-    data-max-bytes="${deps.config.web.maxUploadBytes}"
-    data-state="idle"
-    data-text-record="${t.record}"
-    data-text-stop="${t.stop}"
-    data-text-save="${t.save}"
-    data-text-discard="${t.discard}"
-    data-text-recording="${t.recording}"
-    data-text-recorded="${t.recorded}"
-    data-text-saving="${t.saving}"
-    data-text-failed="${t.failed}"
-    data-text-denied="${t.denied}"
-    data-text-too-long="${rejectionText(deps, language, 'too_long')}"
-    data-text-too-large="${rejectionText(deps, language, 'too_large')}"
-  >
-    ${t.record}
-  </button>`;
 }
 
 function uploadForm(language: PageLanguage, csrf: string, action: string, testid: string, id: string): Html {
@@ -302,7 +170,7 @@ async function greetingsPage(deps: WebDeps, request: FastifyRequest, reply: Fast
           }
           ${uploadForm(language, csrf, url, `upload-${key}`, `file-${key}`)}
           <div class="actions">
-            ${recordButton(deps, language, { url, testid: `record-${key}` })}
+            ${recordButton(deps, language, { url, testid: `record-${key}`, className: 'record secondary' })}
             ${recorded && mayDelete ? deleteForm(language, csrf, `${url}/delete`, `delete-${key}`, what) : ''}
           </div>
         </section>`,
@@ -327,7 +195,7 @@ async function greetingsPage(deps: WebDeps, request: FastifyRequest, reply: Fast
     }
     ${uploadForm(language, csrf, '/greetings/name', 'upload-name', 'file-name')}
     <div class="actions">
-      ${recordButton(deps, language, { url: '/greetings/name', testid: 'record-name' })}
+      ${recordButton(deps, language, { url: '/greetings/name', testid: 'record-name', className: 'record secondary' })}
       ${name ? deleteForm(language, csrf, '/greetings/name/delete', 'delete-name', t.name) : ''}
     </div>
   </fieldset>`;
@@ -377,16 +245,16 @@ export const registerGreetings: PageModule = (app, deps, guard) => {
   app.post('/greetings/name', owner, async (request, reply) => {
     const mailbox = ownerOf(request).user.mailbox;
     const result = await receiveAndSave(deps, request, (file) => deps.greetings.saveName(mailbox, file));
-    if (typeof result === 'string') return answerRejected(deps, request, reply, result);
+    if (typeof result === 'string') return answerRejected(deps, request, reply, '/greetings', result);
     deps.log.info({ web: true, mailbox, seconds: Math.round(result.seconds) }, 'web name saved');
-    return answerDone(request, reply, 'name-saved');
+    return answerDone(request, reply, '/greetings?done=name-saved');
   });
 
   app.post('/greetings/name/delete', owner, async (request, reply) => {
     const mailbox = ownerOf(request).user.mailbox;
     await deps.greetings.deleteName(mailbox);
     deps.log.info({ web: true, mailbox }, 'web name deleted');
-    return answerDone(request, reply, 'name-deleted');
+    return answerDone(request, reply, '/greetings?done=name-deleted');
   });
 
   app.post('/greetings/:profile/:language', owner, async (request, reply) => {
@@ -395,12 +263,12 @@ export const registerGreetings: PageModule = (app, deps, guard) => {
     const result = await receiveAndSave(deps, request, (file) =>
       deps.greetings.saveGreeting(mailbox, profile, language, file),
     );
-    if (typeof result === 'string') return answerRejected(deps, request, reply, result);
+    if (typeof result === 'string') return answerRejected(deps, request, reply, '/greetings', result);
     deps.log.info(
       { web: true, mailbox, profile, language, seconds: Math.round(result.seconds) },
       'web greeting saved',
     );
-    return answerDone(request, reply, 'saved');
+    return answerDone(request, reply, '/greetings?done=saved');
   });
 
   app.post('/greetings/:profile/:language/delete', owner, async (request, reply) => {
@@ -409,6 +277,6 @@ export const registerGreetings: PageModule = (app, deps, guard) => {
     const mailbox = ownerOf(request).user.mailbox;
     await deps.greetings.deleteGreeting(mailbox, profile, language);
     deps.log.info({ web: true, mailbox, profile, language }, 'web greeting deleted');
-    return answerDone(request, reply, 'deleted');
+    return answerDone(request, reply, '/greetings?done=deleted');
   });
 };
