@@ -260,6 +260,14 @@ describe('voicebox serve with web.listen: the web page on the lab directory', ()
     expect((await browser.get('/box')).status).toBe(200);
   });
 
+  it('by her login name, found in the directory by an exact search on it', async () => {
+    const browser = new Browser(web);
+    expect(await browser.login('wendy', PASSWORD), running.stderr()).toBe('/box');
+    expect((await browser.get('/box')).body).toContain('Wendy Wagner');
+    // a part of her login is no login: the search is an equality, never a substring
+    expect(await new Browser(web).login('wend', PASSWORD)).not.toBe('/box');
+  });
+
   it('SIGTERM closes the web port with the call port, before the calls in progress end', async () => {
     call = await heldCall(callPort);
     running.child.kill('SIGTERM');
